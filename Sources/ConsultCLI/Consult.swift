@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `consult` command: runs and manages public consultations.
+@main
+struct Consult: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consult",
+        abstract: "Run public consultations: collect submissions up to a hard deadline and analyse them by sector.",
+        subcommands: [SurveyCommand.self]
+    )
+}

@@ -129,8 +129,12 @@ def main():
             print("%s: OK" % name)
             continue
         failed = True
+        seen = set()
         for error in errors:
-            print("%s: %s: %s" % (name, error.json_path, describe(error)))
+            line = "%s: %s: %s" % (name, error.json_path, describe(error))
+            if line not in seen:
+                seen.add(line)
+                print(line)
     return 1 if failed else 0
 
 

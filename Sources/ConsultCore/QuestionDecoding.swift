@@ -263,7 +263,9 @@ extension SurveyDecoder {
         else { return nil }
         let targetPath = fields.path("question")
         guard let target = earlierQuestions[targetID] else {
-            if targetID == owner {
+            if brokenQuestions.contains(targetID) {
+                return nil
+            } else if targetID == owner {
                 reader.report("a question cannot depend on its own answer", at: targetNode.location, path: targetPath)
             } else if let later = questionIDsInFile[targetID] {
                 reader.report("\"\(targetID)\" is defined later in the survey (line \(later.line)); "

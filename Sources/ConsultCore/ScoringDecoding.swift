@@ -80,7 +80,9 @@ extension SurveyDecoder {
                 continue
             }
             guard let question = earlierQuestions[id] else {
-                reader.report("no question has the id \"\(id)\"", at: element.location, path: path)
+                if !brokenQuestions.contains(id) {
+                    reader.report("no question has the id \"\(id)\"", at: element.location, path: path)
+                }
                 complete = false
                 continue
             }

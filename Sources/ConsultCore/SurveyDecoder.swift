@@ -11,6 +11,8 @@ public struct SurveyDecoder {
     var questionIDsInFile: [QuestionID: SourceLocation] = [:]
     /// The questions decoded so far, in order: what a `show_if` may point to.
     var earlierQuestions: [QuestionID: Question] = [:]
+    /// Questions already met whose own problems were reported: a reference to one is not a new problem.
+    var brokenQuestions: Set<QuestionID> = []
     var roles = DeclaredRoles()
     var sectors: [Sector] = []
 
@@ -151,15 +153,19 @@ public struct SurveyDecoder {
         for case .mapping(let entries, _) in sectionNodes {
             guard case .sequence(let questions, _) = entries.first(where: { $0.key == "questions" })?.value
             else { continue }
-            for case .mapping(let fields, _) in questions {
-                if case .scalar(let text, _, let location) = fields.first(where: { $0.key == "id" })?.value,
-                    ids[QuestionID(text)] == nil
-                {
-                    ids[QuestionID(text)] = location
-                }
+            for question in questions {
+                if let id = rawID(of: question), ids[id] == nil { ids[id] = question.location }
             }
         }
         return ids
+    }
+
+    /// The `id` text of a question mapping, read without checks.
+    static func rawID(of question: DefinitionNode) -> QuestionID? {
+        guard case .mapping(let entries, _) = question,
+            case .scalar(let text, _, _)? = entries.first(where: { $0.key == "id" })?.value
+        else { return nil }
+        return QuestionID(text)
     }
 
     mutating func decodeSections(_ node: DefinitionNode, at path: FieldPath) -> [Section]? {
@@ -178,7 +184,11 @@ public struct SurveyDecoder {
             var questions: [Question] = []
             if let list = fields["questions"], let items = reader.elements(of: list, at: fields.path("questions")) {
                 for (item, itemPath) in items {
-                    guard let (question, idLocation) = decodeQuestion(item, at: itemPath),
+                    guard let (question, idLocation) = decodeQuestion(item, at: itemPath) else {
+                        if let id = Self.rawID(of: item) { brokenQuestions.insert(id) }
+                        continue
+                    }
+                    guard
                         seenQuestions.insert(question.id, at: idLocation, path: itemPath.appending("id"), into: &reader)
                     else { continue }
                     earlierQuestions[question.id] = question

@@ -56,6 +56,10 @@ enum YAMLDefinition {
             .composer(let context, let problem, let mark, _):
             let detail = context.map { "\(problem) (\($0.text) on line \($0.mark.line))" } ?? problem
             return DefinitionProblem(at: location(mark), path: nil, message: "invalid YAML: \(detail)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
+            return DefinitionProblem(at: location(context.mark), path: nil,
+                message: "the key \(keys) is given more than once in the same mapping; keep one")
         case .reader(let problem, _, _, _):
             return DefinitionProblem(at: nil, path: nil, message: "cannot read the text: \(problem)")
         default:

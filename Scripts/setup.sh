@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what consult's build and tests need on a fresh Debian machine, and
+# nothing when it is all there already. Called by run.sh and test.sh.
+set -euo pipefail
+
+debian_packages=(libsqlite3-dev libxml2-dev tzdata sqlite3 libxml2-utils)
+python_modules=(jsonschema yaml)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for package in "${debian_packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ! command -v python3 >/dev/null 2>&1; then
+  missing+=(python3 python3-pip)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+for module in "${python_modules[@]}"; do
+  if ! python3 -c "import $module" >/dev/null 2>&1; then
+    echo "setup: installing the Python modules jsonschema and PyYAML"
+    python3 -m pip install --quiet jsonschema pyyaml 2>/dev/null \
+      || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml 2>/dev/null \
+      || { as_root apt-get update -qq && as_root apt-get install -y -qq python3-jsonschema python3-yaml >/dev/null; }
+    break
+  fi
+done

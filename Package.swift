@@ -9,30 +9,76 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        /// The domain: survey model, definition checks, deadline policy, scoring. Foundation only, no I/O.
+        /// The domain: survey model, definition and answer checks, deadline policy, scoring. Foundation only, no I/O.
         .target(name: "ConsultCore"),
         /// Reads survey definition files (YAML) from disk into the domain model.
         .target(
             name: "SurveyFiles",
             dependencies: ["ConsultCore", .product(name: "Yams", package: "Yams")]
         ),
+        /// The SQLite store: schema, migrations, submissions, drafts, tokens, audit log, receipts' key.
+        .target(
+            name: "ConsultStore",
+            dependencies: [
+                "ConsultCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        /// The HTTP service: JSON API, problem responses, roles.
+        .target(
+            name: "ConsultServer",
+            dependencies: [
+                "ConsultCore",
+                "ConsultStore",
+                "SurveyFiles",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.json")]
+        ),
         /// The `consult` command-line tool.
         .executableTarget(
             name: "ConsultCLI",
             dependencies: [
                 "ConsultCore",
+                "ConsultStore",
+                "ConsultServer",
                 "SurveyFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ConsultCoreTests", dependencies: ["ConsultCore"]),
+        .testTarget(name: "ConsultCoreTests", dependencies: ["ConsultCore", "SurveyFiles"]),
         .testTarget(
             name: "SurveyFilesTests",
             dependencies: ["SurveyFiles", "ConsultCore"],
             exclude: ["BrokenSurveys"]
+        ),
+        .testTarget(
+            name: "ConsultStoreTests",
+            dependencies: ["ConsultStore", "ConsultCore", "SurveyFiles", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "ConsultServerTests",
+            dependencies: [
+                "ConsultServer",
+                "ConsultStore",
+                "ConsultCore",
+                "SurveyFiles",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(name: "ConsultCLITests", dependencies: ["ConsultCLI"]),
     ]

@@ -2,10 +2,13 @@ import ArgumentParser
 
 /// The `consult` command: runs and manages public consultations.
 @main
-struct Consult: ParsableCommand {
+struct Consult: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consult",
         abstract: "Run public consultations: collect submissions up to a hard deadline and analyse them by sector.",
-        subcommands: [SurveyCommand.self]
+        subcommands: [
+            ServeCommand.self, SurveyCommand.self, DeadlineCommand.self, AuditCommand.self, TokenCommand.self,
+            ReceiptCommand.self,
+        ]
     )
 }

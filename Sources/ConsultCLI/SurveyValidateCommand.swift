@@ -39,7 +39,3 @@ struct SurveyValidateCommand: ParsableCommand {
         if failed { throw ExitCode.failure }
     }
 }
-
-func printToStandardError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}

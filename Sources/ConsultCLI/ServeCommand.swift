@@ -1,0 +1,46 @@
+import ArgumentParser
+import ConsultServer
+import Foundation
+import Hummingbird
+import Logging
+
+/// `consult serve`: the HTTP service.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP service.",
+        discussion: """
+            Loads and checks every survey in the surveys folder (an invalid one stops the start), opens \
+            the database (creating and migrating it on first start) and serves the API. SIGINT or SIGTERM \
+            stops accepting connections, lets requests in flight finish, and closes the database.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var surveys: SurveyFolderOptions
+
+    @Option(help: "The address to listen on (env CONSULT_HOST).")
+    var host: String = ProcessInfo.processInfo.environment["CONSULT_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "The port to listen on (env CONSULT_PORT).")
+    var port: Int = ProcessInfo.processInfo.environment["CONSULT_PORT"].flatMap(Int.init) ?? 8080
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "consult")
+        let loaded = try surveys.load()
+        let database = try self.database.open()
+        let now = Date()
+        for survey in loaded {
+            logger.info("survey loaded", metadata: ["survey": "\(survey.id)", "summary": "\(survey.summary(at: now))"])
+        }
+        logger.info("database open", metadata: ["path": "\(self.database.path)"])
+        let consultation = Consultation(surveys: loaded, database: database, clock: SystemInstantSource())
+        let app = try buildApplication(consultation, address: ServerAddress(host: host, port: port), logger: logger)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import ConsultCore
+import ConsultStore
+import Foundation
+import SurveyFiles
+
+/// `--db`: the SQLite file, also `CONSULT_DB`.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "The SQLite database file (env CONSULT_DB); created on first use.")
+    var path: String = ProcessInfo.processInfo.environment["CONSULT_DB"] ?? "./consult.sqlite"
+
+    func open() throws -> ConsultDatabase {
+        do {
+            return try ConsultDatabase(path: path)
+        } catch {
+            throw ValidationError("Cannot open the database \(path): \(error)")
+        }
+    }
+}
+
+/// `--surveys`: the folder of survey files, also `CONSULT_SURVEYS`.
+struct SurveyFolderOptions: ParsableArguments {
+    @Option(name: .customLong("surveys"), help: "The folder of survey files (env CONSULT_SURVEYS).")
+    var directory: String = ProcessInfo.processInfo.environment["CONSULT_SURVEYS"] ?? "./Surveys"
+
+    /// Every survey in the folder; prints each broken file's problems and fails if there is one.
+    func load() throws -> [Survey] {
+        do {
+            return try SurveyFile.loadAll(in: directory)
+        } catch {
+            printToStandardError(error.description)
+            throw ExitCode.failure
+        }
+    }
+
+    func survey(_ id: String) throws -> Survey {
+        guard let survey = try load().first(where: { $0.id.rawValue == id }) else {
+            throw ValidationError("There is no survey \"\(id)\" in \(directory).")
+        }
+        return survey
+    }
+}
+
+func printToStandardError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Who the audit log names for changes made from this command line.
+var commandLineActor: String {
+    "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+}

@@ -1,0 +1,59 @@
+import ConsultCore
+import ConsultStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Where the server listens.
+public struct ServerAddress: Sendable {
+    public let host: String
+    public let port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// The router with every API route, errors turned into problem responses.
+public func buildRouter(_ consultation: Consultation) throws -> Router<BasicRequestContext> {
+    guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "openapi.json"])
+    }
+    let openAPIDocument = ByteBuffer(data: try Data(contentsOf: url))
+    let router = Router()
+    router.add(middleware: ProblemMiddleware())
+    PublicController(consultation: consultation, openAPIDocument: openAPIDocument).addRoutes(to: router)
+    SubmissionController(consultation: consultation).addRoutes(to: router)
+    DraftController(consultation: consultation).addRoutes(to: router)
+    OrganizerController(consultation: consultation).addRoutes(to: router)
+    return router
+}
+
+/// The HTTP application, with the database closed cleanly after the server has stopped.
+///
+/// On SIGTERM or SIGINT the server stops accepting connections, finishes the requests in
+/// flight, and only then is the database checkpointed and closed.
+public func buildApplication(
+    _ consultation: Consultation, address: ServerAddress, logger: Logger
+) throws -> some ApplicationProtocol {
+    Application(
+        router: try buildRouter(consultation),
+        configuration: .init(address: .hostname(address.host, port: address.port), serverName: "consult"),
+        services: [DatabaseCloser(database: consultation.database, logger: logger)],
+        logger: logger)
+}
+
+/// Closes the database when the service group shuts down. Services stop in reverse
+/// order, so the server drains before this runs.
+struct DatabaseCloser: Service {
+    let database: ConsultDatabase
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try database.close()
+        logger.info("database closed")
+    }
+}

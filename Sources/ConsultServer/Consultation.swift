@@ -1,0 +1,68 @@
+import ConsultCore
+import ConsultStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// What every controller works with: the loaded surveys, the database and the clock.
+public struct Consultation: Sendable {
+    /// The surveys, sorted by id.
+    public let surveys: [Survey]
+    private let surveysByID: [String: Survey]
+    public let database: ConsultDatabase
+    public let clock: any InstantSource
+
+    public init(surveys: [Survey], database: ConsultDatabase, clock: any InstantSource) {
+        self.surveys = surveys.sorted { $0.id < $1.id }
+        surveysByID = Dictionary(surveys.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
+        self.database = database
+        self.clock = clock
+    }
+
+    /// The survey named in the path, or a 404 problem.
+    func survey(_ id: String) throws -> Survey {
+        guard let survey = surveysByID[id] else { throw Problem.notFound("There is no survey \"\(id)\".") }
+        return survey
+    }
+
+    /// The holder of the request's role token, if their role is one of `roles`: else 401 or 403.
+    func require(_ roles: Set<Role>, for request: Request) async throws -> Principal {
+        guard let token = request.bearerToken else {
+            throw Problem.unauthorized("Send an organizer or analyst token as Authorization: Bearer <token>.")
+        }
+        guard let principal = try await storing({ try await database.principal(forToken: token) }) else {
+            throw Problem.unauthorized("The token is not valid.")
+        }
+        guard roles.contains(principal.role) else {
+            throw Problem.forbidden("This needs the role \(roles.map(\.rawValue).sorted().joined(separator: " or ")); "
+                + "the token is a \(principal.role.rawValue) token.")
+        }
+        return principal
+    }
+
+    /// The bearer token of a request that acts on one submission or draft, or a 401 problem.
+    func ownerToken(_ request: Request, kind: String) throws -> String {
+        guard let token = request.bearerToken else {
+            throw Problem.unauthorized("Send the \(kind) token you were given as Authorization: Bearer <token>.")
+        }
+        return token
+    }
+
+    /// Runs a store operation, turning a database failure into a 503 problem (nothing was stored).
+    func storing<T>(_ operation: () async throws -> T) async throws -> T {
+        do {
+            return try await operation()
+        } catch let error as Problem {
+            throw error
+        } catch let error as AccessFailure {
+            throw error
+        } catch let error as DraftFailure {
+            throw error
+        } catch let error as DeadlineRefusal {
+            throw error
+        } catch {
+            Logger(label: "consult.store").error("database failure", metadata: ["error": "\(error)"])
+            throw Problem.unavailable
+        }
+    }
+}

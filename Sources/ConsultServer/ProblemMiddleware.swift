@@ -1,0 +1,39 @@
+import ConsultStore
+import Hummingbird
+import Logging
+
+/// Turns every error into an RFC 9457 problem response: the store's access failures,
+/// Hummingbird's own errors (unknown route, oversized body), and anything unexpected
+/// (a 500 that reveals nothing of the cause, which is logged instead).
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            throw problem
+        } catch AccessFailure.notFound, DraftFailure.notFound {
+            throw Problem.notFound("There is nothing at \(request.uri.path).")
+        } catch AccessFailure.wrongToken, DraftFailure.wrongToken {
+            throw Problem.unauthorized("The token does not open this resource.")
+        } catch DraftFailure.alreadySubmitted(let submission) {
+            var problem = Problem(
+                "draft-already-submitted", status: .conflict, title: "The draft was already submitted",
+                detail: "This draft became submission \(submission); edit that submission with its edit token instead.")
+            problem.extensions["submission_id"] = .string(submission)
+            throw problem
+        } catch let refusal as DeadlineRefusal {
+            throw Problem.invalidField("closes_at", refusal.message)
+        } catch let error as any HTTPResponseError {
+            throw Problem(
+                error.status == .notFound ? "not-found" : "http-\(error.status.code)", status: error.status,
+                title: error.status.reasonPhrase, detail: "\(request.method) \(request.uri.path): \(error.status.reasonPhrase).")
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw Problem(
+                "internal-error", status: .internalServerError, title: "Something went wrong",
+                detail: "The server could not complete the request; it was logged.")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ConsultCore
+import Foundation
+import GRDB
+
+/// The consult database: one SQLite file in WAL mode, owned by this type. Nothing
+/// else writes SQL; callers use its intent-revealing methods.
+///
+/// Writes go through GRDB's single writer, so concurrent requests queue instead of
+/// meeting `SQLITE_BUSY`; reads run concurrently beside them.
+public final class ConsultDatabase: Sendable {
+    let pool: DatabasePool
+    /// Signs receipts with the server's Ed25519 key, created on first start.
+    public let receipts: ReceiptSigner
+    /// Seals the replies kept for idempotent retries.
+    let replySealer: ReplySealer
+
+    /// Opens (creating and migrating if needed) the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // WAL with synchronous=FULL: every commit is fsynced before it returns, so an
+            // acknowledged submission survives a crash of the process *and* of the machine.
+            // (NORMAL would only survive the process.)
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        // Readers and the checkpointer may hold locks briefly; wait rather than fail.
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(pool)
+        let secrets = try pool.write { db in try ServerSecrets.loadOrCreate(db) }
+        receipts = secrets.signer
+        replySealer = secrets.sealer
+    }
+
+    /// Checkpoints the WAL and closes every connection.
+    public func close() throws {
+        pool.writeWithoutTransaction { db in
+            _ = try? db.checkpoint(.truncate)
+        }
+        try pool.close()
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    public func integrityCheck() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, as the store keeps instants (truncated).
+    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    init(milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+
+    /// This instant truncated to the millisecond, the precision receipts and the deadline rule use.
+    public var truncatedToMilliseconds: Date { Date(milliseconds: milliseconds) }
+}
+
+extension ConsultDatabase {
+    /// "ok" when the database answers a query.
+    public func ping() async throws -> String {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") == 1 ? "ok" : "unexpected answer" }
+    }
+}

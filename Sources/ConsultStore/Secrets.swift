@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Random credentials and their stored form.
+public enum Secret {
+    /// A new random token: 32 bytes, base64url without padding (43 characters).
+    public static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return base64URL(Data(bytes))
+    }
+
+    /// A new random id for a submission or draft: 16 bytes as 32 hex digits.
+    public static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+
+    /// What the store keeps of a token: its SHA-256.
+    public static func hash(_ token: String) -> Data {
+        Data(SHA256.hash(data: Data(token.utf8)))
+    }
+
+    /// Compares two hashes without stopping at the first difference.
+    static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// The server's own keys, kept in the database so that a copy of the file keeps them.
+struct ServerSecrets {
+    let signer: ReceiptSigner
+    let sealer: ReplySealer
+
+    static func loadOrCreate(_ db: Database) throws -> ServerSecrets {
+        let signingKey = try secret(named: "receipt-ed25519", in: db) {
+            Curve25519.Signing.PrivateKey().rawRepresentation
+        }
+        let sealingKey = try secret(named: "reply-sealing", in: db) {
+            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        }
+        return ServerSecrets(
+            signer: try ReceiptSigner(privateKeyBytes: signingKey), sealer: ReplySealer(keyBytes: sealingKey))
+    }
+
+    private static func secret(named name: String, in db: Database, create: () -> Data) throws -> Data {
+        if let value = try Data.fetchOne(db, sql: "SELECT value FROM server_secret WHERE name = ?", arguments: [name]) {
+            return value
+        }
+        let value = create()
+        try db.execute(sql: "INSERT INTO server_secret (name, value) VALUES (?, ?)", arguments: [name, value])
+        return value
+    }
+}
+
+/// Seals a reply so that only a client holding the same idempotency key can get it back:
+/// the reply holds an edit token, which the store otherwise keeps only as a hash.
+struct ReplySealer: Sendable {
+    /// The 256-bit sealing key (kept as bytes, which are `Sendable`).
+    let keyBytes: Data
+
+    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+
+    /// The stored form of an idempotency key (scoped to a survey).
+    func keyHash(_ idempotencyKey: String, scope: String) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("\(scope)\n\(idempotencyKey)".utf8), using: key))
+    }
+
+    func seal(_ reply: Data, idempotencyKey: String) throws -> Data {
+        let box = try AES.GCM.seal(reply, using: replyKey(idempotencyKey))
+        return box.combined ?? Data()
+    }
+
+    func open(_ sealed: Data, idempotencyKey: String) throws -> Data {
+        try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: replyKey(idempotencyKey))
+    }
+
+    private func replyKey(_ idempotencyKey: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: key, salt: Data(idempotencyKey.utf8), info: Data("consult idempotent reply".utf8),
+            outputByteCount: 32)
+    }
+}

@@ -1,0 +1,56 @@
+import ConsultCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct ServiceTests {
+    @Test func healthAndSurveyDefinitionAreServed() async throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        try await server.run { client in
+            #expect(try await client.send(.get, "/healthz").body == .object(["status": .string("ok"), "database": .string("ok")]))
+            let definition = try await client.send(.get, "/api/v1/surveys/consult-test")
+            #expect(definition.status == .ok)
+            #expect(definition.body["closes_at_local"] == .string("2025-11-10T18:00:00+01:00"))
+            #expect(definition.body["status"] == .string("open"))
+            guard case .array(let sections)? = definition.body["sections"],
+                case .array(let questions)? = sections.first?["questions"]
+            else {
+                Issue.record("no sections in \(definition.body)")
+                return
+            }
+            #expect(questions.first?["options"] == .array([
+                .object(["id": .string("law_enforcement"), "label": .string("Law enforcement"), "points": .null]),
+                .object(["id": .string("academia"), "label": .string("Academia"), "points": .null]),
+            ]))
+        }
+    }
+
+    /// The OpenAPI document names exactly the routes the server has, with their methods.
+    @Test func theOpenAPIDocumentDescribesEveryRoute() async throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        let document = try await server.run { client in try await client.send(.get, "/openapi.json").body }
+        #expect(document["openapi"] == .string("3.1.0"))
+        guard case .object(let paths)? = document["paths"] else {
+            Issue.record("no paths")
+            return
+        }
+        var operations: Set<String> = []
+        for (path, item) in paths {
+            guard case .object(let methods) = item else { continue }
+            for method in methods.keys where ["get", "put", "post", "delete", "patch"].contains(method) {
+                operations.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        #expect(operations == [
+            "GET /healthz", "GET /openapi.json", "GET /api/v1/surveys", "GET /api/v1/surveys/{surveyId}",
+            "POST /api/v1/surveys/{surveyId}/submissions", "GET /api/v1/submissions/{submissionId}",
+            "PUT /api/v1/submissions/{submissionId}", "PUT /api/v1/submissions/{submissionId}/sector",
+            "POST /api/v1/surveys/{surveyId}/drafts", "GET /api/v1/drafts/{draftId}", "PUT /api/v1/drafts/{draftId}",
+            "POST /api/v1/drafts/{draftId}/submit", "PUT /api/v1/surveys/{surveyId}/deadline", "GET /api/v1/audit",
+            "POST /api/v1/receipts/verify",
+        ])
+    }
+}

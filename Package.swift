@@ -80,6 +80,6 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "ConsultCLITests", dependencies: ["ConsultCLI"]),
+        .testTarget(name: "ConsultCLITests", dependencies: ["ConsultCLI", "ConsultCore", "ConsultStore", "SurveyFiles"]),
     ]
 )

@@ -31,6 +31,12 @@ final class ManualClock: InstantSource {
     }
 }
 
+/// A file of this repository.
+func repositoryFile(_ relative: String) -> URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(relative)
+}
+
 /// The deadline of the test survey: 2025-11-10T17:00:00Z.
 let testDeadline = Date(timeIntervalSince1970: 1_762_794_000)
 
@@ -116,11 +122,16 @@ struct TestServer {
     let clock: ManualClock
     let survey: Survey
 
-    init(now: Date = testDeadline.addingTimeInterval(-86_400)) throws {
+    /// `surveyFile` names a file of the repository to serve instead of the test survey.
+    init(now: Date = testDeadline.addingTimeInterval(-86_400), surveyFile: String? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("consult-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         clock = ManualClock(now)
-        survey = try SurveyFile.parse(testSurveyYAML, file: "consult-test.yaml")
+        if let surveyFile {
+            survey = try SurveyFile.load(path: repositoryFile(surveyFile).path)
+        } else {
+            survey = try SurveyFile.parse(testSurveyYAML, file: "consult-test.yaml")
+        }
     }
 
     var databasePath: String { folder.appendingPathComponent("consult.sqlite").path }

@@ -1,0 +1,116 @@
+import ConsultCore
+import ConsultStore
+import Foundation
+import SurveyFiles
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+@Suite struct AdministrationCommandTests {
+    let folder: URL
+    var db: String { folder.appendingPathComponent("consult.sqlite").path }
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    @Test func anOrganizerMovesADeadlineFromTheCommandLineAndTheAuditLogShowsIt() throws {
+        let token = try ConsultProcess.run("token", "create", "--role", "organizer", "--name", "Ana", "--db", db)
+        #expect(token.status == 0)
+        #expect(token.output.trimmingCharacters(in: .newlines).count == 43)
+
+        let noReason = try ConsultProcess.run(
+            "deadline", "set", "neurotech-2025", "--closes-at", "2025-11-17T18:00 Europe/Vienna", "--reason", " ", "--db", db)
+        #expect(noReason.status != 0)
+        let noOffset = try ConsultProcess.run(
+            "deadline", "set", "neurotech-2025", "--closes-at", "2025-11-17T18:00", "--reason", "why", "--db", db)
+        #expect(noOffset.status != 0)
+        #expect(noOffset.errors.contains("has no UTC offset or time-zone name"))
+
+        let moved = try ConsultProcess.run(
+            "deadline", "set", "neurotech-2025", "--closes-at", "2025-11-17T18:00 Europe/Vienna",
+            "--reason", "Extended at the request of member states", "--db", db)
+        #expect(moved.status == 0, "\(moved.errors)")
+        #expect(moved.output == "neurotech-2025: deadline moved from 2025-11-10T17:00:00Z to 2025-11-17T17:00:00Z "
+            + "(2025-11-17T18:00:00+01:00 Europe/Vienna)\n")
+        let shown = try ConsultProcess.run("deadline", "show", "neurotech-2025", "--db", db)
+        #expect(shown.output.hasPrefix("neurotech-2025: closes 2025-11-17T17:00:00Z (2025-11-17T18:00:00+01:00 Europe/Vienna)"))
+
+        let audit = try ConsultProcess.run("audit", "--db", db)
+        let lines = audit.output.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("token.created") == true)
+        #expect(lines.last?.contains("deadline.changed") == true)
+        #expect(lines.last?.hasSuffix(
+            "survey neurotech-2025  2025-11-10T17:00:00Z → 2025-11-17T17:00:00Z  reason: Extended at the request of member states")
+            == true)
+    }
+
+    @Test func aReceiptVerifiesAndATamperedOneFails() async throws {
+        let survey = try SurveyFile.load(path: ConsultProcess.repository.appendingPathComponent("Surveys/ai-risk-assessment.yaml").path)
+        let body = try Data(contentsOf: ConsultProcess.repository.appendingPathComponent("Scripts/examples/ai-risk-submission.json"))
+        guard case .object(let members) = try JSONDecoder().decode(JSONValue.self, from: body),
+            case .object(let raw)? = members["answers"]
+        else {
+            Issue.record("the example is not {answers: …}")
+            return
+        }
+        let database = try ConsultDatabase(path: db)
+        let outcome = try await database.submit(try survey.check(raw, as: .submission), to: survey, receivedAt: Date())
+        try database.close()
+        guard case .accepted(let accepted) = outcome else {
+            Issue.record("refused: \(outcome)")
+            return
+        }
+        let receiptFile = folder.appendingPathComponent("receipt.json")
+        try JSONEncoder().encode(accepted.receipt).write(to: receiptFile)
+        let valid = try ConsultProcess.run("receipt", "verify", receiptFile.path, "--db", db)
+        #expect(valid.status == 0)
+        #expect(valid.output.contains("valid — submission \(accepted.id) version 1 to ai-risk-assessment"))
+
+        let tampered = try String(contentsOf: receiptFile, encoding: .utf8)
+            .replacingOccurrences(of: accepted.receipt.answersSHA256, with: String(repeating: "0", count: 64))
+        try tampered.write(to: receiptFile, atomically: true, encoding: .utf8)
+        let invalid = try ConsultProcess.run("receipt", "verify", receiptFile.path, "--db", db)
+        #expect(invalid.status == 1)
+        #expect(invalid.output.contains("invalid — the signature does not match the receipt's content"))
+    }
+
+    @Test func serveRefusesToStartWithAnInvalidSurvey() throws {
+        let surveys = folder.appendingPathComponent("Surveys")
+        try FileManager.default.createDirectory(at: surveys, withIntermediateDirectories: true)
+        try "id: broken\n".write(to: surveys.appendingPathComponent("broken.yaml"), atomically: true, encoding: .utf8)
+        let run = try ConsultProcess.run("serve", "--surveys", surveys.path, "--db", db, "--port", "0")
+        #expect(run.status == 1)
+        #expect(run.errors.contains("broken.yaml:1:1: title: missing required key \"title\""))
+        #expect(!FileManager.default.fileExists(atPath: db))
+    }
+
+    /// The real server process: it serves, and on SIGTERM finishes and closes the database.
+    @Test func serveAnswersAndStopsCleanlyOnSIGTERM() async throws {
+        let port = Int.random(in: 20_000...60_000)
+        let server = try ConsultProcess.start(["serve", "--db", db, "--port", String(port)])
+        defer { if server.process.isRunning { server.process.terminate() } }
+        let url = try #require(URL(string: "http://127.0.0.1:\(port)/healthz"))
+        var healthy = false
+        for _ in 0..<100 where !healthy {
+            if let (data, _) = try? await URLSession.shared.data(from: url) {
+                healthy = String(decoding: data, as: UTF8.self).contains("\"status\":\"ok\"")
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        #expect(healthy)
+        kill(server.process.processIdentifier, SIGTERM)
+        server.process.waitUntilExit()
+        let run = server.finish()
+        #expect(run.status == 0)
+        #expect(run.errors.contains("database closed"))
+        let database = try ConsultDatabase(path: db)
+        defer { try? database.close() }
+        #expect(try database.integrityCheck() == "ok")
+    }
+}

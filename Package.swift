@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         /// The domain: survey model, definition and answer checks, deadline policy, scoring. Foundation only, no I/O.
@@ -34,12 +35,27 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        /// Realistic synthetic answers for tests and benchmarks.
+        .target(name: "SyntheticResponses", dependencies: ["ConsultCore"]),
+        /// libxml2, for its streaming XML writer.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        /// Analyst exports: the analysis tables and raw responses as CSV, XML and ZIP.
+        .target(
+            name: "ConsultExport",
+            dependencies: [
+                "ConsultCore",
+                "ConsultStore",
+                "CLibXML2",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         /// The HTTP service: JSON API, problem responses, roles.
         .target(
             name: "ConsultServer",
             dependencies: [
                 "ConsultCore",
                 "ConsultStore",
+                "ConsultExport",
                 "SurveyFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -54,8 +70,10 @@ let package = Package(
             dependencies: [
                 "ConsultCore",
                 "ConsultStore",
+                "ConsultExport",
                 "ConsultServer",
                 "SurveyFiles",
+                "SyntheticResponses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +86,10 @@ let package = Package(
         .testTarget(
             name: "ConsultStoreTests",
             dependencies: ["ConsultStore", "ConsultCore", "SurveyFiles", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "ConsultExportTests",
+            dependencies: ["ConsultExport", "ConsultCore", "ConsultStore", "SurveyFiles", "SyntheticResponses"]
         ),
         .testTarget(
             name: "ConsultServerTests",

@@ -7,7 +7,8 @@ struct Consult: AsyncParsableCommand {
         commandName: "consult",
         abstract: "Run public consultations: collect submissions up to a hard deadline and analyse them by sector.",
         subcommands: [
-            ServeCommand.self, SurveyCommand.self, DeadlineCommand.self, AuditCommand.self, TokenCommand.self,
+            ServeCommand.self, SurveyCommand.self, ExportCommand.self, DeadlineCommand.self, AuditCommand.self,
+            TokenCommand.self, GenerateCommand.self,
             ReceiptCommand.self,
         ]
     )

@@ -28,6 +28,7 @@ public func buildRouter(_ consultation: Consultation) throws -> Router<BasicRequ
     SubmissionController(consultation: consultation).addRoutes(to: router)
     DraftController(consultation: consultation).addRoutes(to: router)
     OrganizerController(consultation: consultation).addRoutes(to: router)
+    AnalystController(consultation: consultation).addRoutes(to: router)
     return router
 }
 

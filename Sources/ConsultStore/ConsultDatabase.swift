@@ -13,6 +13,8 @@ public final class ConsultDatabase: Sendable {
     public let receipts: ReceiptSigner
     /// Seals the replies kept for idempotent retries.
     let replySealer: ReplySealer
+    /// Makes the respondent ids exports show.
+    public let pseudonyms: Pseudonymizer
 
     /// Opens (creating and migrating if needed) the database at `path`.
     public init(path: String) throws {
@@ -31,6 +33,7 @@ public final class ConsultDatabase: Sendable {
         let secrets = try pool.write { db in try ServerSecrets.loadOrCreate(db) }
         receipts = secrets.signer
         replySealer = secrets.sealer
+        pseudonyms = secrets.pseudonyms
     }
 
     /// Checkpoints the WAL and closes every connection.

@@ -42,6 +42,7 @@ public enum Secret {
 struct ServerSecrets {
     let signer: ReceiptSigner
     let sealer: ReplySealer
+    let pseudonyms: Pseudonymizer
 
     static func loadOrCreate(_ db: Database) throws -> ServerSecrets {
         let signingKey = try secret(named: "receipt-ed25519", in: db) {
@@ -50,8 +51,12 @@ struct ServerSecrets {
         let sealingKey = try secret(named: "reply-sealing", in: db) {
             SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         }
+        let pseudonymKey = try secret(named: "pseudonym-hmac", in: db) {
+            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        }
         return ServerSecrets(
-            signer: try ReceiptSigner(privateKeyBytes: signingKey), sealer: ReplySealer(keyBytes: sealingKey))
+            signer: try ReceiptSigner(privateKeyBytes: signingKey), sealer: ReplySealer(keyBytes: sealingKey),
+            pseudonyms: Pseudonymizer(keyBytes: pseudonymKey))
     }
 
     private static func secret(named name: String, in db: Database, create: () -> Data) throws -> Data {
@@ -90,5 +95,17 @@ struct ReplySealer: Sendable {
         HKDF<SHA256>.deriveKey(
             inputKeyMaterial: key, salt: Data(idempotencyKey.utf8), info: Data("consult idempotent reply".utf8),
             outputByteCount: 32)
+    }
+}
+
+/// Turns submission ids into the stable pseudonymous respondent ids that exports show:
+/// `r-` and 16 hex digits of an HMAC-SHA256 keyed with a server secret, so they cannot be
+/// turned back into submission ids without the database's secret.
+public struct Pseudonymizer: Sendable {
+    let keyBytes: Data
+
+    public func pseudonym(for submissionID: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: Data(submissionID.utf8), using: SymmetricKey(data: keyBytes))
+        return "r-" + Secret.hex(code.prefix(8))
     }
 }

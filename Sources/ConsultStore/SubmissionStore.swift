@@ -293,3 +293,15 @@ extension ConsultDatabase {
         return try await pool.write { db in try refusal(for: survey, at: receivedAt, in: db) }
     }
 }
+
+extension ConsultDatabase {
+    /// Stores many checked answer sets in one transaction, each received at its given instant,
+    /// without the deadline rule: for synthetic data in tests and benchmarks only.
+    public func importSynthetic(_ batch: [(answers: AnswerSet, receivedAt: Date)], to survey: Survey) async throws {
+        try await pool.write { db in
+            for entry in batch {
+                _ = try insertSubmission(entry.answers, of: survey, receivedAt: entry.receivedAt.truncatedToMilliseconds, in: db)
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import ConsultCore
+import Foundation
+import GRDB
+
+/// Counts of one value of a question among one sector's respondents.
+public struct OptionCount: Sendable, Hashable {
+    public let question: String
+    public let option: String
+    public let sector: String
+    public let respondents: Int
+}
+
+/// How many respondents of a sector answered a question.
+public struct QuestionBase: Sendable, Hashable {
+    public let question: String
+    public let sector: String
+    public let respondents: Int
+}
+
+/// How many answers gave one number to a question (or matrix item) in a sector.
+public struct NumberCount: Sendable, Hashable {
+    public let question: String
+    public let item: String?
+    public let sector: String
+    public let value: Double
+    public let count: Int
+}
+
+/// A count for one group of respondents.
+public struct GroupCount: Sendable, Hashable {
+    public let key: String?
+    public let sector: String
+    public let count: Int
+}
+
+/// One free-text answer for the open-text table, with what the privacy rules need.
+public struct OpenTextRow: Sendable {
+    public let submissionID: String
+    public let question: String
+    public let sector: String
+    public let publication: String
+    public let text: String
+}
+
+/// One submission for the raw export: its latest version whole.
+public struct ResponseRow: Sendable {
+    public let submissionID: String
+    public let receivedAt: Date
+    public let updatedAt: Date
+    public let version: Int
+    public let declaredSector: String
+    public let otherSectorText: String?
+    public let finalSector: String
+    public let country: String?
+    public let publication: String
+    public let level: String?
+    /// The answers in canonical JSON.
+    public let answersJSON: String
+}
+
+/// The aggregations the analysis is built from, each one SQL query over the latest
+/// versions (the `answer` rows hold only those) grouped by final sector.
+extension ConsultDatabase {
+    /// Respondents per final sector.
+    public func respondentsBySector(survey: SurveyID) async throws -> [String: Int] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT final_sector, count(*) AS n FROM submission WHERE survey_id = ? GROUP BY final_sector",
+                arguments: [survey.rawValue])
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["final_sector"], $0["n"]) })
+        }
+    }
+
+    /// Respondents per country (nil: not given) and final sector.
+    public func respondentsByCountry(survey: SurveyID) async throws -> [GroupCount] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT country, final_sector, count(*) AS n FROM submission WHERE survey_id = ?
+                GROUP BY country, final_sector
+                """, arguments: [survey.rawValue]).map { GroupCount(key: $0["country"], sector: $0["final_sector"], count: $0["n"]) }
+        }
+    }
+
+    /// Respondents per level (nil: no level) and final sector.
+    public func respondentsByLevel(survey: SurveyID) async throws -> [GroupCount] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT level, final_sector, count(*) AS n FROM submission WHERE survey_id = ?
+                GROUP BY level, final_sector
+                """, arguments: [survey.rawValue]).map { GroupCount(key: $0["level"], sector: $0["final_sector"], count: $0["n"]) }
+        }
+    }
+
+    /// For every chosen option (and country code) of every question: respondents per final sector.
+    public func optionCounts(survey: SurveyID) async throws -> [OptionCount] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.question, a.option, s.final_sector, count(DISTINCT a.submission_seq) AS n
+                FROM answer a JOIN submission s ON s.seq = a.submission_seq
+                WHERE s.survey_id = ? AND a.option IS NOT NULL
+                GROUP BY a.question, a.option, s.final_sector
+                """, arguments: [survey.rawValue]).map {
+                OptionCount(question: $0["question"], option: $0["option"], sector: $0["final_sector"], respondents: $0["n"])
+            }
+        }
+    }
+
+    /// For every question: the respondents per final sector who answered it.
+    public func questionBases(survey: SurveyID) async throws -> [QuestionBase] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.question, s.final_sector, count(DISTINCT a.submission_seq) AS n
+                FROM answer a JOIN submission s ON s.seq = a.submission_seq
+                WHERE s.survey_id = ?
+                GROUP BY a.question, s.final_sector
+                """, arguments: [survey.rawValue]).map {
+                QuestionBase(question: $0["question"], sector: $0["final_sector"], respondents: $0["n"])
+            }
+        }
+    }
+
+    /// For every numeric answer (scale, matrix item, number): how often each value was given, per final sector.
+    public func numberCounts(survey: SurveyID) async throws -> [NumberCount] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.question, a.item, s.final_sector, a.number, count(*) AS n
+                FROM answer a JOIN submission s ON s.seq = a.submission_seq
+                WHERE s.survey_id = ? AND a.number IS NOT NULL
+                GROUP BY a.question, a.item, s.final_sector, a.number
+                """, arguments: [survey.rawValue]).map {
+                NumberCount(question: $0["question"], item: $0["item"], sector: $0["final_sector"], value: $0["number"], count: $0["n"])
+            }
+        }
+    }
+
+    /// Submissions and refused attempts per quarter of an hour (UTC, in milliseconds since 1970 / 900,000),
+    /// fine enough to place them in any time zone's days.
+    public func activityByQuarterHour(survey: SurveyID) async throws -> (submissions: [Int64: Int], refused: [String: [Int64: Int]]) {
+        try await pool.read { db in
+            var submissions: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT received_at_ms / 900000 AS quarter, count(*) AS n FROM submission WHERE survey_id = ? GROUP BY quarter
+                """, arguments: [survey.rawValue])
+            {
+                submissions[row["quarter"]] = row["n"]
+            }
+            var refused: [String: [Int64: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT reason, attempted_at_ms / 900000 AS quarter, count(*) AS n FROM refused_attempt
+                WHERE survey_id = ? GROUP BY reason, quarter
+                """, arguments: [survey.rawValue])
+            {
+                refused[row["reason"], default: [:]][row["quarter"]] = row["n"]
+            }
+            return (submissions, refused)
+        }
+    }
+
+    /// Streams the free-text values (text, e-mail, "other" text) of one question, by sector.
+    /// `body` runs inside one read transaction, so the rows form a consistent snapshot. This blocks
+    /// the calling thread for the whole stream: call it off Swift's cooperative threads.
+    public func forEachOpenText(survey: SurveyID, question: QuestionID, _ body: (OpenTextRow) throws -> Void) throws {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.id, a.question, s.final_sector, s.publication, a.text
+                FROM answer a JOIN submission s ON s.seq = a.submission_seq
+                WHERE a.question = ? AND s.survey_id = ? AND a.text IS NOT NULL
+                ORDER BY s.final_sector, s.seq
+                """, arguments: [question.rawValue, survey.rawValue])
+            while let row = try rows.next() {
+                try body(OpenTextRow(
+                    submissionID: row["id"], question: row["question"], sector: row["final_sector"],
+                    publication: row["publication"], text: row["text"]))
+            }
+        }
+    }
+
+    /// Streams every submission's latest version, oldest first, inside one read transaction.
+    /// Blocks the calling thread for the whole stream: call it off Swift's cooperative threads.
+    public func forEachResponse(survey: SurveyID, _ body: (ResponseRow) throws -> Void) throws {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.id, s.received_at_ms, s.updated_at_ms, s.version, s.declared_sector, s.other_sector_text,
+                    s.final_sector, s.country, s.publication, s.level, v.answers_json
+                FROM submission s JOIN submission_version v ON v.submission_seq = s.seq AND v.version = s.version
+                WHERE s.survey_id = ?
+                ORDER BY s.seq
+                """, arguments: [survey.rawValue])
+            while let row = try rows.next() {
+                try body(ResponseRow(
+                    submissionID: row["id"], receivedAt: Date(milliseconds: row["received_at_ms"]),
+                    updatedAt: Date(milliseconds: row["updated_at_ms"]), version: row["version"],
+                    declaredSector: row["declared_sector"], otherSectorText: row["other_sector_text"],
+                    finalSector: row["final_sector"], country: row["country"], publication: row["publication"],
+                    level: row["level"], answersJSON: row["answers_json"]))
+            }
+        }
+    }
+
+    /// How many drafts were started and not submitted.
+    public func openDraftCount(survey: SurveyID) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM draft WHERE survey_id = ? AND submitted_as IS NULL",
+                arguments: [survey.rawValue]) ?? 0
+        }
+    }
+}

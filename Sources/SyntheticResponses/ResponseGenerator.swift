@@ -1,0 +1,164 @@
+import ConsultCore
+import Foundation
+
+/// Makes realistic, valid answer sets for a survey, reproducibly from a seed: for tests
+/// and benchmarks, never for real consultations.
+///
+/// Sectors follow ``sectorShares`` (with 8 % "other, please specify", half of them
+/// naming a sector keyword); answers lean by sector so that per-sector tables differ;
+/// one free text in ten is hostile (formula, quotes, newlines, emoji, right-to-left
+/// text, control characters) to exercise the exports.
+public struct ResponseGenerator {
+    public let survey: Survey
+    private var random: SplitMix64
+
+    private let questions: [Question]
+
+    public init(survey: Survey, seed: UInt64) {
+        self.survey = survey
+        questions = survey.questions
+        random = SplitMix64(seed: seed)
+    }
+
+    /// Whether a raw answer is, or includes, one of the values a `show_if` looks for.
+    static func answer(_ value: JSONValue, matchesAnyOf values: [ConditionValue]) -> Bool {
+        switch value {
+        case .string(let id): values.contains(.option(OptionID(id)))
+        case .number(let number): values.contains(.scaleValue(Int(number)))
+        case .object(let members): members["choice"] == .string("other") && values.contains(.option("other"))
+        case .array(let elements): elements.contains { answer($0, matchesAnyOf: values) }
+        default: false
+        }
+    }
+
+    /// The share of respondents declaring each sector, in survey order (the rest share what is left).
+    public static let sectorShares = [0.30, 0.20, 0.15, 0.15, 0.10]
+
+    /// Texts that break naive CSV and XML writers.
+    public static let hostileTexts = [
+        "=HYPERLINK(\"http://example.com\",\"click\")", "+1 cannot be right", "-2 is worse", "@SUM(A1:A9)",
+        "\tindented", "\rcarriage", "She said \"no\", then left", "one, two, three", "first line\nsecond line",
+        "windows\r\nline", "emoji 🧠🔬", "مرحبا بالعالم", "שלום עולם", "control \u{01} char", "non-character \u{FFFE} here",
+    ]
+
+    /// The next respondent's raw answers (question id → JSON value), valid for submission.
+    public mutating func nextAnswers() -> [String: JSONValue] {
+        let sectorIndex = drawSectorIndex()
+        var raw: [String: JSONValue] = [:]
+        var shown: Set<QuestionID> = []
+        for question in questions {
+            if let condition = question.showIf {
+                guard shown.contains(condition.question), let answer = raw[condition.question.rawValue],
+                    Self.answer(answer, matchesAnyOf: condition.values)
+                else { continue }
+            }
+            shown.insert(question.id)
+            guard question.isRequired || random.unit() < 0.85 else { continue }
+            raw[question.id.rawValue] = value(for: question, sectorIndex: sectorIndex)
+        }
+        return raw
+    }
+
+    /// The next respondent's answers, checked as a submission.
+    public mutating func nextAnswerSet() throws -> AnswerSet {
+        try survey.check(nextAnswers(), as: .submission)
+    }
+
+    private mutating func drawSectorIndex() -> Int {
+        let draw = random.unit()
+        var cumulative = 0.0
+        for (index, share) in Self.sectorShares.enumerated() where index < survey.sectors.count {
+            cumulative += share
+            if draw < cumulative { return index }
+        }
+        return Self.sectorShares.count + random.below(max(1, survey.sectors.count - Self.sectorShares.count))
+    }
+
+    private mutating func value(for question: Question, sectorIndex: Int) -> JSONValue {
+        switch question.kind {
+        case .singleChoice(let list):
+            if question.id == survey.respondent.sectorQuestion {
+                return sectorAnswer(list, sectorIndex: sectorIndex)
+            }
+            if list.allowsOther && random.unit() < 0.05 { return otherChoice() }
+            return .string(list.options[leaning(list.options.count, sectorIndex: sectorIndex)].id.rawValue)
+        case .multipleChoice(let list, let picks):
+            let count = min(list.options.count, max(picks.lowerBound, 1 + random.below(picks.upperBound)))
+            var chosen = Set<Int>()
+            while chosen.count < count { chosen.insert(leaning(list.options.count, sectorIndex: sectorIndex + chosen.count)) }
+            var values = chosen.sorted().map { JSONValue.string(list.options[$0].id.rawValue) }
+            if list.allowsOther && values.count < picks.upperBound && random.unit() < 0.05 { values.append(otherChoice()) }
+            return .array(values)
+        case .scale(let scale):
+            return .number(Double(scale.points[leaning(scale.points.count, sectorIndex: sectorIndex)].value))
+        case .matrix(let items, let scale):
+            return .object(Dictionary(uniqueKeysWithValues: items.enumerated().map { offset, item in
+                (item.id.rawValue, JSONValue.number(Double(scale.points[leaning(scale.points.count, sectorIndex: sectorIndex + offset)].value)))
+            }))
+        case .text(let maxLength, _):
+            return .string(String(text().prefix(maxLength)))
+        case .number(let range):
+            let low = range.min ?? 0
+            let high = range.max ?? low + 100
+            let value = low + (high - low) * random.unit() * random.unit()
+            return .number(range.integerOnly ? value.rounded(.down) : (value * 100).rounded() / 100)
+        case .country:
+            return .string(CountryTable.all[random.below(CountryTable.all.count)].alpha2)
+        case .email:
+            return .string("respondent\(random.below(1_000_000))@example.org")
+        }
+    }
+
+    private mutating func sectorAnswer(_ list: ChoiceList, sectorIndex: Int) -> JSONValue {
+        if list.allowsOther && random.unit() < 0.08 {
+            if random.unit() < 0.5, let keyword = survey.sectors[sectorIndex % survey.sectors.count].keywords.first {
+                return .object(["choice": .string("other"), "other": .string("A regional \(keyword) office")])
+            }
+            return .object(["choice": .string("other"), "other": .string("Independent artist")])
+        }
+        return .string(list.options[sectorIndex % list.options.count].id.rawValue)
+    }
+
+    private mutating func otherChoice() -> JSONValue {
+        .object(["choice": .string("other"), "other": .string(text())])
+    }
+
+    /// An index in 0..<count, leaning towards one end depending on the sector.
+    private mutating func leaning(_ count: Int, sectorIndex: Int) -> Int {
+        let skewed = pow(random.unit(), sectorIndex % 2 == 0 ? 0.6 : 1.8)
+        return min(count - 1, Int(skewed * Double(count)))
+    }
+
+    private mutating func text() -> String {
+        if random.unit() < 0.1 { return Self.hostileTexts[random.below(Self.hostileTexts.count)] }
+        let words = ["mental", "privacy", "oversight", "consent", "evidence", "court", "training", "risk", "law", "data"]
+        return (0..<(3 + random.below(12))).map { _ in words[random.below(words.count)] }.joined(separator: " ")
+    }
+}
+
+/// A small, fast, seedable random number generator (SplitMix64).
+struct SplitMix64 {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in [0, 1).
+    mutating func unit() -> Double {
+        Double(next() >> 11) / Double(1 << 53)
+    }
+
+    /// A number in 0..<bound.
+    mutating func below(_ bound: Int) -> Int {
+        Int(next() % UInt64(max(bound, 1)))
+    }
+}

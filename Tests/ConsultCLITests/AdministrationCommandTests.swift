@@ -79,6 +79,31 @@ import Testing
         #expect(invalid.output.contains("invalid — the signature does not match the receipt's content"))
     }
 
+    @Test func syntheticSubmissionsAreExportedFromTheCommandLine() throws {
+        let generated = try ConsultProcess.run("generate", "neurotech-2025", "--count", "120", "--seed", "9", "--db", db)
+        #expect(generated.status == 0, "\(generated.errors)")
+        #expect(generated.output.contains("120 synthetic submissions"))
+
+        let out = folder.appendingPathComponent("exports").path
+        let zip = try ConsultProcess.run(
+            "export", "neurotech-2025", "--what", "analysis", "--format", "zip", "--out", out, "--db", db)
+        #expect(zip.status == 0, "\(zip.errors)")
+        #expect(zip.output == "\(out)/analysis.zip\n")
+        let xml = try ConsultProcess.run("export", "neurotech-2025", "--what", "raw", "--format", "xml", "--out", out, "--db", db)
+        #expect(xml.output == "\(out)/responses.xml\n")
+        let schema = ConsultProcess.repository.appendingPathComponent("Exports/responses.xsd").path
+        let lint = Process()
+        lint.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        lint.arguments = ["xmllint", "--noout", "--schema", schema, "\(out)/responses.xml"]
+        try lint.run()
+        lint.waitUntilExit()
+        #expect(lint.terminationStatus == 0)
+
+        let badFormat = try ConsultProcess.run("export", "neurotech-2025", "--format", "pdf", "--db", db)
+        #expect(badFormat.status != 0)
+        #expect(badFormat.errors.contains("pdf"))
+    }
+
     @Test func serveRefusesToStartWithAnInvalidSurvey() throws {
         let surveys = folder.appendingPathComponent("Surveys")
         try FileManager.default.createDirectory(at: surveys, withIntermediateDirectories: true)

@@ -73,7 +73,7 @@ public struct ResponsesExport: Sendable {
     // MARK: CSV
 
     private func cells(of row: ResponseRow) throws -> [Cell] {
-        let answers = try Self.answers(of: row)
+        let answers = row.answers
         let country = row.country.flatMap(CountryTable.country)
         let confidential = row.publication == PublicationChoice.confidential.rawValue
         var cells: [Cell] = [
@@ -90,18 +90,18 @@ public struct ResponsesExport: Sendable {
         return cells
     }
 
-    private func questionCells(_ question: Question, _ value: JSONValue?, publication: String) -> [Cell] {
+    private func questionCells(_ question: Question, _ values: [StoredValue]?, publication: String) -> [Cell] {
         let showsText = Disclosure.showsText(of: question, publication: publication)
         let closedShown = !question.isPersonal || publication == PublicationChoice.publicNamed.rawValue
         switch question.kind {
         case .singleChoice(let list):
-            let (choices, other) = Self.choices(in: value)
+            let (choices, other) = Self.choices(in: values)
             var cells: [Cell] = [closedShown ? choices.first.map(Cell.text) ?? .empty : .empty]
             if list.allowsOther { cells.append(showsText ? other.map(Cell.text) ?? .empty : .empty) }
             return cells
         case .multipleChoice(let list, _):
-            let (choices, other) = Self.choices(in: value)
-            let answered = value != nil && closedShown
+            let (choices, other) = Self.choices(in: values)
+            let answered = values != nil && closedShown
             var cells = list.options.map { option -> Cell in
                 answered ? .integer(choices.contains(option.id.rawValue) ? 1 : 0) : .empty
             }
@@ -111,21 +111,23 @@ public struct ResponsesExport: Sendable {
             }
             return cells
         case .matrix(let items, _):
-            guard case .object(let ratings)? = value, closedShown else { return items.map { _ in .empty } }
-            return items.map { item in Self.number(ratings[item.id.rawValue]) }
+            guard let values, closedShown else { return items.map { _ in .empty } }
+            return items.map { item in
+                values.first { $0.item == item.id.rawValue }?.number.map(Cell.decimal) ?? .empty
+            }
         case .scale, .number:
-            return [closedShown ? Self.number(value) : .empty]
+            return [closedShown ? values?.first?.number.map(Cell.decimal) ?? .empty : .empty]
         case .country:
-            return [closedShown ? Self.string(value) : .empty]
+            return [closedShown ? values?.first?.option.map(Cell.text) ?? .empty : .empty]
         case .text, .email:
-            return [showsText ? Self.string(value) : .empty]
+            return [showsText ? values?.first?.text.map(Cell.text) ?? .empty : .empty]
         }
     }
 
     // MARK: XML
 
     private func writeElement(of row: ResponseRow, to writer: XMLStreamWriter) throws {
-        let answers = try Self.answers(of: row)
+        let answers = row.answers
         let country = row.country.flatMap(CountryTable.country)
         let confidential = row.publication == PublicationChoice.confidential.rawValue
         try writer.startElement("response")
@@ -143,16 +145,16 @@ public struct ResponsesExport: Sendable {
         if let level = row.level { try writer.attribute("level", level) }
         if let other = row.otherSectorText, !confidential { try writer.element("other_sector", text: other) }
         for question in survey.questions {
-            guard let value = answers[question.id.rawValue] else { continue }
+            guard let values = answers[question.id.rawValue] else { continue }
             try writer.startElement("answer")
             try writer.attribute("question", question.id.rawValue)
-            try writeAnswer(question, value, publication: row.publication, to: writer)
+            try writeAnswer(question, values, publication: row.publication, to: writer)
             try writer.endElement()
         }
         try writer.endElement()
     }
 
-    private func writeAnswer(_ question: Question, _ value: JSONValue, publication: String, to writer: XMLStreamWriter)
+    private func writeAnswer(_ question: Question, _ values: [StoredValue], publication: String, to writer: XMLStreamWriter)
         throws
     {
         let showsText = Disclosure.showsText(of: question, publication: publication)
@@ -162,24 +164,24 @@ public struct ResponsesExport: Sendable {
         }
         switch question.kind {
         case .singleChoice, .multipleChoice:
-            let (choices, other) = Self.choices(in: value)
+            let (choices, other) = Self.choices(in: values)
             for choice in choices { try writer.element("choice", text: choice) }
             if let other, showsText { try writer.element("other", text: other) }
-        case .matrix:
-            guard case .object(let ratings) = value else { return }
-            for item in ratings.keys.sorted() {
+        case .matrix(let items, _):
+            for item in items {
+                guard let number = values.first(where: { $0.item == item.id.rawValue })?.number else { continue }
                 try writer.startElement("rating")
-                try writer.attribute("item", item)
-                try writer.text(Self.number(ratings[item]).text)
+                try writer.attribute("item", item.id.rawValue)
+                try writer.text(Cell.decimal(number).text)
                 try writer.endElement()
             }
         case .scale, .number:
-            try writer.element("value", text: Self.number(value).text)
+            try writer.element("value", text: values.first?.number.map { Cell.decimal($0).text } ?? "")
         case .country:
-            try writer.element("value", text: Self.string(value).text)
+            try writer.element("value", text: values.first?.option ?? "")
         case .text, .email:
             if showsText {
-                try writer.element("text", text: Self.string(value).text)
+                try writer.element("text", text: values.first?.text ?? "")
             } else {
                 try writer.attribute("withheld", "confidential")
             }
@@ -188,42 +190,9 @@ public struct ResponsesExport: Sendable {
 
     // MARK: Reading stored answers
 
-    static func answers(of row: ResponseRow) throws -> [String: JSONValue] {
-        guard case .object(let answers) = try JSONDecoder().decode(JSONValue.self, from: Data(row.answersJSON.utf8)) else {
-            return [:]
-        }
-        return answers
-    }
-
-    /// The option ids chosen and the "other" text, from a single or multiple choice answer.
-    static func choices(in value: JSONValue?) -> (ids: [String], other: String?) {
-        func choice(_ value: JSONValue) -> (String, String?)? {
-            switch value {
-            case .string(let id): (id, nil)
-            case .object(let members):
-                if case .string(let text)? = members["other"] { (ChoiceList.otherID.rawValue, text) } else { nil }
-            default: nil
-            }
-        }
-        switch value {
-        case .array(let values)?:
-            let picked = values.compactMap(choice)
-            return (picked.map(\.0), picked.compactMap(\.1).first)
-        case let value?:
-            guard let picked = choice(value) else { return ([], nil) }
-            return ([picked.0], picked.1)
-        case nil:
-            return ([], nil)
-        }
-    }
-
-    static func number(_ value: JSONValue?) -> Cell {
-        if case .number(let number)? = value { return .decimal(number) }
-        return .empty
-    }
-
-    static func string(_ value: JSONValue?) -> Cell {
-        if case .string(let text)? = value { return .text(text) }
-        return .empty
+    /// The option ids chosen, in storage order, and the "other" text.
+    static func choices(in values: [StoredValue]?) -> (ids: [String], other: String?) {
+        let values = values ?? []
+        return (values.compactMap(\.option), values.first { $0.option == ChoiceList.otherID.rawValue }?.text)
     }
 }

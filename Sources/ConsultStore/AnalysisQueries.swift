@@ -54,8 +54,16 @@ public struct ResponseRow: Sendable {
     public let country: String?
     public let publication: String
     public let level: String?
-    /// The answers in canonical JSON.
-    public let answersJSON: String
+    /// The latest version's answer rows, by question id.
+    public let answers: [String: [StoredValue]]
+}
+
+/// One stored answer value: a chosen option (or country code), a rated item, a number or a text.
+public struct StoredValue: Sendable, Hashable {
+    public let item: String?
+    public let option: String?
+    public let number: Double?
+    public let text: String?
 }
 
 /// The aggregations the analysis is built from, each one SQL query over the latest
@@ -175,26 +183,42 @@ extension ConsultDatabase {
         }
     }
 
-    /// Streams every submission's latest version, oldest first, inside one read transaction.
+    /// Streams every submission's latest version, oldest first, inside one read transaction:
+    /// the submissions and their answer rows are read side by side, both in storage order.
     /// Blocks the calling thread for the whole stream: call it off Swift's cooperative threads.
     public func forEachResponse(survey: SurveyID, _ body: (ResponseRow) throws -> Void) throws {
         try pool.read { db in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT s.id, s.received_at_ms, s.updated_at_ms, s.version, s.declared_sector, s.other_sector_text,
-                    s.final_sector, s.country, s.publication, s.level, v.answers_json
-                FROM submission s JOIN submission_version v ON v.submission_seq = s.seq AND v.version = s.version
-                WHERE s.survey_id = ?
-                ORDER BY s.seq
+            let submissions = try Row.fetchCursor(db, sql: """
+                SELECT seq, id, received_at_ms, updated_at_ms, version, declared_sector, other_sector_text,
+                    final_sector, country, publication, level
+                FROM submission WHERE survey_id = ? ORDER BY seq
                 """, arguments: [survey.rawValue])
-            while let row = try rows.next() {
+            let answers = try Row.fetchCursor(db, sql: """
+                SELECT a.submission_seq, a.question, a.item, a.option, a.number, a.text
+                FROM answer a JOIN submission s ON s.seq = a.submission_seq
+                WHERE s.survey_id = ? ORDER BY a.submission_seq
+                """, arguments: [survey.rawValue])
+            var pending = try answers.next().map(Self.answerRow)
+            while let row = try submissions.next() {
+                let seq: Int64 = row["seq"]
+                var values: [String: [StoredValue]] = [:]
+                while let answer = pending, answer.seq <= seq {
+                    if answer.seq == seq { values[answer.question, default: []].append(answer.value) }
+                    pending = try answers.next().map(Self.answerRow)
+                }
                 try body(ResponseRow(
                     submissionID: row["id"], receivedAt: Date(milliseconds: row["received_at_ms"]),
                     updatedAt: Date(milliseconds: row["updated_at_ms"]), version: row["version"],
                     declaredSector: row["declared_sector"], otherSectorText: row["other_sector_text"],
                     finalSector: row["final_sector"], country: row["country"], publication: row["publication"],
-                    level: row["level"], answersJSON: row["answers_json"]))
+                    level: row["level"], answers: values))
             }
         }
+    }
+
+    private static func answerRow(_ row: Row) -> (seq: Int64, question: String, value: StoredValue) {
+        (row["submission_seq"], row["question"],
+         StoredValue(item: row["item"], option: row["option"], number: row["number"], text: row["text"]))
     }
 
     /// How many drafts were started and not submitted.

@@ -74,16 +74,6 @@ extension Survey {
         return AnswerSet(kept)
     }
 
-    /// Whether `question` is asked, given the answers to earlier questions.
-    public func isShown(_ question: Question, given answers: AnswerSet) -> Bool {
-        var shown: Set<QuestionID> = []
-        for earlier in questions {
-            if earlier.id == question.id { break }
-            if isShown(earlier, given: answers.answers, shown: shown) { shown.insert(earlier.id) }
-        }
-        return isShown(question, given: answers.answers, shown: shown)
-    }
-
     /// `shown` holds the earlier questions already found to be asked.
     private func isShown(_ question: Question, given answers: [QuestionID: Answer], shown: Set<QuestionID>) -> Bool {
         guard let condition = question.showIf else { return true }

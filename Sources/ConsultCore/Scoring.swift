@@ -11,10 +11,6 @@ public struct Scoring: Sendable, Hashable {
         self.levels = levels
         self.scores = scores
     }
-
-    public func level(_ id: LevelID) -> ScoreLevel? {
-        levels.first { $0.id == id }
-    }
 }
 
 public struct ScoreLevel: Sendable, Hashable, Identifiable {

@@ -17,7 +17,10 @@ public struct SurveyAnalysis: Sendable {
     let levels: [GroupCount]
     let options: [OptionCount]
     let bases: [QuestionBase]
-    let numbers: [NumberCount]
+    /// Scale and matrix answers: (question, item, sector) → value → count, with "all" sectors added.
+    let distributions: [String: [Double: Int]]
+    /// Number questions: question → sector → n, mean and median.
+    let numberSummaries: [String: [String: NumberSummary]]
     let activity: (submissions: [Int64: Int], refused: [String: [Int64: Int]])
 
     /// The sector every "all sectors" row is labelled with.
@@ -26,6 +29,24 @@ public struct SurveyAnalysis: Sendable {
     /// Runs the aggregating queries.
     public static func prepare(survey: Survey, database: ConsultDatabase) async throws -> SurveyAnalysis {
         let id = survey.id
+        let scaled = survey.questions.filter { question in
+            switch question.kind {
+            case .scale, .matrix: true
+            default: false
+            }
+        }
+        var distributions: [String: [Double: Int]] = [:]
+        for count in try await database.numberCounts(survey: id, questions: scaled.map(\.id)) {
+            for sector in [count.sector, allSectors] {
+                distributions[seriesKey(count.question, count.item, sector), default: [:]][count.value, default: 0] += count.count
+            }
+        }
+        var numberSummaries: [String: [String: NumberSummary]] = [:]
+        for question in survey.questions {
+            guard case .number = question.kind else { continue }
+            let summaries = try await database.numberSummaries(survey: id, question: question.id, allSectors: allSectors)
+            numberSummaries[question.id.rawValue] = Dictionary(uniqueKeysWithValues: summaries.map { ($0.sector, $0) })
+        }
         return SurveyAnalysis(
             survey: survey, database: database,
             sectorCounts: try await database.respondentsBySector(survey: id),
@@ -33,7 +54,7 @@ public struct SurveyAnalysis: Sendable {
             levels: try await database.respondentsByLevel(survey: id),
             options: try await database.optionCounts(survey: id),
             bases: try await database.questionBases(survey: id),
-            numbers: try await database.numberCounts(survey: id),
+            distributions: distributions, numberSummaries: numberSummaries,
             activity: try await database.activityByQuarterHour(survey: id))
     }
 
@@ -248,26 +269,31 @@ public struct SurveyAnalysis: Sendable {
         }
     }
 
-    /// Value → count for one series and sector ("all" adds every sector).
+    static func seriesKey(_ question: String, _ item: String?, _ sector: String) -> String {
+        "\(question)|\(item ?? "")|\(sector)"
+    }
+
+    /// Value → count for one scale or matrix item and sector ("all" for every sector).
     private func distribution(question: QuestionID, item: MatrixItem?, sector: String) -> [Double: Int] {
-        var counts: [Double: Int] = [:]
-        for count in numbers where count.question == question.rawValue && count.item == item?.id.rawValue
-            && (sector == Self.allSectors || count.sector == sector)
-        {
-            counts[count.value, default: 0] += count.count
-        }
-        return counts
+        distributions[Self.seriesKey(question.rawValue, item?.id.rawValue, sector)] ?? [:]
     }
 
     private func writeScales(to sink: some TableSink) throws {
         for series in numericSeries {
             for sector in sectorGroups {
-                let counts = distribution(question: series.question.id, item: series.item, sector: sector)
-                let n = counts.values.reduce(0, +)
-                let total = counts.reduce(0.0) { $0 + $1.key * Double($1.value) }
+                let n: Int, mean: Double?, median: Double?
+                if series.scale == nil {
+                    let summary = numberSummaries[series.question.id.rawValue]?[sector]
+                    (n, mean, median) = (summary?.n ?? 0, summary?.mean, summary?.median)
+                } else {
+                    let counts = distribution(question: series.question.id, item: series.item, sector: sector)
+                    n = counts.values.reduce(0, +)
+                    mean = n == 0 ? nil : counts.reduce(0.0) { $0 + $1.key * Double($1.value) } / Double(n)
+                    median = Self.median(counts)
+                }
                 try sink.row([
                     .text(series.question.id.rawValue), .text(series.item?.id.rawValue ?? ""), .text(sector), .integer(n),
-                    n == 0 ? .empty : .decimal(total / Double(n)), Self.median(counts).map(Cell.decimal) ?? .empty,
+                    mean.map(Cell.decimal) ?? .empty, median.map(Cell.decimal) ?? .empty,
                 ])
             }
         }

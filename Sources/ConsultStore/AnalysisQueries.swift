@@ -26,6 +26,14 @@ public struct NumberCount: Sendable, Hashable {
     public let count: Int
 }
 
+/// n, mean and median of a number question's answers in one sector (or "all").
+public struct NumberSummary: Sendable, Hashable {
+    public let sector: String
+    public let n: Int
+    public let mean: Double?
+    public let median: Double?
+}
+
 /// A count for one group of respondents.
 public struct GroupCount: Sendable, Hashable {
     public let key: String?
@@ -100,10 +108,11 @@ extension ConsultDatabase {
     }
 
     /// For every chosen option (and country code) of every question: respondents per final sector.
+    /// (A respondent picks an option at most once, so rows are respondents.)
     public func optionCounts(survey: SurveyID) async throws -> [OptionCount] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT a.question, a.option, s.final_sector, count(DISTINCT a.submission_seq) AS n
+                SELECT a.question, a.option, s.final_sector, count(*) AS n
                 FROM answer a JOIN submission s ON s.seq = a.submission_seq
                 WHERE s.survey_id = ? AND a.option IS NOT NULL
                 GROUP BY a.question, a.option, s.final_sector
@@ -127,15 +136,18 @@ extension ConsultDatabase {
         }
     }
 
-    /// For every numeric answer (scale, matrix item, number): how often each value was given, per final sector.
-    public func numberCounts(survey: SurveyID) async throws -> [NumberCount] {
-        try await pool.read { db in
+    /// For the given scale and matrix questions (whose values are few): how often each value was given,
+    /// per item and final sector.
+    public func numberCounts(survey: SurveyID, questions: [QuestionID]) async throws -> [NumberCount] {
+        guard !questions.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: questions.count).joined(separator: ", ")
+        return try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT a.question, a.item, s.final_sector, a.number, count(*) AS n
                 FROM answer a JOIN submission s ON s.seq = a.submission_seq
-                WHERE s.survey_id = ? AND a.number IS NOT NULL
+                WHERE s.survey_id = ? AND a.question IN (\(placeholders)) AND a.number IS NOT NULL
                 GROUP BY a.question, a.item, s.final_sector, a.number
-                """, arguments: [survey.rawValue]).map {
+                """, arguments: StatementArguments([survey.rawValue] + questions.map(\.rawValue))).map {
                 NumberCount(question: $0["question"], item: $0["item"], sector: $0["final_sector"], value: $0["number"], count: $0["n"])
             }
         }
@@ -219,6 +231,52 @@ extension ConsultDatabase {
     private static func answerRow(_ row: Row) -> (seq: Int64, question: String, value: StoredValue) {
         (row["submission_seq"], row["question"],
          StoredValue(item: row["item"], option: row["option"], number: row["number"], text: row["text"]))
+    }
+
+    /// n, mean and median of a number question, per final sector and for `allSectors`. The values
+    /// stream in sorted order from SQLite (which spills large sorts to disk), so memory stays flat
+    /// however many distinct values there are.
+    public func numberSummaries(survey: SurveyID, question: QuestionID, allSectors: String) async throws -> [NumberSummary] {
+        try await pool.read { db in
+            let arguments: StatementArguments = [question.rawValue, survey.rawValue]
+            let from = """
+                FROM answer a JOIN submission s ON s.seq = a.submission_seq
+                WHERE a.question = ? AND s.survey_id = ? AND a.number IS NOT NULL
+                """
+            var counts: [String: (n: Int, total: Double)] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT s.final_sector, count(*) AS n, total(a.number) AS total \(from) GROUP BY s.final_sector",
+                arguments: arguments)
+            {
+                counts[row["final_sector"]] = (row["n"], row["total"])
+            }
+            counts[allSectors] = counts.values.reduce((0, 0)) { ($0.n + $1.n, $0.total + $1.total) }
+
+            var medians: [String: Double] = [:]
+            func medianOf(_ cursor: RowCursor, sector: (Row) -> String) throws {
+                var current = "", position = 0, lower: Double?
+                while let row = try cursor.next() {
+                    let group = sector(row)
+                    if group != current { (current, position, lower) = (group, 0, nil) }
+                    let n = counts[group]?.n ?? 0
+                    let value: Double = row["number"]
+                    if position == (n - 1) / 2 { lower = value }
+                    if position == n / 2, let lower { medians[group] = (lower + value) / 2 }
+                    position += 1
+                }
+            }
+            try medianOf(
+                try Row.fetchCursor(db, sql: "SELECT s.final_sector, a.number \(from) ORDER BY s.final_sector, a.number", arguments: arguments),
+                sector: { $0["final_sector"] })
+            try medianOf(
+                try Row.fetchCursor(db, sql: "SELECT a.number \(from) ORDER BY a.number", arguments: arguments),
+                sector: { _ in allSectors })
+            return counts.map { sector, count in
+                NumberSummary(
+                    sector: sector, n: count.n, mean: count.n > 0 ? count.total / Double(count.n) : nil,
+                    median: medians[sector])
+            }
+        }
     }
 
     /// How many drafts were started and not submitted.

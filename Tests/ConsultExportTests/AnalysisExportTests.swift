@@ -90,6 +90,30 @@ import Testing
             }
         }
 
+        // Number questions: n, mean and median per sector.
+        var numbers: [String: [Double]] = [:]
+        for entry in fixture.stored {
+            for (question, answer) in entry.answers.answers {
+                guard case .number(let value) = answer else { continue }
+                for group in ["all", entry.profile.finalSector.rawValue] { numbers["\(question)|\(group)", default: []].append(value) }
+            }
+        }
+        let numberRows = (tables["scales"] ?? []).filter { row in
+            if case .number? = survey.question(QuestionID(row["question"] ?? ""))?.kind { return true }
+            return false
+        }
+        #expect(!numberRows.isEmpty)
+        for row in numberRows {
+            let key = "\(row["question"] ?? "")|\(row["sector"] ?? "")"
+            let values = (numbers[key] ?? []).sorted()
+            #expect(Int(row["n"] ?? "") == values.count, "\(key)")
+            guard !values.isEmpty else { continue }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let median = (values[(values.count - 1) / 2] + values[values.count / 2]) / 2
+            #expect(abs((Double(row["mean"] ?? "") ?? .nan) - mean) < 0.0001, "\(key)")
+            #expect(abs((Double(row["median"] ?? "") ?? .nan) - median) < 0.0001, "\(key)")
+        }
+
         // Activity: every submission counted once.
         let perDay = (tables["activity_per_day"] ?? []).reduce(0) { $0 + (Int($1["submissions"] ?? "") ?? 0) }
         #expect(perDay == Self.count)

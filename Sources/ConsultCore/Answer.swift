@@ -33,7 +33,7 @@ public enum Answer: Sendable, Hashable {
     }
 
     /// Whether the answer is, or includes, one of the values a condition looks for.
-    func matches(_ values: [ConditionValue]) -> Bool {
+    public func matches(_ values: [ConditionValue]) -> Bool {
         switch self {
         case .choice(let id, _): values.contains(.option(id))
         case .choices(let ids, _): ids.contains { values.contains(.option($0)) }

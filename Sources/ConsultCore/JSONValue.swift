@@ -72,7 +72,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    static func canonicalNumber(_ value: Double) -> String {
+    /// A number as canonical JSON writes it: whole numbers without a fraction.
+    public static func canonicalNumber(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
         if value == value.rounded(), abs(value) < 9_007_199_254_740_992 { return String(Int64(value)) }
         return "\(value)"

@@ -16,19 +16,25 @@ public struct ServerAddress: Sendable {
     }
 }
 
-/// The router with every API route, errors turned into problem responses.
+/// The router with every API route and web page. Errors become problem responses on the
+/// API and readable pages in the browser; every response carries the security headers.
 public func buildRouter(_ consultation: Consultation) throws -> Router<BasicRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "openapi.json"])
     }
     let openAPIDocument = ByteBuffer(data: try Data(contentsOf: url))
+    let renderer = try PageRenderer.load()
     let router = Router()
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: PageErrorMiddleware(renderer: renderer))
     router.add(middleware: ProblemMiddleware())
     PublicController(consultation: consultation, openAPIDocument: openAPIDocument).addRoutes(to: router)
     SubmissionController(consultation: consultation).addRoutes(to: router)
     DraftController(consultation: consultation).addRoutes(to: router)
     OrganizerController(consultation: consultation).addRoutes(to: router)
     AnalystController(consultation: consultation).addRoutes(to: router)
+    try AssetController.load().addRoutes(to: router)
+    RespondentPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     return router
 }
 

@@ -15,6 +15,8 @@ public final class ConsultDatabase: Sendable {
     let replySealer: ReplySealer
     /// Makes the respondent ids exports show.
     public let pseudonyms: Pseudonymizer
+    /// Makes and checks the anti-forgery tokens of web forms.
+    public let formTokens: FormTokenSigner
 
     /// Opens (creating and migrating if needed) the database at `path`.
     public init(path: String) throws {
@@ -34,6 +36,7 @@ public final class ConsultDatabase: Sendable {
         receipts = secrets.signer
         replySealer = secrets.sealer
         pseudonyms = secrets.pseudonyms
+        formTokens = secrets.formTokens
     }
 
     /// Checkpoints the WAL and closes every connection.

@@ -68,17 +68,30 @@ extension ConsultDatabase {
 
     /// Submits a draft's checked answers under the same deadline rule as any submission,
     /// and marks the draft as submitted in the same transaction.
+    ///
+    /// With `replacing`, the answers become a new version of that submission (checked
+    /// against its edit token) instead of a new submission: the web form edits this way.
     public func submitDraft(
-        id: String, token: String, answers: AnswerSet, survey: Survey, receivedAt: Date
+        id: String, token: String, answers: AnswerSet, survey: Survey, receivedAt: Date,
+        replacing edited: (id: String, token: String)? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
         return try await pool.write { db in
             let draft = try draft(id: id, token: token, in: db)
             if let submission = draft.submittedAs { throw DraftFailure.alreadySubmitted(submission) }
-            if let refusal = try refusal(for: survey, at: receivedAt, in: db) { return refusal }
-            let accepted = try insertSubmission(answers, of: survey, receivedAt: receivedAt, in: db)
-            try db.execute(sql: "UPDATE draft SET submitted_as = ? WHERE id = ?", arguments: [accepted.id, id])
-            return .accepted(accepted)
+            let outcome: SubmissionOutcome
+            if let edited {
+                outcome = try replaceAnswers(
+                    of: edited.id, token: edited.token, with: answers, survey: survey, receivedAt: receivedAt, in: db)
+            } else if let refusal = try refusal(for: survey, at: receivedAt, in: db) {
+                outcome = refusal
+            } else {
+                outcome = .accepted(try insertSubmission(answers, of: survey, receivedAt: receivedAt, in: db))
+            }
+            if case .accepted(let accepted) = outcome {
+                try db.execute(sql: "UPDATE draft SET submitted_as = ? WHERE id = ?", arguments: [accepted.id, id])
+            }
+            return outcome
         }
     }
 }

@@ -110,6 +110,17 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2: browser sign-in sessions of organizers and analysts") { db in
+            try db.execute(sql: """
+                -- A signed-in browser: the hash of its session cookie and the role token it signed in with.
+                CREATE TABLE staff_session (
+                    session_hash BLOB PRIMARY KEY,
+                    role_token_id INTEGER NOT NULL REFERENCES role_token(id),
+                    created_at_ms INTEGER NOT NULL,
+                    expires_at_ms INTEGER NOT NULL CHECK (expires_at_ms > created_at_ms)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -43,6 +43,7 @@ struct ServerSecrets {
     let signer: ReceiptSigner
     let sealer: ReplySealer
     let pseudonyms: Pseudonymizer
+    let formTokens: FormTokenSigner
 
     static func loadOrCreate(_ db: Database) throws -> ServerSecrets {
         let signingKey = try secret(named: "receipt-ed25519", in: db) {
@@ -54,9 +55,12 @@ struct ServerSecrets {
         let pseudonymKey = try secret(named: "pseudonym-hmac", in: db) {
             SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         }
+        let formKey = try secret(named: "form-token-hmac", in: db) {
+            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        }
         return ServerSecrets(
             signer: try ReceiptSigner(privateKeyBytes: signingKey), sealer: ReplySealer(keyBytes: sealingKey),
-            pseudonyms: Pseudonymizer(keyBytes: pseudonymKey))
+            pseudonyms: Pseudonymizer(keyBytes: pseudonymKey), formTokens: FormTokenSigner(keyBytes: formKey))
     }
 
     private static func secret(named name: String, in db: Database, create: () -> Data) throws -> Data {
@@ -107,5 +111,21 @@ public struct Pseudonymizer: Sendable {
     public func pseudonym(for submissionID: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Data(submissionID.utf8), using: SymmetricKey(data: keyBytes))
         return "r-" + Secret.hex(code.prefix(8))
+    }
+}
+
+/// Makes and checks the anti-forgery (CSRF) tokens of web forms: an HMAC of the browser's
+/// session id under a server secret, so a token is valid only with the session it was made for.
+public struct FormTokenSigner: Sendable {
+    let keyBytes: Data
+
+    public func token(forSession session: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: Data("form\n\(session)".utf8), using: SymmetricKey(data: keyBytes))
+        return Secret.base64URL(Data(code))
+    }
+
+    /// Whether `token` was made for `session`, compared in constant time.
+    public func accepts(_ token: String, forSession session: String) -> Bool {
+        Secret.constantTimeEqual(Data(token.utf8), Data(self.token(forSession: session).utf8))
     }
 }

@@ -184,32 +184,46 @@ extension ConsultDatabase {
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
         return try await pool.write { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT seq, version, edit_token_hash, sector_override FROM submission WHERE id = ? AND survey_id = ?",
-                arguments: [id, survey.id.rawValue])
-            else { throw AccessFailure.notFound }
-            guard Secret.constantTimeEqual(row["edit_token_hash"], Secret.hash(token)) else { throw AccessFailure.wrongToken }
-            if let refusal = try refusal(for: survey, at: receivedAt, in: db) { return refusal }
-            let seq: Int64 = row["seq"]
-            let version: Int = row["version"] + 1
-            let profile = survey.profile(of: answers)
-            try db.execute(
-                sql: """
-                    UPDATE submission SET version = ?, updated_at_ms = ?, declared_sector = ?, other_sector_text = ?,
-                        classified_sector = ?, country = ?, region = ?, publication = ?, level = ?
-                    WHERE seq = ?
-                    """,
-                arguments: [
-                    version, receivedAt.milliseconds, profile.declaredSector.rawValue, profile.otherSectorText,
-                    profile.finalSector.rawValue, profile.country?.alpha2, profile.country?.m49SubRegion,
-                    profile.publication.rawValue, survey.level(for: answers)?.rawValue, seq,
-                ])
-            let receipt = try storeVersion(
-                version, of: seq, id: id, survey: survey, answers: answers, receivedAt: receivedAt, in: db)
-            return .accepted(AcceptedSubmission(
-                id: id, surveyID: survey.id.rawValue, version: version, receivedAt: receivedAt, editToken: nil,
-                receipt: receipt))
+            try replaceAnswers(of: id, token: token, with: answers, survey: survey, receivedAt: receivedAt, in: db)
         }
+    }
+
+    func replaceAnswers(
+        of id: String, token: String, with answers: AnswerSet, survey: Survey, receivedAt: Date, in db: Database
+    ) throws -> SubmissionOutcome {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT seq, version, edit_token_hash, sector_override FROM submission WHERE id = ? AND survey_id = ?",
+            arguments: [id, survey.id.rawValue])
+        else { throw AccessFailure.notFound }
+        guard Secret.constantTimeEqual(row["edit_token_hash"], Secret.hash(token)) else { throw AccessFailure.wrongToken }
+        if let refusal = try refusal(for: survey, at: receivedAt, in: db) { return refusal }
+        let seq: Int64 = row["seq"]
+        let version: Int = row["version"] + 1
+        let profile = survey.profile(of: answers)
+        try db.execute(
+            sql: """
+                UPDATE submission SET version = ?, updated_at_ms = ?, declared_sector = ?, other_sector_text = ?,
+                    classified_sector = ?, country = ?, region = ?, publication = ?, level = ?
+                WHERE seq = ?
+                """,
+            arguments: [
+                version, receivedAt.milliseconds, profile.declaredSector.rawValue, profile.otherSectorText,
+                profile.finalSector.rawValue, profile.country?.alpha2, profile.country?.m49SubRegion,
+                profile.publication.rawValue, survey.level(for: answers)?.rawValue, seq,
+            ])
+        let receipt = try storeVersion(
+            version, of: seq, id: id, survey: survey, answers: answers, receivedAt: receivedAt, in: db)
+        return .accepted(AcceptedSubmission(
+            id: id, surveyID: survey.id.rawValue, version: version, receivedAt: receivedAt, editToken: nil,
+            receipt: receipt))
+    }
+
+    /// The signed receipt of the latest version of submission `id`, if `token` is its edit token.
+    public func receipt(ofSubmission id: String, token: String) async throws -> Receipt {
+        let submission = try await submission(id: id, token: token)
+        return try receipts.receipt(
+            surveyID: submission.surveyID, submissionID: submission.id, version: submission.version,
+            receivedAt: submission.updatedAt, answersSHA256: Receipt.answersHash(submission.answersJSON))
     }
 
     /// Sets the sector the analysis counts a submission in, with an audit entry. Returns the stored submission's

@@ -70,14 +70,23 @@ struct AnalystController {
         try await export(request, context, content: .raw, format: .xml, type: "application/xml")
     }
 
-    /// Writes the export to a temporary folder and streams its one file back, deleting it afterwards.
+    /// Checks the analyst's token, then streams the export.
     private func export(
         _ request: Request, _ context: BasicRequestContext, content: ExportContent, format: ExportFormat, type: String,
         tables: Set<String>? = nil
     ) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         _ = try await consultation.require([.analyst, .organizer], for: request)
-        let options = try csvOptions(request)
+        return try await Self.download(
+            survey, consultation: consultation, content: content, format: format, type: type,
+            csv: try csvOptions(request), tables: tables)
+    }
+
+    /// Writes the export to a temporary folder and streams its one file back, deleting it afterwards.
+    static func download(
+        _ survey: Survey, consultation: Consultation, content: ExportContent, format: ExportFormat, type: String,
+        csv options: CSVOptions = CSVOptions(), tables: Set<String>? = nil
+    ) async throws -> Response {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consult-export-\(Secret.newID())")
         let files: [URL]
         do {

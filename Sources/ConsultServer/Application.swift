@@ -35,6 +35,9 @@ public func buildRouter(_ consultation: Consultation) throws -> Router<BasicRequ
     AnalystController(consultation: consultation).addRoutes(to: router)
     try AssetController.load().addRoutes(to: router)
     RespondentPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
+    SignInPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
+    OrganizerPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
+    AnalystPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     return router
 }
 

@@ -36,14 +36,15 @@ public struct PageRenderer: Sendable {
 
 /// Dates and durations as pages show them.
 enum PageDates {
-    /// "10 November 2025, 18:00 CET (Europe/Vienna)": the local time and zone.
+    /// "10 November 2025, 18:00 (Europe/Vienna, UTC+01:00)": the local time, its zone and offset.
     static func local(_ date: Date, in zone: TimeZone) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = zone
         formatter.dateFormat = "d MMMM yyyy, HH:mm"
-        let abbreviation = zone.abbreviation(for: date) ?? ""
-        return "\(formatter.string(from: date)) \(abbreviation) (\(zone.identifier))"
+        let minutes = zone.secondsFromGMT(for: date) / 60
+        let offset = String(format: "%@%02d:%02d", minutes < 0 ? "-" : "+", abs(minutes) / 60, abs(minutes) % 60)
+        return "\(formatter.string(from: date)) (\(zone.identifier), UTC\(offset))"
     }
 
     /// "10 November 2025, 17:00 UTC".

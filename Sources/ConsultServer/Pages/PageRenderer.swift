@@ -43,7 +43,7 @@ enum PageDates {
         formatter.timeZone = zone
         formatter.dateFormat = "d MMMM yyyy, HH:mm"
         let minutes = zone.secondsFromGMT(for: date) / 60
-        let offset = String(format: "%@%02d:%02d", minutes < 0 ? "-" : "+", abs(minutes) / 60, abs(minutes) % 60)
+        let offset = (minutes < 0 ? "-" : "+") + String(format: "%02d:%02d", abs(minutes) / 60, abs(minutes) % 60)
         return "\(formatter.string(from: date)) (\(zone.identifier), UTC\(offset))"
     }
 

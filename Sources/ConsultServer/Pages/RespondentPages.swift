@@ -125,8 +125,9 @@ struct RespondentPages {
             try await consultation.database.updateDraft(id: cookie.id, token: cookie.token, answers: answers, at: now)
         }
         let action = form["action"] ?? "next"
-        if errors.isEmpty, action != "back", action != "save" {
-            for problem in missingAnswers(survey, answers) where section.questions.contains(where: { $0.id.rawValue == problem.question }) {
+        if action != "back", action != "save" {
+            for problem in missingAnswers(survey, answers)
+            where errors[problem.question] == nil && section.questions.contains(where: { $0.id.rawValue == problem.question }) {
                 errors[problem.question] = Self.readable(problem.message)
             }
         }

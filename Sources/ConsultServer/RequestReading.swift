@@ -11,15 +11,7 @@ extension Request {
     /// The JSON object in the body; refuses other media types, oversized and malformed bodies.
     /// Returns the raw bytes too, for idempotency hashing.
     mutating func jsonObject(allowEmpty: Bool = false) async throws -> (members: [String: JSONValue], bytes: Data) {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await collectBody(upTo: maximumBodySize)
-        } catch is NIOTooManyBytesError {
-            throw Problem(
-                "payload-too-large", status: .contentTooLarge, title: "The request body is too large",
-                detail: "Bodies of at most \(maximumBodySize) bytes are accepted.")
-        }
-        let bytes = Data(buffer: buffer)
+        let bytes = Data(buffer: try await limitedBody())
         if bytes.isEmpty && allowEmpty { return ([:], bytes) }
         let mediaType = headers[.contentType].flatMap(MediaType.init(from:))
         guard let mediaType, mediaType.isType(.applicationJson) else {
@@ -38,6 +30,17 @@ extension Request {
         }
         guard case .object(let members) = value else { throw Problem.badRequest("The body must be a JSON object.") }
         return (members, bytes)
+    }
+
+    /// The whole body, or a 413 problem when it is larger than ``maximumBodySize``.
+    mutating func limitedBody() async throws -> ByteBuffer {
+        do {
+            return try await collectBody(upTo: maximumBodySize)
+        } catch is NIOTooManyBytesError {
+            throw Problem(
+                "payload-too-large", status: .contentTooLarge, title: "The request body is too large",
+                detail: "Bodies of at most \(maximumBodySize) bytes are accepted.")
+        }
     }
 
     /// The `answers` object of a body that has no other member (empty allowed for drafts).

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
 
 /// The fields of a posted HTML form (`application/x-www-form-urlencoded`), in order; a name may repeat.
 struct FormFields: Sendable {
@@ -45,14 +44,7 @@ struct FormFields: Sendable {
 extension Request {
     /// The posted form; refuses other media types and bodies over the size limit.
     mutating func formFields() async throws -> FormFields {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await collectBody(upTo: maximumBodySize)
-        } catch is NIOTooManyBytesError {
-            throw Problem(
-                "payload-too-large", status: .contentTooLarge, title: "The form is too large",
-                detail: "Forms of at most \(maximumBodySize) bytes are accepted.")
-        }
+        let buffer = try await limitedBody()
         let mediaType = headers[.contentType].flatMap(MediaType.init(from:))
         guard let mediaType, mediaType.isType(.applicationUrlEncoded) else {
             throw Problem(

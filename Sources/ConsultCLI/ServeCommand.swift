@@ -41,6 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("database open", metadata: ["path": "\(self.database.path)"])
         let consultation = Consultation(surveys: loaded, database: database, clock: SystemInstantSource())
         let app = try buildApplication(consultation, address: ServerAddress(host: host, port: port), logger: logger)
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        logger.info("open the pages in a browser", metadata: ["url": "http://\(shownHost):\(port)/"])
         try await app.runService()
     }
 }

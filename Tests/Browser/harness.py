@@ -8,6 +8,7 @@ Python 3.11 standard library and selenium only.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html.parser
 import json
@@ -21,13 +22,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 REPO = Path(__file__).resolve().parents[2]
@@ -426,15 +427,24 @@ class Browser:
         self.click_element(self.find(selector), screenshot)
 
     def click_element(self, element, screenshot: str | None = None) -> None:
-        old = self.driver.find_element(By.TAG_NAME, "html")
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        marker = uuid.uuid4().hex
+        self.driver.execute_script(
+            "window.__consultPage = arguments[1]; arguments[0].scrollIntoView({block: 'center'})", element, marker)
         element.click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old))
+
+        def next_page_loaded(driver) -> bool:
+            try:
+                return driver.execute_script(
+                    "return window.__consultPage !== arguments[0] && document.readyState === 'complete'", marker)
+            except WebDriverException:  # the old document went away under the script
+                return False
+
+        WebDriverWait(self.driver, 30).until(next_page_loaded, f"no new page after clicking on {self.path}")
         self.arrived(screenshot)
 
     def arrived(self, screenshot: str | None = None) -> None:
         """Waits for the page to load, then fails on what every page must get right."""
-        WebDriverWait(self.driver, 30).until(
+        WebDriverWait(self.driver, 30, ignored_exceptions=(WebDriverException,)).until(
             lambda driver: driver.execute_script("return document.readyState") == "complete")
         self._read_network_log()
         page = f"{self.path} ({self.title()!r}, status {self.status})"
@@ -480,7 +490,6 @@ class Browser:
             shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
                 "format": "png", "captureBeyondViewport": True,
                 "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
-            import base64
             path.write_bytes(base64.b64decode(shot["data"]))
         except WebDriverException:
             self.driver.save_screenshot(str(path))

@@ -376,7 +376,7 @@ struct RespondentPages {
         view["hasErrorSummary"] = !errors.isEmpty
         view["errorSummary"] = section.questions.compactMap { question -> [String: String]? in
             guard let message = errors[question.id.rawValue] else { return nil }
-            return ["href": "#q-\(question.id.rawValue)", "text": "\(question.text): \(message)"]
+            return ["href": "#q-\(question.id.rawValue)", "text": "\(question.text) – \(message)"]
         }
         return view
     }
@@ -396,11 +396,13 @@ struct RespondentPages {
                 let answer = answers[question.id]
                 guard answer != nil || problem != nil || question.showIf == nil else { continue }
                 let pageLink = "/s/\(survey.id)/page/\(index + 1)#q-\(question.id.rawValue)"
-                if let problem { summary.append(["href": pageLink, "text": "\(question.text): \(problem)"]) }
-                rows.append([
+                if let problem { summary.append(["href": pageLink, "text": "\(question.text) – \(problem)"]) }
+                var row: [String: Any] = [
                     "question": question.text, "answer": answer.map { Self.display($0, of: question) } ?? "Not answered",
-                    "unanswered": answer == nil, "problem": problem as Any, "link": pageLink,
-                ])
+                    "unanswered": answer == nil, "link": pageLink,
+                ]
+                if let problem { row["problem"] = problem }
+                rows.append(row)
             }
             sections.append(["title": section.title, "number": index + 1, "rows": rows, "link": "/s/\(survey.id)/page/\(index + 1)"])
         }
@@ -444,10 +446,17 @@ struct RespondentPages {
 
     /// The answer check's messages, worded for a form rather than for the API.
     static func readable(_ message: String) -> String {
-        if message.hasPrefix("say what \"other\" is") { return "please say what “Other” is in the box" }
-        if message == "expected a number" { return "enter a number" }
-        if message.hasPrefix("expected one of the scale values") { return "choose one of the points" }
-        return message
+        let worded: String
+        if message.hasPrefix("say what \"other\" is") {
+            worded = "please say what “Other” is in the box"
+        } else if message == "expected a number" {
+            worded = "enter a number"
+        } else if message.hasPrefix("expected one of the scale values") {
+            worded = "choose one of the points"
+        } else {
+            worded = message
+        }
+        return worded.prefix(1).uppercased() + worded.dropFirst()
     }
 
     private func paragraphs(_ text: String?) -> [String] {

@@ -1,0 +1,801 @@
+#!/usr/bin/env python3
+"""consult's browser tests: headless Chromium (through chromedriver and selenium) against the
+real `consult serve`, each server with a fresh SQLite database in a temporary folder.
+
+    python3 Tests/Browser/browser_test.py --consult .build/debug/consult [--screenshots DIR] [unittest options]
+
+Every page the browser reaches is checked for labelled form controls, `<html lang>`, exactly
+one `h1`, the security headers and (with JavaScript on) script or content-policy errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import re
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+import uuid
+import zipfile
+import zoneinfo
+from xml.etree import ElementTree
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from selenium.webdriver.common.by import By  # noqa: E402
+
+from harness import (  # noqa: E402
+    Browser, ConsultServer, Settings, http, iso_utc, parse_utc, security_header_problems, set_cookies, utc_now,
+)
+
+SURVEY = "neurotech-2025"
+SURVEY_TITLE = "Neurotechnology in law enforcement and criminal justice"
+SECTIONS = 9
+SECTOR_OTHER = "Forensic neuroscience consultancy"
+
+_shared: ConsultServer | None = None
+
+
+def setUpModule():
+    global _shared
+    _shared = ConsultServer("respondent")
+    _shared.start()
+
+
+def tearDownModule():
+    if _shared is not None:
+        _shared.close()
+
+
+class BrowserTestCase(unittest.TestCase):
+    server: ConsultServer
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = _shared
+
+    def browser(self, **options) -> Browser:
+        browser = Browser(self.server, **options)
+        self.addCleanup(browser.quit)
+        return browser
+
+    # The respondent's steps ------------------------------------------------------------
+
+    def start_response(self, browser: Browser, screenshots: bool = False) -> None:
+        """From the introduction, the Start button creates a draft and opens page 1."""
+        browser.open(f"/s/{SURVEY}", screenshot="introduction" if screenshots else None)
+        self.assertEqual(browser.h1(), SURVEY_TITLE)
+        browser.click(f'form[action="/s/{SURVEY}/start"] button[type=submit]',
+                      screenshot="section" if screenshots else None)
+        self.assert_on_page(browser, 1)
+
+    def assert_on_page(self, browser: Browser, number: int) -> None:
+        self.assertEqual(browser.url_path, f"/s/{SURVEY}/page/{number}", browser.text("main")[:500])
+        self.assertEqual(browser.status, 200, browser.text("main")[:500])
+        progress = browser.find("progress")
+        self.assertEqual(progress.get_attribute("value"), str(number))
+        self.assertEqual(progress.get_attribute("max"), str(SECTIONS))
+        self.assertIn(f"Page {number} of {SECTIONS}", browser.text(".progress-text"))
+        self.assertFalse(browser.exists(".error-summary"), browser.text("main")[:1500])
+
+    def next_page(self, browser: Browser, number: int, screenshot: str | None = None) -> None:
+        """Presses "Save and continue" on page `number` and expects page `number + 1`."""
+        browser.click('button[name=action][value=next]', screenshot=screenshot)
+        self.assert_on_page(browser, number + 1)
+
+    def rate_matrix(self, browser: Browser, question: str, items: int, value) -> None:
+        """Rates every item of a matrix (`value(index)` is the point for the index-th row)."""
+        radios = browser.find_all(f'input[type=radio][name^="q.{question}."]')
+        names = list(dict.fromkeys(radio.get_attribute("name") for radio in radios))
+        self.assertEqual(len(names), items, f"rows of the matrix {question}")
+        for index, name in enumerate(names):
+            item = name.split(".", 2)[2]
+            browser.pick(f"q-{question}-{item}-{value(index)}")
+
+    def fill_required(self, browser: Browser, publication: str = "confidential") -> None:
+        """Answers only what neurotech-2025 requires (sector "Other" with its text), page 1 to the review."""
+        self.assert_on_page(browser, 1)
+        browser.pick("q-sector-other")
+        browser.type("q-sector-other-text", SECTOR_OTHER)
+        browser.choose("q-country", "DE")
+        browser.pick("q-organisation_size-individual", "q-familiarity-2")
+        self.next_page(browser, 1)
+        browser.pick("q-technologies_known-none_known")
+        self.next_page(browser, 2)
+        for number in (3, 4):
+            self.next_page(browser, number)
+        self.rate_matrix(browser, "rights_concern", 10, lambda index: 3)
+        for number in (5, 6, 7, 8):
+            self.next_page(browser, number)
+        browser.pick(f"q-publication-{publication}")
+        browser.click('button[name=action][value=review]')
+        self.assert_on_review(browser)
+
+    def assert_on_review(self, browser: Browser, screenshot: str | None = None) -> None:
+        self.assertEqual(browser.url_path, f"/s/{SURVEY}/review", browser.text("main")[:1000])
+        self.assertEqual(browser.status, 200)
+        self.assertEqual(browser.h1(), "Check your answers")
+        self.assertFalse(browser.exists(".error-summary"), browser.text(".error-summary") if browser.exists(".error-summary") else "")
+        if screenshot:
+            browser.screenshot(screenshot)
+
+    def assert_review_has_no_problems(self, browser: Browser) -> None:
+        """A complete response's review page marks no answer as a problem."""
+        marked = [row.text.replace("\n", ": ")[:120] for row in browser.find_all(".review-row.has-error")]
+        if marked:
+            self.fail(f"{len(marked)} answers of a complete response are marked as problems, e.g. "
+                      + "; ".join(repr(row) for row in marked[:3]))
+        errors = [error.text for error in browser.find_all("main .error")]
+        if errors:
+            self.fail(f"the review page shows error texts: {errors[:3]}")
+
+    def review_answers(self, browser: Browser) -> dict[str, str]:
+        answers = {}
+        for row in browser.find_all(".review-row"):
+            answers[row.find_element(By.CSS_SELECTOR, "dt").text.strip()] = row.find_element(By.CSS_SELECTOR, "dd").text.strip()
+        return answers
+
+    def submit(self, browser: Browser, screenshot: str | None = None) -> str:
+        """Presses "Submit your response" and returns the submission id the confirmation shows."""
+        browser.click(f'form[action="/s/{SURVEY}/submit"] button[type=submit]', screenshot=screenshot)
+        self.assertEqual(browser.url_path, f"/s/{SURVEY}/done", browser.text("main")[:1000])
+        self.assertEqual(browser.status, 200)
+        self.assertEqual(browser.h1(), "Your response is received")
+        submission = browser.text("#submission-id").strip()
+        self.assertRegex(submission, r"^[0-9A-Za-z_-]{8,}$")
+        return submission
+
+    def stored_answers(self, browser: Browser, submission: str) -> dict:
+        """The answers as stored, read with the private edit link's token through the API."""
+        link = browser.value("edit-link")
+        parts = urllib.parse.urlsplit(link)
+        self.assertEqual(parts.path, f"/s/{SURVEY}/edit/{submission}")
+        token = urllib.parse.parse_qs(parts.query)["token"][0]
+        result = self.server.api("GET", f"/api/v1/submissions/{submission}", token=token)
+        self.assertEqual(result.status, 200, result)
+        return result.json()["answers"]
+
+
+# =========================================================================================
+
+
+class RespondentWithJavaScript(BrowserTestCase):
+    def test_home_lists_surveys_with_status_and_deadlines(self):
+        browser = self.browser()
+        browser.open("/", screenshot="home")
+        self.assertEqual(browser.h1(), "Consultations")
+        surveys = {survey["id"]: survey for survey in self.server.api("GET", "/api/v1/surveys").json()}
+        cards = browser.find_all(".survey-card")
+        self.assertEqual(len(cards), len(surveys))
+        for card in cards:
+            link = card.find_element(By.CSS_SELECTOR, "h2 a")
+            survey = surveys[link.get_attribute("href").rsplit("/", 1)[1]]
+            self.assertEqual(link.text, survey["title"])
+            status = card.find_element(By.CSS_SELECTOR, ".status").text
+            self.assertEqual(status, {"open": "Open", "closed": "Closed", "upcoming": "Not open yet"}[survey["status"]])
+            deadline = card.find_element(By.CSS_SELECTOR, "time")
+            self.assertEqual(parse_utc(deadline.get_attribute("datetime")), parse_utc(survey["closes_at"]))
+            self.assertIn("UTC", card.text)
+        neurotech = next(card for card in cards if SURVEY in card.find_element(By.CSS_SELECTOR, "a").get_attribute("href"))
+        self.assertIn("Open", neurotech.text)
+        self.assertIn("Europe/Vienna", neurotech.text, "the deadline in the survey's own zone")
+        browser.click_element(neurotech.find_element(By.CSS_SELECTOR, "h2 a"))
+        self.assertEqual(browser.url_path, f"/s/{SURVEY}")
+        self.assertIn("UTC", browser.text(".deadline"))
+
+    def test_full_response_with_resume_link_receipt_and_verification(self):
+        started = utc_now().replace(microsecond=0)
+        browser = self.browser()
+        self.start_response(browser, screenshots=True)
+
+        # Page 1: single choice with "Other" and its text, country list, text, number, scale, e-mail.
+        self.assertFalse(browser.displayed("q-sector-other-text"), "the 'please specify' box is hidden until Other is chosen")
+        browser.pick("q-sector-other")
+        self.assertTrue(browser.displayed("q-sector-other-text"), "choosing Other reveals the 'please specify' box")
+        browser.type("q-sector-other-text", SECTOR_OTHER)
+        browser.choose("q-country", "AT")
+        browser.type("q-organisation", "Neuro Lab Vienna")
+        browser.pick("q-organisation_size-size_10_49")
+        browser.type("q-role", "Forensic examiner")
+        browser.pick("q-familiarity-4")
+        browser.type("q-experience_years", "12")
+        browser.type("q-respondent_name", "Rita Respondent")
+        browser.type("q-contact_email", "rita@example.org")
+        self.next_page(browser, 1)
+
+        # Page 2: multiple choice with "Other", and a question shown only if org_uses = yes.
+        browser.pick("q-technologies_known-eeg_erp", "q-technologies_known-p300_cit", "q-technologies_known-other")
+        browser.type("q-technologies_known-other-text", "Eye-tracking lie detection")
+        self.assertFalse(browser.displayed("q-org_uses_which-block"), "org_uses_which is hidden until org_uses = yes")
+        browser.pick("q-org_uses-yes")
+        self.assertTrue(browser.displayed("q-org_uses_which-block"), "org_uses = yes shows org_uses_which")
+        self.assertTrue(browser.displayed("q-org_uses_details-block"), "org_uses = yes shows org_uses_details")
+        browser.pick("q-org_uses_which-eeg_erp")
+        browser.type("q-org_uses_details", "A six-month EEG pilot for officer fatigue.\nWe stopped it.")
+        self.next_page(browser, 2)
+
+        # Leave: keep the resume link, forget every cookie, come back through the link.
+        resume = browser.value("resume-link")
+        self.assertTrue(resume.startswith(self.server.url(f"/s/{SURVEY}/resume/")), resume)
+        browser.driver.delete_all_cookies()
+        browser.open(f"/s/{SURVEY}/page/3")
+        self.assertEqual(browser.url_path, f"/s/{SURVEY}", "without its cookies the browser has no draft")
+        browser.open(resume)
+        self.assert_on_page(browser, 1)
+        self.assertTrue(browser.checked("q-sector-other"))
+        self.assertEqual(browser.value("q-sector-other-text"), SECTOR_OTHER)
+        self.assertTrue(browser.displayed("q-sector-other-text"))
+        self.assertEqual(browser.selected_option("q-country"), "AT")
+        self.assertEqual(browser.value("q-experience_years"), "12")
+        self.assertEqual(browser.value("q-contact_email"), "rita@example.org")
+        self.next_page(browser, 1)
+        self.assertTrue(browser.checked("q-org_uses-yes"))
+        self.assertTrue(browser.displayed("q-org_uses_which-block"))
+        self.assertTrue(browser.checked("q-org_uses_which-eeg_erp"))
+        self.assertEqual(browser.value("q-technologies_known-other-text"), "Eye-tracking lie detection")
+        self.next_page(browser, 2)
+
+        # Page 3: matrix, single choice, textarea.
+        self.rate_matrix(browser, "uses_status", 7, lambda index: index % 4)
+        browser.pick("q-adoption_horizon-years_6_to_10")
+        browser.type("q-uses_comments", "Credibility assessment is the use that worries us.")
+        self.next_page(browser, 3)
+        # Page 4: multiple choice with a maximum, scale, textarea.
+        browser.pick("q-expected_benefits-better_evidence", "q-expected_benefits-exonerating_innocent")
+        browser.pick("q-overall_benefit-3")
+        browser.type("q-benefits_comments", "Only with validated tools.")
+        self.next_page(browser, 4)
+        # Page 5: the required matrix.
+        self.rate_matrix(browser, "rights_concern", 10, lambda index: 5 - index % 2)
+        browser.pick("q-scientific_reliability-2", "q-misuse_threat-high")
+        browser.type("q-risks_comments", "Compelled use on suspects.")
+        self.next_page(browser, 5)
+        # Page 6: a second show_if branch (law_adequacy partly adequate shows law_gaps), a number.
+        self.rate_matrix(browser, "safeguards_priority", 8, lambda index: 5)
+        self.assertFalse(browser.displayed("q-law_gaps-block"))
+        browser.pick("q-law_adequacy-partly_adequate")
+        self.assertTrue(browser.displayed("q-law_gaps-block"))
+        browser.type("q-law_gaps", "No rule on neural data.")
+        browser.type("q-trained_staff", "25")
+        self.next_page(browser, 6)
+        browser.pick("q-society_readiness-2", "q-institutional_readiness-3")
+        self.next_page(browser, 7)
+        browser.type("q-further_comments", "Thank you.")
+        browser.type("q-references", "https://example.org/report")
+        self.next_page(browser, 8)
+        browser.pick("q-publication-public_anonymous")
+        browser.click('button[name=action][value=review]')
+        self.assert_on_review(browser, screenshot="review")
+
+        with self.subTest("the review page shows the answers as given"):
+            self.assert_review_has_no_problems(browser)
+            review = self.review_answers(browser)
+            self.assertEqual(review["Which sector do you belong to?"], f"Other: {SECTOR_OTHER}")
+            self.assertEqual(review["In which country are you or your organisation based?"], "Austria")
+            self.assertEqual(review["How many years of professional experience do you have in your field?"], "12")
+            self.assertEqual(review["Your contact e-mail address"], "rita@example.org")
+            self.assertEqual(review["Which technologies has your organisation used, piloted or tested?"],
+                             "EEG and event-related potentials")
+            self.assertEqual(review["What is missing or should change in the law of your country?"],
+                             "No rule on neural data.")
+            self.assertIn("Mental privacy: Extremely concerned", review[
+                "How concerned are you that the use of neurotechnology in law enforcement and criminal justice "
+                "could harm each of the following?"])
+
+        submission = self.submit(browser, screenshot="confirmation")
+        received = browser.find("#main time").get_attribute("datetime")
+        self.assertTrue(started <= parse_utc(received) <= utc_now(), received)
+        self.assertIn("UTC", browser.text("dl.facts"))
+        self.assertIn("Europe/Vienna", browser.text("dl.facts"))
+        edit = browser.value("edit-link")
+        self.assertTrue(edit.startswith(self.server.url(f"/s/{SURVEY}/edit/{submission}?token=")), edit)
+
+        # The signed receipt, downloaded with the browser's cookies, and checked by the server.
+        link = browser.find("a[download]")
+        self.assertIn("Download your signed receipt", link.text)
+        self.assertEqual(urllib.parse.urlsplit(link.get_attribute("href")).path, f"/s/{SURVEY}/receipt")
+        download = browser.fetch("GET", link.get_attribute("href"))
+        self.assertEqual(download.status, 200, download)
+        self.assertIn("application/json", download.header("Content-Type"))
+        self.assertIn("attachment", download.header("Content-Disposition") or "")
+        receipt = download.json()
+        self.assertEqual(receipt["submission_id"], submission)
+        self.assertEqual(receipt["survey_id"], SURVEY)
+        self.assertTrue(receipt.get("signature"))
+        verdict = self.server.api("POST", "/api/v1/receipts/verify", payload=receipt)
+        self.assertEqual(verdict.status, 200, verdict)
+        self.assertIs(verdict.json()["valid"], True, verdict)
+        forged = dict(receipt, received_at=iso_utc(utc_now() - dt.timedelta(days=30)))
+        self.assertIs(self.server.api("POST", "/api/v1/receipts/verify", payload=forged).json()["valid"], False)
+
+        stored = self.stored_answers(browser, submission)
+        self.assertEqual(stored["sector"], {"choice": "other", "other": SECTOR_OTHER})
+        self.assertEqual(stored["country"], "AT")
+        self.assertEqual(stored["org_uses"], "yes")
+        self.assertEqual(stored["org_uses_which"], ["eeg_erp"])
+        self.assertEqual(stored["experience_years"], 12)
+        self.assertEqual(stored["trained_staff"], 25)
+        self.assertEqual(stored["law_gaps"], "No rule on neural data.")
+        self.assertEqual(len(stored["rights_concern"]), 10)
+        self.assertEqual(stored["publication"], "public_anonymous")
+
+    def test_edit_link_changes_the_submission_until_the_deadline(self):
+        browser = self.browser()
+        self.start_response(browser)
+        self.fill_required(browser, publication="confidential")
+        submission = self.submit(browser)
+        edit_link = browser.value("edit-link")
+        first = browser.fetch("GET", f"/s/{SURVEY}/receipt").json()
+
+        other = self.browser()  # another device: only the link
+        other.open(edit_link)
+        self.assert_on_page(other, 1)
+        self.assertIn("changing your submission", other.text("main .muted"))
+        self.assertTrue(other.checked("q-sector-other"))
+        self.assertEqual(other.value("q-sector-other-text"), SECTOR_OTHER)
+        other.type("q-sector-other-text", "Neuroethics board of a hospital")
+        other.click('button[name=action][value=save]')
+        self.assert_on_page(other, 1)
+        self.assertIn("saved", other.text(".notice"))
+        other.open(f"/s/{SURVEY}/review")
+        self.assert_on_review(other)
+        other.click(f'form[action="/s/{SURVEY}/submit"] button[type=submit]')
+        self.assertEqual(other.url_path, f"/s/{SURVEY}/done")
+        self.assertEqual(other.h1(), "Your changes are received")
+        self.assertEqual(other.text("#submission-id"), submission)
+        second = other.fetch("GET", f"/s/{SURVEY}/receipt").json()
+        self.assertEqual(second["submission_id"], submission)
+        self.assertEqual(second["version"], first["version"] + 1)
+        self.assertNotEqual(second["answers_sha256"], first["answers_sha256"])
+        self.assertIs(self.server.api("POST", "/api/v1/receipts/verify", payload=second).json()["valid"], True)
+        stored = self.stored_answers(other, submission)
+        self.assertEqual(stored["sector"], {"choice": "other", "other": "Neuroethics board of a hospital"})
+
+    def test_validation_shows_error_summary_and_keeps_typed_values(self):
+        browser = self.browser()
+        self.start_response(browser)
+        browser.choose("q-country", "FR")
+        browser.type("q-organisation", "Acme Neuro")
+        browser.type("q-role", "Engineer")
+        browser.type("q-experience_years", "7")
+        browser.click('button[name=action][value=next]', screenshot="section-errors")
+        self.assertEqual(browser.status, 422)
+        self.assertEqual(browser.url_path, f"/s/{SURVEY}/page/1")
+        summary = browser.find(".error-summary")
+        self.assertTrue(summary.is_displayed())
+        links = summary.find_elements(By.CSS_SELECTOR, "a")
+        targets = {link.get_attribute("href").split("#", 1)[1] for link in links}
+        for target in targets:
+            self.assertTrue(browser.exists(f"#{target}"), f"the error summary links to #{target}, which is not on the page")
+        for question in ("sector", "organisation_size", "familiarity"):
+            self.assertIn(f"q-{question}", targets, f"the summary names the required question {question}")
+            error = browser.find(f"#q-{question}-error")
+            self.assertIn(f"q-{question}-error", browser.find(f"#q-{question}").get_attribute("aria-describedby") or "")
+            self.assertTrue(error.is_displayed())
+        self.assertEqual(browser.driver.execute_script("return document.activeElement.id"), "error-summary",
+                         "the script moves focus to the error summary")
+        self.assertEqual(browser.selected_option("q-country"), "FR")
+        self.assertEqual(browser.value("q-organisation"), "Acme Neuro")
+        self.assertEqual(browser.value("q-role"), "Engineer")
+        self.assertEqual(browser.value("q-experience_years"), "7")
+
+        # Wrong values come back as typed, with their own messages.
+        browser.pick("q-sector-academia", "q-organisation_size-size_1_9", "q-familiarity-3")
+        browser.type("q-experience_years", "seventy")
+        browser.type("q-contact_email", "not-an-email")
+        browser.click('button[name=action][value=next]')
+        self.assertEqual(browser.status, 422)
+        targets = {link.get_attribute("href").split("#", 1)[1] for link in browser.find_all(".error-summary a")}
+        self.assertEqual(targets, {"q-experience_years", "q-contact_email"})
+        self.assertEqual(browser.value("q-experience_years"), "seventy")
+        self.assertEqual(browser.value("q-contact_email"), "not-an-email")
+        self.assertEqual(browser.find("#q-experience_years").get_attribute("aria-invalid"), "true")
+        self.assertTrue(browser.checked("q-sector-academia"))
+        self.assertEqual(browser.value("q-organisation"), "Acme Neuro")
+        # Corrected, the page is accepted.
+        browser.type("q-experience_years", "7")
+        browser.type("q-contact_email", "acme@example.org")
+        self.next_page(browser, 1)
+
+    def test_validation_reports_every_problem_of_a_page_at_once(self):
+        """A page with a wrong value and a blank required question names both in one go."""
+        browser = self.browser()
+        self.start_response(browser)
+        browser.pick("q-sector-academia", "q-familiarity-3")
+        browser.choose("q-country", "FR")
+        browser.type("q-experience_years", "seventy")  # wrong; organisation_size (required) left blank
+        browser.click('button[name=action][value=next]')
+        self.assertEqual(browser.status, 422)
+        targets = {link.get_attribute("href").split("#", 1)[1] for link in browser.find_all(".error-summary a")}
+        self.assertEqual(targets, {"q-experience_years", "q-organisation_size"})
+
+    def test_unknown_pages_and_links_are_not_found(self):
+        browser = self.browser()
+        self.start_response(browser)
+        browser.open(f"/s/{SURVEY}/page/{SECTIONS + 1}")
+        self.assertEqual(browser.status, 404)
+        browser.open("/s/no-such-survey")
+        self.assertEqual(browser.status, 404)
+        browser.open(f"/s/{SURVEY}/resume/0123456789abcdef?token=wrong")
+        self.assertEqual(browser.status, 404)
+
+    def test_phone_width_has_no_horizontal_scrolling(self):
+        browser = self.browser(phone=True)
+        self.start_response(browser)
+
+        too_wide = []
+
+        def check(where):
+            width, inner, scroll = browser.driver.execute_script(
+                "return [window.innerWidth, document.documentElement.clientWidth, document.documentElement.scrollWidth]")
+            if width != 390 or scroll > width or scroll > inner:
+                too_wide.append(f"{where}: the document is {scroll} px wide; the browser zoomed out to {width} px")
+
+        for number in range(1, SECTIONS + 1):
+            browser.open(f"/s/{SURVEY}/page/{number}", screenshot="section-phone" if number == 3 else None)
+            check(f"page {number}")
+        browser.open("/s/neurotech-2025/page/1")
+        browser.click('button[name=action][value=next]')
+        self.assertEqual(browser.status, 422)
+        check("page 1 with errors")
+        browser.open(f"/s/{SURVEY}/review")
+        check("the review")
+        browser.open(f"/s/{SURVEY}")
+        check("the introduction")
+        browser.open("/")
+        check("the survey list")
+        if too_wide:
+            self.fail("at 390 px wide:\n  " + "\n  ".join(too_wide))
+
+    def test_security_headers_on_pages_assets_and_errors(self):
+        start = http("GET", self.server.url(f"/s/{SURVEY}"))
+        session = set_cookies(start)["consult_session"]
+        token = re.search(r'name="csrf" value="([^"]+)"', start.text).group(1)
+        started = http("POST", self.server.url(f"/s/{SURVEY}/start"),
+                       body=f"csrf={token}".encode(),
+                       headers={"Cookie": f"consult_session={session}",
+                                "Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(started.status, 303, started)
+        cookies = f"consult_session={session}; consult_draft={set_cookies(started)['consult_draft']}"
+        checks = [
+            ("GET", "/", None), ("GET", f"/s/{SURVEY}", None), ("GET", f"/s/{SURVEY}/page/1", cookies),
+            ("GET", f"/s/{SURVEY}/review", cookies), ("GET", "/s/no-such-survey", None),
+            ("POST", f"/s/{SURVEY}/start", cookies), ("GET", "/assets/consult.css", None),
+            ("GET", "/assets/consult.js", None), ("GET", "/api/v1/surveys", None), ("GET", "/sign-in", None),
+        ]
+        for method, path, cookie in checks:
+            with self.subTest(path=path, method=method):
+                headers = {"Cookie": cookie} if cookie else {}
+                if method == "POST":
+                    headers["Content-Type"] = "application/x-www-form-urlencoded"
+                result = http(method, self.server.url(path), body=b"" if method == "POST" else None, headers=headers)
+                self.assertLess(result.status, 500, result)
+                problems = security_header_problems({name.lower(): value for name, value in result.headers.items()})
+                self.assertEqual(problems, [], f"{method} {path} ({result.status})")
+        self.assertIn("text/css", http("GET", self.server.url("/assets/consult.css")).header("Content-Type"))
+        self.assertIn("javascript", http("GET", self.server.url("/assets/consult.js")).header("Content-Type"))
+
+    def test_forms_refuse_missing_or_foreign_csrf_tokens(self):
+        browser = self.browser()
+        browser.open(f"/s/{SURVEY}")
+        own_token = browser.find(f'form[action="/s/{SURVEY}/start"] input[name=csrf]').get_attribute("value")
+        cookies = browser.cookie_header()
+        self.assertIn("consult_session=", cookies)
+        # Another browser's session and its (valid, but not ours) token.
+        other = http("GET", self.server.url(f"/s/{SURVEY}"))
+        foreign_token = re.search(r'name="csrf" value="([^"]+)"', other.text).group(1)
+        self.assertNotEqual(foreign_token, own_token)
+
+        before = self.server.stats()
+        for label, form in (("no token", []), ("empty token", [("csrf", "")]),
+                            ("another session's token", [("csrf", foreign_token)]),
+                            ("a forged token", [("csrf", own_token[:-2] + ("AA" if not own_token.endswith("AA") else "BB"))])):
+            with self.subTest(label):
+                refused = browser.fetch("POST", f"/s/{SURVEY}/start", form=form, cookies=cookies)
+                self.assertEqual(refused.status, 403, refused)
+                self.assertNotIn("consult_draft", set_cookies(refused))
+        self.assertEqual(self.server.stats()["open_drafts"], before["open_drafts"], "a refused start made a draft")
+        # The same post with the session's own token is accepted (so the refusals are the token's doing).
+        accepted = browser.fetch("POST", f"/s/{SURVEY}/start", form=[("csrf", own_token)], cookies=cookies)
+        self.assertEqual(accepted.status, 303, accepted)
+        self.assertEqual(self.server.stats()["open_drafts"], before["open_drafts"] + 1)
+
+        # Saving a page and submitting need the token too.
+        self.start_response(browser)
+        saved = browser.fetch("POST", f"/s/{SURVEY}/page/1",
+                              form=[("csrf", foreign_token), ("q.organisation", "Forged Org"), ("action", "save")])
+        self.assertEqual(saved.status, 403, saved)
+        browser.open(f"/s/{SURVEY}/page/1")
+        self.assertEqual(browser.value("q-organisation"), "", "a refused page post changed the draft")
+        submissions = self.server.stats()["submissions"]
+        submitted = browser.fetch("POST", f"/s/{SURVEY}/submit", form=[])
+        self.assertEqual(submitted.status, 403, submitted)
+        self.assertEqual(self.server.stats()["submissions"], submissions)
+
+
+class RespondentWithoutJavaScript(BrowserTestCase):
+    def test_full_response_without_javascript(self):
+        browser = self.browser(javascript=False)
+        self.start_response(browser)
+        self.assertNotIn("js", (browser.find("html").get_attribute("class") or "").split(),
+                         "the page script ran although JavaScript is off")
+        # Without the script the "please specify" box and conditional questions are always shown.
+        self.assertTrue(browser.displayed("q-sector-other-text"))
+        browser.pick("q-sector-other")
+        browser.type("q-sector-other-text", SECTOR_OTHER)
+        browser.choose("q-country", "KE")
+        browser.pick("q-organisation_size-size_50_249", "q-familiarity-5")
+        self.next_page(browser, 1)
+        self.assertTrue(browser.displayed("q-org_uses_which-block"))
+        self.assertIn("Answer this only if you chose “Yes”", browser.text("#q-org_uses_which-block .condition"))
+        browser.pick("q-technologies_known-fmri", "q-org_uses-no")
+        browser.pick("q-org_uses_which-fmri")  # answered although org_uses = no: must be dropped
+        self.next_page(browser, 2)
+        self.next_page(browser, 3)
+        self.next_page(browser, 4)
+        self.rate_matrix(browser, "rights_concern", 10, lambda index: 1 + index % 5)
+        self.next_page(browser, 5)
+        for number in (6, 7, 8):
+            self.next_page(browser, number)
+        browser.pick("q-publication-public_named")
+        browser.click('button[name=action][value=review]')
+        self.assert_on_review(browser)
+        with self.subTest("the review page shows the answers as given"):
+            self.assert_review_has_no_problems(browser)
+            review = self.review_answers(browser)
+            self.assertEqual(review["Which sector do you belong to?"], f"Other: {SECTOR_OTHER}")
+            self.assertNotIn("Which technologies has your organisation used, piloted or tested?", review)
+        submission = self.submit(browser)
+        stored = self.stored_answers(browser, submission)
+        self.assertEqual(stored["sector"], {"choice": "other", "other": SECTOR_OTHER})
+        self.assertEqual(stored["org_uses"], "no")
+        self.assertNotIn("org_uses_which", stored, "an answer to a question that does not apply was stored")
+        self.assertEqual(stored["publication"], "public_named")
+
+
+# =========================================================================================
+
+
+class LateSubmission(BrowserTestCase):
+    """The deadline passes while the respondent is on the review page."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ConsultServer("late")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def test_submit_after_the_deadline_is_refused_and_nothing_is_stored(self):
+        # A response submitted in time through the API, to be edited after the deadline.
+        items = ["mental_privacy", "freedom_of_thought", "mental_integrity", "psychological_continuity",
+                 "self_incrimination", "fair_trial", "non_discrimination", "ill_treatment", "neural_data",
+                 "informed_consent"]
+        on_time = self.server.api("POST", f"/api/v1/surveys/{SURVEY}/submissions", payload={"answers": {
+            "sector": "academia", "country": "DE", "organisation_size": "individual", "familiarity": 2,
+            "technologies_known": ["none_known"], "rights_concern": {item: 3 for item in items},
+            "publication": "confidential"}})
+        self.assertEqual(on_time.status, 201, on_time)
+        edit_link = f"/s/{SURVEY}/edit/{on_time.json()['id']}?token={on_time.json()['edit_token']}"
+
+        browser = self.browser()
+        self.start_response(browser)
+        self.fill_required(browser)
+        before = self.server.stats()
+
+        closes = utc_now() + dt.timedelta(seconds=3)
+        moved = self.server.api("PUT", f"/api/v1/surveys/{SURVEY}/deadline", token=self.server.organizer,
+                                payload={"closes_at": iso_utc(closes, milliseconds=True),
+                                         "reason": "Browser test: late submission"})
+        self.assertEqual(moved.status, 200, moved)
+        status = None
+        for _ in range(150):  # the deadline passes within about 3 s; give it 15
+            status = self.server.api("GET", f"/api/v1/surveys/{SURVEY}").json()["status"]
+            if status == "closed" and utc_now() > closes:
+                break
+            time.sleep(0.1)
+        self.assertEqual(status, "closed")
+
+        browser.click(f'form[action="/s/{SURVEY}/submit"] button[type=submit]', screenshot="closed")
+        self.assertEqual(browser.status, 403)
+        self.assertEqual(browser.h1(), "The deadline has passed")
+        self.assertIn("The deadline has passed", browser.title())
+        self.assertIn("Europe/Vienna", browser.text("main"))
+        after = self.server.stats()
+        self.assertGreaterEqual(after["refused_late"], 1)
+        self.assertEqual(after["refused_late"], before["refused_late"] + 1)
+        self.assertEqual(after["submissions"], before["submissions"])
+
+        # Every form page is closed now; the survey list and introduction say so.
+        for path in (f"/s/{SURVEY}/page/1", f"/s/{SURVEY}/review"):
+            browser.open(path)
+            self.assertEqual(browser.status, 403, path)
+            self.assertEqual(browser.h1(), "The deadline has passed", path)
+        browser.open(edit_link)
+        self.assertEqual(browser.status, 403, "the edit link works only until the deadline")
+        self.assertEqual(browser.h1(), "The deadline has passed")
+        browser.open(f"/s/{SURVEY}")
+        self.assertIn("This consultation is closed", browser.text("main"))
+        self.assertFalse(browser.exists(f'form[action="/s/{SURVEY}/start"]'))
+        browser.open("/")
+        card = next(card for card in browser.find_all(".survey-card") if SURVEY in card.find_element(By.CSS_SELECTOR, "a").get_attribute("href"))
+        self.assertEqual(card.find_element(By.CSS_SELECTOR, ".status").text, "Closed")
+        self.assertEqual(self.server.stats()["submissions"], before["submissions"])
+
+
+# =========================================================================================
+
+
+class StaffPages(BrowserTestCase):
+    """Organizers and analysts sign in with their tokens (60 synthetic submissions give the charts data)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ConsultServer("staff", generate=60)
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def submit_form_of(self, browser: Browser, field_selector: str, screenshot: str | None = None) -> None:
+        """Presses the submit button of the form that holds `field_selector`."""
+        form = browser.find(field_selector).find_element(By.XPATH, "ancestor::form")
+        browser.click_element(form.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]"), screenshot)
+
+    def sign_in(self, browser: Browser, token: str, role: str, screenshot: str | None = None) -> None:
+        """Signs in on /sign-in and opens the neurotech-2025 dashboard from the role's survey list."""
+        browser.open("/sign-in", screenshot=screenshot)
+        self.assertEqual(browser.status, 200)
+        self.assertTrue(browser.exists("form input[type=hidden][name=csrf]"), "the sign-in form carries a csrf token")
+        browser.type("token", token)
+        self.submit_form_of(browser, "input#token")
+        self.assertEqual(browser.url_path, f"/{role}", browser.text("main")[:800])
+        self.assertEqual(browser.status, 200)
+        self.assertIn(f"({role})", browser.text("header"))
+        link = next(link for link in browser.find_all(".survey-card h2 a") if link.get_attribute("href").endswith(f"/s/{SURVEY}"))
+        browser.click_element(link)
+        self.assertEqual(browser.url_path, f"/{role}/s/{SURVEY}")
+        self.assertEqual(browser.status, 200)
+
+    def test_sign_in_with_a_wrong_token_is_refused(self):
+        browser = self.browser()
+        browser.open("/sign-in")
+        browser.type("token", "not-a-real-token")
+        self.submit_form_of(browser, "input#token")
+        self.assertEqual(browser.status, 401)
+        self.assertEqual(browser.url_path, "/sign-in")
+        for link in browser.find_all(".error-summary a"):
+            target = link.get_attribute("href").split("#", 1)[1]
+            self.assertTrue(browser.exists(f"#{target}"), f"the error summary links to #{target}, which is not on the page")
+        self.assertEqual(browser.value("token"), "", "a refused token is not echoed back")
+        for path in ("/organizer", f"/organizer/s/{SURVEY}", f"/analyst/s/{SURVEY}"):
+            browser.open(path)
+            self.assertEqual(browser.status, 401, path)
+            self.assertTrue(browser.exists('a[href="/sign-in"]'))
+        # The sign-in form needs its csrf token too.
+        refused = browser.fetch("POST", "/sign-in", form=[("token", self.server.organizer)])
+        self.assertEqual(refused.status, 403, refused)
+        self.assertNotIn("consult_staff", set_cookies(refused))
+
+    def test_organizer_moves_the_deadline_with_a_reason_and_sees_it_in_the_audit_log(self):
+        browser = self.browser()
+        self.sign_in(browser, self.server.organizer, "organizer", screenshot="sign-in")
+        stats = self.server.stats()
+        self.assertEqual(browser.text("#figure-submissions"), str(stats["submissions"]))
+        self.assertEqual(browser.text("#figure-late"), str(stats["refused_late"]))
+        charts = browser.find_all("svg.chart")
+        self.assertGreaterEqual(len(charts), 1, "the dashboard draws charts")
+        for chart in charts:
+            self.assertTrue(chart.get_attribute("aria-label") or chart.get_attribute("aria-labelledby")
+                            or chart.find_elements(By.CSS_SELECTOR, "title"), "each chart has a text alternative")
+        self.assertTrue(browser.exists("table#audit"))
+
+        # A new deadline in the survey's own zone, with a reason.
+        vienna = zoneinfo.ZoneInfo("Europe/Vienna")
+        new_deadline = (utc_now() + dt.timedelta(hours=5)).replace(second=0, microsecond=0)
+        browser.type("closes_at", new_deadline.astimezone(vienna).strftime("%Y-%m-%dT%H:%M") + " Europe/Vienna")
+        reason = f"Extended for the partner agencies ({uuid.uuid4().hex[:8]})"
+        browser.type("reason", reason)
+        form = browser.find("input#closes_at").find_element(By.XPATH, "ancestor::form")
+        self.assertEqual(urllib.parse.urlsplit(form.get_attribute("action")).path, f"/organizer/s/{SURVEY}/deadline")
+        self.submit_form_of(browser, "input#closes_at")
+        self.assertEqual(browser.status, 200, browser.text("main")[:800])
+        self.assertEqual(browser.url_path, f"/organizer/s/{SURVEY}")
+        browser.screenshot("organizer")
+        closes = parse_utc(self.server.api("GET", f"/api/v1/surveys/{SURVEY}").json()["closes_at"])
+        self.assertEqual(closes, new_deadline, "the deadline typed in Europe/Vienna time, in UTC")
+        self.assertEqual(parse_utc(browser.find("dl.facts time").get_attribute("datetime")), new_deadline)
+        rows = [row.text for row in browser.find_all("table#audit tbody tr")]
+        self.assertTrue(any(reason in row and "Olga Organizer" in row for row in rows),
+                        f"the audit log shows the reason and who moved the deadline: {rows[:3]}")
+        self.assertIn(reason, self.server.api("GET", "/api/v1/audit", token=self.server.organizer).text)
+
+        # Without a reason the deadline does not move, and the page says why.
+        browser.type("closes_at", iso_utc(new_deadline + dt.timedelta(hours=1)))
+        browser.type("reason", "")
+        self.submit_form_of(browser, "input#closes_at")
+        self.assertEqual(browser.status, 422)
+        targets = [link.get_attribute("href").split("#", 1)[1] for link in browser.find_all(".error-summary a")]
+        self.assertIn("reason", targets)
+        self.assertEqual(browser.value("closes_at"), iso_utc(new_deadline + dt.timedelta(hours=1)), "the typed value is kept")
+        self.assertEqual(parse_utc(self.server.api("GET", f"/api/v1/surveys/{SURVEY}").json()["closes_at"]), closes)
+
+        # Signing out ends the staff session.
+        browser.click('form[action="/sign-out"] button[type=submit]')
+        self.assertEqual(browser.url_path, "/")
+        browser.open(f"/organizer/s/{SURVEY}")
+        self.assertEqual(browser.status, 401)
+
+    def test_analyst_sees_tables_and_charts_and_downloads_exports(self):
+        browser = self.browser()
+        self.sign_in(browser, self.server.analyst, "analyst")
+        browser.screenshot("analyst")
+        self.assertGreaterEqual(len(browser.find_all("svg.chart")), 1)
+        self.assertGreaterEqual(len(browser.find_all("table")), 1)
+        links = {urllib.parse.urlsplit(link.get_attribute("href")).path for link in browser.find_all("a.download")}
+        self.assertIn(f"/analyst/s/{SURVEY}/download/analysis.zip", links)
+        self.assertIn(f"/analyst/s/{SURVEY}/download/responses.csv", links)
+        for path in sorted(links):
+            with self.subTest(path):
+                result = browser.fetch("GET", path)
+                self.assertEqual(result.status, 200, result)
+                self.assertIn("attachment", result.header("Content-Disposition") or "")
+                if path.endswith(".csv"):
+                    rows = list(csv.reader(io.StringIO(result.body.decode("utf-8-sig"), newline="")))
+                    self.assertGreaterEqual(len(rows), 2, "a header and rows")
+                    self.assertTrue(all(len(row) == len(rows[0]) for row in rows), "every row has the header's width")
+                    if path.endswith("/responses.csv"):
+                        self.assertEqual(len(rows), 61, "a header and one row per submission")
+                elif path.endswith(".zip"):
+                    with zipfile.ZipFile(io.BytesIO(result.body)) as archive:
+                        self.assertIsNone(archive.testzip())
+                        names = archive.namelist()
+                        self.assertTrue(any(name.endswith(".csv") for name in names), names)
+                        for name in names:
+                            if name.endswith(".csv"):
+                                list(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig"), newline="")))
+                elif path.endswith(".xml"):
+                    ElementTree.fromstring(result.body)
+        # Without the staff cookie the downloads are refused.
+        anonymous = http("GET", self.server.url(f"/analyst/s/{SURVEY}/download/responses.csv"))
+        self.assertEqual(anonymous.status, 401, anonymous)
+        # An analyst may not see the organizer's pages.
+        browser.open(f"/organizer/s/{SURVEY}")
+        self.assertEqual(browser.status, 403)
+
+
+# =========================================================================================
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--consult", type=Path, default=Settings.consult, help="the consult binary")
+    parser.add_argument("--surveys", type=Path, default=Settings.surveys, help="the survey folder")
+    parser.add_argument("--screenshots", type=Path, help="where to save screenshots (default: a new temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the servers' temporary folders")
+    options, rest = parser.parse_known_args()
+    Settings.consult = options.consult.resolve()
+    Settings.surveys = options.surveys.resolve()
+    Settings.screenshots = (options.screenshots or Path(tempfile.mkdtemp(prefix="consult-screenshots-"))).resolve()
+    Settings.keep = options.keep
+    Settings.screenshots.mkdir(parents=True, exist_ok=True)
+    print(f"browser tests: screenshots in {Settings.screenshots}", flush=True)
+    started = time.monotonic()
+    program = unittest.main(module=__name__, argv=[sys.argv[0], *rest], exit=False, verbosity=2)
+    print(f"browser tests: {time.monotonic() - started:.0f} s; screenshots in {Settings.screenshots}", flush=True)
+    return 0 if program.result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

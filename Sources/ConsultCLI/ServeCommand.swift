@@ -25,6 +25,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (env CONSULT_PORT).")
     var port: Int = ProcessInfo.processInfo.environment["CONSULT_PORT"].flatMap(Int.init) ?? 8080
 
+    @Option(help: ArgumentHelp(
+        "Requests that change data (submissions, drafts, forms, sign-ins) one client address may make per minute; 0 turns the limit off (env CONSULT_RATE_LIMIT).",
+        valueName: "per-minute"))
+    var rateLimit: Int = ProcessInfo.processInfo.environment["CONSULT_RATE_LIMIT"].flatMap(Int.init) ?? 120
+
+    func validate() throws {
+        guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or a positive number of requests per minute.") }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -40,7 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         logger.info("database open", metadata: ["path": "\(self.database.path)"])
         let consultation = Consultation(surveys: loaded, database: database, clock: SystemInstantSource())
-        let app = try buildApplication(consultation, address: ServerAddress(host: host, port: port), logger: logger)
+        let app = try buildApplication(
+            consultation, address: ServerAddress(host: host, port: port), rateLimit: rateLimit, logger: logger)
         let shownHost = host.contains(":") ? "[\(host)]" : host
         logger.info("open the pages in a browser", metadata: ["url": "http://\(shownHost):\(port)/"])
         try await app.runService()

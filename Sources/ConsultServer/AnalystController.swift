@@ -13,7 +13,7 @@ import NIOCore
 struct AnalystController {
     let consultation: Consultation
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ConsultRequestContext>) {
         router.get("/api/v1/surveys/{survey_id}/stats", use: stats)
         router.get("/api/v1/surveys/{survey_id}/analysis.xml", use: analysisXML)
         router.get("/api/v1/surveys/{survey_id}/analysis.zip", use: analysisZIP)
@@ -22,7 +22,7 @@ struct AnalystController {
         router.get("/api/v1/surveys/{survey_id}/responses.xml", use: responsesXML)
     }
 
-    @Sendable func stats(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func stats(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         _ = try await consultation.require([.analyst, .organizer], for: request)
         let database = consultation.database
@@ -43,15 +43,15 @@ struct AnalystController {
         ]))
     }
 
-    @Sendable func analysisXML(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func analysisXML(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         try await export(request, context, content: .analysis, format: .xml, type: "application/xml")
     }
 
-    @Sendable func analysisZIP(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func analysisZIP(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         try await export(request, context, content: .analysis, format: .zip, type: "application/zip")
     }
 
-    @Sendable func analysisTable(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func analysisTable(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let file = context.parameters.get("table_file") ?? ""
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let table = file.hasSuffix(".csv") ? String(file.dropLast(4)) : ""
@@ -62,17 +62,17 @@ struct AnalystController {
         return try await export(request, context, content: .analysis, format: .csv, type: "text/csv; charset=utf-8", tables: [table])
     }
 
-    @Sendable func responsesCSV(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func responsesCSV(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         try await export(request, context, content: .raw, format: .csv, type: "text/csv; charset=utf-8")
     }
 
-    @Sendable func responsesXML(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func responsesXML(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         try await export(request, context, content: .raw, format: .xml, type: "application/xml")
     }
 
     /// Checks the analyst's token, then streams the export.
     private func export(
-        _ request: Request, _ context: BasicRequestContext, content: ExportContent, format: ExportFormat, type: String,
+        _ request: Request, _ context: ConsultRequestContext, content: ExportContent, format: ExportFormat, type: String,
         tables: Set<String>? = nil
     ) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))

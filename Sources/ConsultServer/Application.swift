@@ -18,16 +18,19 @@ public struct ServerAddress: Sendable {
 
 /// The router with every API route and web page. Errors become problem responses on the
 /// API and readable pages in the browser; every response carries the security headers.
-public func buildRouter(_ consultation: Consultation) throws -> Router<BasicRequestContext> {
+///
+/// `rateLimit` bounds the state-changing requests per minute of one client address (0: no limit).
+public func buildRouter(_ consultation: Consultation, rateLimit: Int = 0) throws -> Router<ConsultRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "openapi.json"])
     }
     let openAPIDocument = ByteBuffer(data: try Data(contentsOf: url))
     let renderer = try PageRenderer.load()
-    let router = Router()
+    let router = Router(context: ConsultRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: PageErrorMiddleware(renderer: renderer))
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: rateLimit), clock: consultation.clock))
     PublicController(consultation: consultation, openAPIDocument: openAPIDocument).addRoutes(to: router)
     SubmissionController(consultation: consultation).addRoutes(to: router)
     DraftController(consultation: consultation).addRoutes(to: router)
@@ -46,10 +49,10 @@ public func buildRouter(_ consultation: Consultation) throws -> Router<BasicRequ
 /// On SIGTERM or SIGINT the server stops accepting connections, finishes the requests in
 /// flight, and only then is the database checkpointed and closed.
 public func buildApplication(
-    _ consultation: Consultation, address: ServerAddress, logger: Logger
+    _ consultation: Consultation, address: ServerAddress, rateLimit: Int = 0, logger: Logger
 ) throws -> some ApplicationProtocol {
     Application(
-        router: try buildRouter(consultation),
+        router: try buildRouter(consultation, rateLimit: rateLimit),
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "consult"),
         services: [DatabaseCloser(database: consultation.database, logger: logger)],
         logger: logger)

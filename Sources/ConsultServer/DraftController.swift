@@ -7,14 +7,14 @@ import Hummingbird
 struct DraftController {
     let consultation: Consultation
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ConsultRequestContext>) {
         router.post("/api/v1/surveys/{survey_id}/drafts", use: create)
         router.get("/api/v1/drafts/{draft_id}", use: read)
         router.put("/api/v1/drafts/{draft_id}", use: update)
         router.post("/api/v1/drafts/{draft_id}/submit", use: submit)
     }
 
-    @Sendable func create(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         var request = request
         let body = try await request.answersBody(allowEmpty: true)
@@ -30,7 +30,7 @@ struct DraftController {
         ]), status: .created, headers: [.location: "/api/v1/drafts/\(id)"])
     }
 
-    @Sendable func read(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func read(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let id = try pathID(context, "draft_id")
         let token = try consultation.ownerToken(request, kind: "resume")
         let draft = try await consultation.storing { try await consultation.database.draft(id: id, token: token) }
@@ -42,7 +42,7 @@ struct DraftController {
         ]))
     }
 
-    @Sendable func update(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func update(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let id = try pathID(context, "draft_id")
         let token = try consultation.ownerToken(request, kind: "resume")
         var request = request
@@ -61,7 +61,7 @@ struct DraftController {
         ]))
     }
 
-    @Sendable func submit(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func submit(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let id = try pathID(context, "draft_id")
         let token = try consultation.ownerToken(request, kind: "resume")
         let receivedAt = consultation.clock.now()

@@ -7,12 +7,12 @@ import Hummingbird
 struct OrganizerController {
     let consultation: Consultation
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ConsultRequestContext>) {
         router.put("/api/v1/surveys/{survey_id}/deadline", use: moveDeadline)
         router.get("/api/v1/audit", use: audit)
     }
 
-    @Sendable func moveDeadline(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func moveDeadline(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let principal = try await consultation.require([.organizer], for: request)
         var request = request
@@ -43,7 +43,7 @@ struct OrganizerController {
         ]))
     }
 
-    @Sendable func audit(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func audit(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         _ = try await consultation.require([.organizer], for: request)
         let survey = request.uri.queryParameters.get("survey")
         let entries = try await consultation.storing { try await consultation.database.auditLog(survey: survey) }

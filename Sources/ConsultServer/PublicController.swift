@@ -9,7 +9,7 @@ struct PublicController {
     /// The OpenAPI document, read once at start.
     let openAPIDocument: ByteBuffer
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ConsultRequestContext>) {
         router.get("/healthz", use: health)
         router.get("/openapi.json", use: openAPI)
         router.get("/api/v1/surveys", use: listSurveys)
@@ -17,16 +17,16 @@ struct PublicController {
         router.post("/api/v1/receipts/verify", use: verifyReceipt)
     }
 
-    @Sendable func health(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func health(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let database = try await consultation.storing { try await consultation.database.ping() }
         return json(.object(["status": .string("ok"), "database": .string(database)]))
     }
 
-    @Sendable func openAPI(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func openAPI(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPIDocument))
     }
 
-    @Sendable func listSurveys(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func listSurveys(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let now = consultation.clock.now()
         var summaries: [JSONValue] = []
         for survey in consultation.surveys {
@@ -36,13 +36,13 @@ struct PublicController {
         return json(.array(summaries))
     }
 
-    @Sendable func survey(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func survey(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let window = try await consultation.storing { try await consultation.database.window(of: survey) }
         return json(SurveyJSON.definition(survey, window: window, at: consultation.clock.now()))
     }
 
-    @Sendable func verifyReceipt(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func verifyReceipt(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         var request = request
         let (_, bytes) = try await request.jsonObject()
         let receipt: Receipt

@@ -8,14 +8,14 @@ import Hummingbird
 struct SubmissionController {
     let consultation: Consultation
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ConsultRequestContext>) {
         router.post("/api/v1/surveys/{survey_id}/submissions", use: create)
         router.get("/api/v1/submissions/{submission_id}", use: read)
         router.put("/api/v1/submissions/{submission_id}", use: replace)
         router.put("/api/v1/submissions/{submission_id}/sector", use: reassignSector)
     }
 
-    @Sendable func create(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         var request = request
         let body = try await request.answersBody()
@@ -28,7 +28,7 @@ struct SubmissionController {
         return try SubmissionResponses.created(outcome, survey: survey)
     }
 
-    @Sendable func read(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func read(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let id = try pathID(context, "submission_id")
         let token = try consultation.ownerToken(request, kind: "edit")
         let submission = try await consultation.storing { try await consultation.database.submission(id: id, token: token) }
@@ -51,7 +51,7 @@ struct SubmissionController {
         ]))
     }
 
-    @Sendable func replace(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func replace(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let id = try pathID(context, "submission_id")
         let token = try consultation.ownerToken(request, kind: "edit")
         var request = request
@@ -68,7 +68,7 @@ struct SubmissionController {
         return try SubmissionResponses.updated(outcome, survey: survey)
     }
 
-    @Sendable func reassignSector(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func reassignSector(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let id = try pathID(context, "submission_id")
         let principal = try await consultation.require([.analyst, .organizer], for: request)
         var request = request

@@ -10,20 +10,20 @@ struct AnalystPages {
     let consultation: Consultation
     let renderer: PageRenderer
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ConsultRequestContext>) {
         router.get("/analyst", use: surveys)
         router.get("/analyst/s/{survey_id}", use: dashboard)
         router.get("/analyst/s/{survey_id}/download/{file}", use: download)
         router.get("/analyst/s/{survey_id}/download/analysis/{file}", use: downloadTable)
     }
 
-    @Sendable func surveys(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func surveys(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let visit = try await PageVisit(request, consultation: consultation)
         _ = try visit.requireStaff([.analyst, .organizer])
         return visit.page(renderer, "staff-surveys", try await StaffViews.surveyList(consultation, role: "analyst"))
     }
 
-    @Sendable func dashboard(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func dashboard(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
         _ = try visit.requireStaff([.analyst, .organizer])
@@ -51,7 +51,7 @@ struct AnalystPages {
         return visit.page(renderer, "analyst", view)
     }
 
-    @Sendable func download(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func download(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
         _ = try visit.requireStaff([.analyst, .organizer])
@@ -66,7 +66,7 @@ struct AnalystPages {
         return try await AnalystController.download(survey, consultation: consultation, content: content, format: format, type: type)
     }
 
-    @Sendable func downloadTable(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func downloadTable(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
         _ = try visit.requireStaff([.analyst, .organizer])

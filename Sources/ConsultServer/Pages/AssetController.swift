@@ -24,11 +24,11 @@ struct AssetController {
         return AssetController(files: files)
     }
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ConsultRequestContext>) {
         router.get("/assets/{file}", use: asset)
     }
 
-    @Sendable func asset(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func asset(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         guard let name = context.parameters.get("file"), let file = files[name] else {
             throw Problem.notFound("There is no file \(request.uri.path).")
         }

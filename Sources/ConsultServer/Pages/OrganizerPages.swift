@@ -10,19 +10,19 @@ struct OrganizerPages {
     let consultation: Consultation
     let renderer: PageRenderer
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ConsultRequestContext>) {
         router.get("/organizer", use: surveys)
         router.get("/organizer/s/{survey_id}", use: dashboard)
         router.post("/organizer/s/{survey_id}/deadline", use: moveDeadline)
     }
 
-    @Sendable func surveys(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func surveys(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let visit = try await PageVisit(request, consultation: consultation)
         _ = try visit.requireStaff([.organizer])
         return visit.page(renderer, "staff-surveys", try await StaffViews.surveyList(consultation, role: "organizer"))
     }
 
-    @Sendable func dashboard(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func dashboard(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
         _ = try visit.requireStaff([.organizer])
@@ -30,7 +30,7 @@ struct OrganizerPages {
         return visit.page(renderer, "organizer", try await view(survey, notice: notice, closesAtText: nil, errors: [:]))
     }
 
-    @Sendable func moveDeadline(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func moveDeadline(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
         let principal = try visit.requireStaff([.organizer])

@@ -13,7 +13,7 @@ struct RespondentPages {
     let consultation: Consultation
     let renderer: PageRenderer
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ConsultRequestContext>) {
         router.get("/", use: home)
         router.get("/s/{survey_id}", use: introduction)
         router.post("/s/{survey_id}/start", use: start)
@@ -29,7 +29,7 @@ struct RespondentPages {
 
     // MARK: Survey list and introduction
 
-    @Sendable func home(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func home(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let visit = try await PageVisit(request, consultation: consultation)
         let now = consultation.clock.now()
         var surveys: [[String: Any]] = []
@@ -43,7 +43,7 @@ struct RespondentPages {
         return visit.page(renderer, "home", ["title": "Consultations", "surveys": surveys])
     }
 
-    @Sendable func introduction(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func introduction(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
         let window = try await window(of: survey)
@@ -59,7 +59,7 @@ struct RespondentPages {
         return visit.page(renderer, "introduction", view)
     }
 
-    @Sendable func start(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func start(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         var visit = try await PageVisit(request, consultation: consultation)
         var request = request
@@ -75,7 +75,7 @@ struct RespondentPages {
 
     // MARK: One section per page
 
-    @Sendable func section(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func section(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let number = try sectionNumber(context, in: survey)
         let visit = try await PageVisit(request, consultation: consultation)
@@ -92,7 +92,7 @@ struct RespondentPages {
                 cookie: cookie, request: request))
     }
 
-    @Sendable func saveSection(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func saveSection(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let number = try sectionNumber(context, in: survey)
         let visit = try await PageVisit(request, consultation: consultation)
@@ -150,7 +150,7 @@ struct RespondentPages {
 
     // MARK: Review and submit
 
-    @Sendable func review(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func review(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
         try await requireOpen(survey, at: consultation.clock.now(), consequence: "Answers can no longer be submitted.")
@@ -160,7 +160,7 @@ struct RespondentPages {
         return visit.page(renderer, "review", try await reviewView(survey, saved: saved, cookie: cookie))
     }
 
-    @Sendable func submit(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func submit(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         var visit = try await PageVisit(request, consultation: consultation)
         var request = request
@@ -202,7 +202,7 @@ struct RespondentPages {
 
     // MARK: Confirmation, receipt, resume and edit links
 
-    @Sendable func confirmation(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func confirmation(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
         guard let submitted = ResponseCookies.submitted(in: request) else { return visit.redirect(to: "/s/\(survey.id)") }
@@ -222,7 +222,7 @@ struct RespondentPages {
         return visit.page(renderer, "confirmation", view)
     }
 
-    @Sendable func receipt(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func receipt(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         guard let submitted = ResponseCookies.submitted(in: request) else {
             throw Problem.notFound("This browser has no submission to this survey; open your private edit link first.")
@@ -235,7 +235,7 @@ struct RespondentPages {
         return response
     }
 
-    @Sendable func resume(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func resume(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let id = try pathID(context, "draft_id")
         var visit = try await PageVisit(request, consultation: consultation)
@@ -256,7 +256,7 @@ struct RespondentPages {
         return visit.redirect(to: "/s/\(survey.id)/page/1")
     }
 
-    @Sendable func edit(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func edit(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let id = try pathID(context, "submission_id")
         var visit = try await PageVisit(request, consultation: consultation)
@@ -313,7 +313,7 @@ struct RespondentPages {
         return answers
     }
 
-    private func sectionNumber(_ context: BasicRequestContext, in survey: Survey) throws -> Int {
+    private func sectionNumber(_ context: ConsultRequestContext, in survey: Survey) throws -> Int {
         guard let text = context.parameters.get("number"), let number = Int(text), (1...survey.sections.count).contains(number)
         else { throw Problem.notFound("This survey has pages 1 to \(survey.sections.count).") }
         return number

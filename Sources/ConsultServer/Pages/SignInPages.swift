@@ -8,19 +8,19 @@ struct SignInPages {
     let consultation: Consultation
     let renderer: PageRenderer
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ConsultRequestContext>) {
         router.get("/sign-in", use: form)
         router.post("/sign-in", use: signIn)
         router.post("/sign-out", use: signOut)
     }
 
-    @Sendable func form(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func form(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let visit = try await PageVisit(request, consultation: consultation)
         if let principal = visit.principal { return visit.redirect(to: "/\(principal.role.rawValue)") }
         return visit.page(renderer, "sign-in", ["title": "Sign in"])
     }
 
-    @Sendable func signIn(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func signIn(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         var visit = try await PageVisit(request, consultation: consultation)
         var request = request
         let form = try await request.formFields()
@@ -44,7 +44,7 @@ struct SignInPages {
         return visit.redirect(to: "/\(principal.role.rawValue)")
     }
 
-    @Sendable func signOut(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func signOut(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         var visit = try await PageVisit(request, consultation: consultation)
         var request = request
         try visit.checkFormToken(try await request.formFields())

@@ -17,6 +17,23 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
+    @Test func aBackupCopiesTheDatabaseAndRefusesToOverwriteOrInventOne() throws {
+        #expect(try ConsultProcess.run("token", "create", "--role", "analyst", "--name", "Bo", "--db", db).status == 0)
+        let copy = folder.appendingPathComponent("copy.sqlite").path
+        let made = try ConsultProcess.run("backup", "--out", copy, "--db", db)
+        #expect(made.status == 0, "\(made.errors)")
+        #expect(made.output.hasSuffix(": 0 submissions, integrity ok\n"))
+        let again = try ConsultProcess.run("backup", "--out", copy, "--db", db)
+        #expect(again.status != 0)
+        #expect(again.errors.contains("already exists"))
+        let missing = try ConsultProcess.run("backup", "--out", copy + "2", "--db", folder.appendingPathComponent("none.sqlite").path)
+        #expect(missing.status != 0)
+        #expect(missing.errors.contains("There is no database"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("none.sqlite").path))
+        let audit = try ConsultProcess.run("audit", "--db", copy)
+        #expect(audit.output.contains("analyst:Bo"))
+    }
+
     @Test func anOrganizerMovesADeadlineFromTheCommandLineAndTheAuditLogShowsIt() throws {
         let token = try ConsultProcess.run("token", "create", "--role", "organizer", "--name", "Ana", "--db", db)
         #expect(token.status == 0)

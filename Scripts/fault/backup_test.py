@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Backups while serving: `consult backup` copies the database while clients keep
+submitting; the copy, served on its own, holds every submission acknowledged before
+the backup began, whole (same answers, receipts that verify), and passes its integrity check.
+
+Usage: Scripts/fault/backup_test.py [--consult PATH] [--keep]
+Prints `backup: PASS` or `backup: FAIL (reason)` last; exits 0 only when it passed.
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLE = os.path.join(REPOSITORY, "Scripts", "examples", "ai-risk-submission.json")
+SUBMIT = "/api/v1/surveys/ai-risk-assessment/submissions"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(binary, db, log):
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "serve", "--db", db, "--surveys", os.path.join(REPOSITORY, "Surveys"), "--host", "127.0.0.1",
+         "--port", str(port), "--rate-limit", "0"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    for _ in range(200):
+        if process.poll() is not None:
+            raise RuntimeError("the server stopped at start")
+        try:
+            if request(port, "GET", "/healthz")[0] == 200:
+                return process, port
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("the server did not answer /healthz")
+
+
+def request(port, method, path, body=None, token=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--consult", default=os.path.join(REPOSITORY, ".build", "debug", "consult"))
+    parser.add_argument("--count", type=int, default=300, help="submissions acknowledged before the backup")
+    parser.add_argument("--keep", action="store_true")
+    options = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="consult-backup-")
+    db, copy = os.path.join(work, "live.sqlite"), os.path.join(work, "copy.sqlite")
+    log = open(os.path.join(work, "server.log"), "w")
+    failures, processes = [], []
+    example = json.load(open(EXAMPLE))
+    try:
+        process, port = start(options.consult, db, log)
+        processes.append(process)
+        acknowledged = []
+        for index in range(options.count):
+            body = json.loads(json.dumps(example))
+            body["answers"]["system_name"] = f"System {index}"
+            status, reply = request(port, "POST", SUBMIT, body)
+            if status != 201:
+                raise RuntimeError(f"submission {index} got {status}")
+            reply = json.loads(reply)
+            acknowledged.append((reply["id"], reply["edit_token"], body["answers"], reply["receipt"]))
+
+        stop_load = threading.Event()
+        during = []
+
+        def load():
+            index = 0
+            while not stop_load.is_set() and index < 100_000:
+                body = json.loads(json.dumps(example))
+                body["answers"]["system_name"] = f"During backup {index}"
+                status, _ = request(port, "POST", SUBMIT, body)
+                during.append(status)
+                index += 1
+
+        writer = threading.Thread(target=load)
+        writer.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        backup = subprocess.run([options.consult, "backup", "--db", db, "--out", copy],
+                                capture_output=True, text=True, timeout=300)
+        took = time.monotonic() - started
+        stop_load.set()
+        writer.join(timeout=60)
+        if backup.returncode != 0:
+            raise RuntimeError(f"consult backup failed: {backup.stderr.strip()}")
+        if any(status != 201 for status in during):
+            failures.append(f"submissions during the backup got {sorted(set(during))}")
+        stop(process)
+        processes.remove(process)
+
+        connection = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+        integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        copied = connection.execute("SELECT count(*) FROM submission").fetchone()[0]
+        connection.close()
+        if integrity != "ok":
+            failures.append(f"the copy's integrity check says {integrity}")
+
+        restored, port = start(options.consult, copy, log)
+        processes.append(restored)
+        intact = 0
+        for identifier, token, answers, receipt in acknowledged:
+            status, reply = request(port, "GET", f"/api/v1/submissions/{identifier}", token=token)
+            verified = request(port, "POST", "/api/v1/receipts/verify", receipt)
+            if status == 200 and json.loads(reply)["answers"] == answers and json.loads(verified[1]).get("valid"):
+                intact += 1
+        lost = len(acknowledged) - intact
+        if lost:
+            failures.append(f"{lost} acknowledged submissions missing or changed in the copy")
+        print(f"backup: {len(acknowledged)} acknowledged before, {intact} restored intact, {lost} lost; "
+              f"{len(during)} accepted during the {took:.1f} s backup, {copied} submissions in the copy, integrity {integrity}")
+    except Exception as error:  # noqa: BLE001 - any failure of the harness is a test failure
+        failures.append(f"{type(error).__name__}: {error}")
+    finally:
+        for process in processes:
+            stop(process)
+        log.close()
+        if options.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print("backup: PASS" if not failures else f"backup: FAIL ({failures[0]})")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

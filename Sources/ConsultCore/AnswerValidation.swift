@@ -244,7 +244,8 @@ enum EmailAddress {
         guard text.utf8.count <= 254, !text.contains(where: \.isWhitespace) else { return false }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last,
-            (1...64).contains(local.utf8.count)
+            (1...64).contains(local.utf8.count), local.first != ".", local.last != ".", !local.contains(".."),
+            local.allSatisfy({ $0.isLetter || $0.isNumber || "!#$%&'*+/=?^_`{|}~.-".contains($0) })
         else { return false }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2 else { return false }

@@ -79,7 +79,7 @@ struct AnalystController {
         _ = try await consultation.require([.analyst, .organizer], for: request)
         return try await Self.download(
             survey, consultation: consultation, content: content, format: format, type: type,
-            csv: try csvOptions(request), tables: tables)
+            csv: format == .xml ? CSVOptions() : try csvOptions(request), tables: tables)
     }
 
     /// Writes the export to a temporary folder and streams its one file back, deleting it afterwards.

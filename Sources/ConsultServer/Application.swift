@@ -28,6 +28,7 @@ public func buildRouter(_ consultation: Consultation, rateLimit: Int = 0) throws
     let renderer = try PageRenderer.load()
     let router = Router(context: ConsultRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: HeadMiddleware())
     router.add(middleware: PageErrorMiddleware(renderer: renderer))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: rateLimit), clock: consultation.clock))

@@ -51,7 +51,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         _ request: Request, context: ConsultRequestContext,
         next: (Request, ConsultRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard request.method != .get, request.method != .head, request.method != .options else {
+        guard limiter.perMinute > 0, request.method != .get, request.method != .head, request.method != .options else {
             return try await next(request, context)
         }
         let client = context.remoteAddress?.ipAddress ?? "unknown"

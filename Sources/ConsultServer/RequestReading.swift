@@ -24,9 +24,9 @@ extension Request {
         }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: bytes)
+            value = try StrictJSON.parse(bytes)
         } catch {
-            throw Problem.badRequest("The body is not valid JSON.")
+            throw Problem.badRequest("The body is not valid JSON: \(error).")
         }
         guard case .object(let members) = value else { throw Problem.badRequest("The body must be a JSON object.") }
         return (members, bytes)
@@ -40,6 +40,9 @@ extension Request {
             throw Problem(
                 "payload-too-large", status: .contentTooLarge, title: "The request body is too large",
                 detail: "Bodies of at most \(maximumBodySize) bytes are accepted.")
+        } catch {
+            // A body cut short or with broken chunked framing: the client's fault, not ours.
+            throw Problem.badRequest("The request body could not be read: it ended early or its framing is broken.")
         }
     }
 

@@ -57,9 +57,9 @@ struct SubmissionController {
         var request = request
         let body = try await request.answersBody()
         let receivedAt = consultation.clock.now()
-        guard let surveyID = try await consultation.storing({ try await consultation.database.surveyID(ofSubmission: id) })
-        else { throw AccessFailure.notFound }
-        let survey = try consultation.survey(surveyID)
+        // The token first: a stranger learns nothing from how the answers would be judged.
+        let existing = try await consultation.storing { try await consultation.database.submission(id: id, token: token) }
+        let survey = try consultation.survey(existing.surveyID)
         let answers = try await consultation.checked(body.answers, for: survey, receivedAt: receivedAt)
         let outcome = try await consultation.storing {
             try await consultation.database.replaceAnswers(

@@ -55,6 +55,8 @@ import Testing
         ("country", .number(40), "expected text"),
         ("name", .string(String(repeating: "a", count: 21)), "the answer is 21 characters long; at most 20 are allowed"),
         ("email", .string("ada@"), "\"ada@\" is not an e-mail address"),
+        ("email", .string("<script>x</script>@example.org"), "\"<script>x</script>@example.org\" is not an e-mail address"),
+        ("email", .string(".ada@example.org"), "\".ada@example.org\" is not an e-mail address"),
         ("years", .number(61), "must be at most 60"),
         ("years", .number(2.5), "expected a whole number"),
         ("years", .string("12"), "expected a number"),

@@ -28,7 +28,6 @@ public func buildRouter(_ consultation: Consultation, rateLimit: Int = 0) throws
     let renderer = try PageRenderer.load()
     let router = Router(context: ConsultRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
-    router.add(middleware: HeadMiddleware())
     router.add(middleware: PageErrorMiddleware(renderer: renderer))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: rateLimit), clock: consultation.clock))
@@ -52,8 +51,9 @@ public func buildRouter(_ consultation: Consultation, rateLimit: Int = 0) throws
 public func buildApplication(
     _ consultation: Consultation, address: ServerAddress, rateLimit: Int = 0, logger: Logger
 ) throws -> some ApplicationProtocol {
-    Application(
-        router: try buildRouter(consultation, rateLimit: rateLimit),
+    let router = try buildRouter(consultation, rateLimit: rateLimit)
+    return Application(
+        responder: HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") }),
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "consult"),
         services: [DatabaseCloser(database: consultation.database, logger: logger)],
         logger: logger)

@@ -66,22 +66,3 @@ struct PageErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Answers `HEAD` like `GET` without the body (RFC 9110 §9.3.2), for every route that has a `GET`.
-struct HeadMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        guard request.method == .head else { return try await next(request, context) }
-        var head = request.head
-        head.method = .get
-        let get = Request(head: head, body: request.body)
-        var response: Response
-        do {
-            response = try await next(get, context)
-        } catch let error as any HTTPResponseError {
-            response = try error.response(from: get, context: context)
-        }
-        response.body = ResponseBody()
-        return response
-    }
-}

@@ -37,9 +37,9 @@ failed=0
 summary=()
 log=$(mktemp)
 
-# The figures a part printed: its lines like "crash test: 20 kills survived, …", joined.
+# The figures part $2 printed in log $1: its lines like "crash test: 20 kills survived, …", joined.
 figures() {
-  grep -E '^[a-z ]+: [0-9]' "$1" | paste -sd ';' - | sed 's/;/; /g'
+  grep -E "^($2|$2 test|sigterm test): [0-9]" "$1" | paste -sd ';' - | sed 's/;/; /g'
 }
 
 # Runs one part, keeps its summary lines, and counts it as passed or failed.
@@ -49,7 +49,7 @@ part() {
   local started=$SECONDS
   if "$@" 2>&1 | tee "$log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
     passed=$((passed + 1))
-    summary+=("$(printf '%-8s passed in %3d s — %s' "$name" $((SECONDS - started)) "$(figures "$log")")")
+    summary+=("$(printf '%-8s passed in %3d s — %s' "$name" $((SECONDS - started)) "$(figures "$log" "$name")")")
   else
     failed=$((failed + 1))
     summary+=("$(printf '%-8s FAILED in %3d s — %s' "$name" $((SECONDS - started)) "$(grep -E "^$name: " "$log" | tail -1)")")

@@ -7,11 +7,9 @@ Usage: Scripts/fault/backup_test.py [--consult PATH] [--keep]
 Prints `backup: PASS` or `backup: FAIL (reason)` last; exits 0 only when it passed.
 """
 import argparse
-import http.client
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,56 +17,10 @@ import tempfile
 import threading
 import time
 
-REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from consult_server import REPOSITORY, ConsultServer
+
 EXAMPLE = os.path.join(REPOSITORY, "Scripts", "examples", "ai-risk-submission.json")
 SUBMIT = "/api/v1/surveys/ai-risk-assessment/submissions"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(binary, db, log):
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "serve", "--db", db, "--surveys", os.path.join(REPOSITORY, "Surveys"), "--host", "127.0.0.1",
-         "--port", str(port), "--rate-limit", "0"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    for _ in range(200):
-        if process.poll() is not None:
-            raise RuntimeError("the server stopped at start")
-        try:
-            if request(port, "GET", "/healthz")[0] == 200:
-                return process, port
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("the server did not answer /healthz")
-
-
-def request(port, method, path, body=None, token=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        headers = {}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def stop(process):
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def main():
@@ -80,16 +32,16 @@ def main():
     work = tempfile.mkdtemp(prefix="consult-backup-")
     db, copy = os.path.join(work, "live.sqlite"), os.path.join(work, "copy.sqlite")
     log = open(os.path.join(work, "server.log"), "w")
-    failures, processes = [], []
+    failures, servers = [], []
     example = json.load(open(EXAMPLE))
     try:
-        process, port = start(options.consult, db, log)
-        processes.append(process)
+        live = ConsultServer(options.consult, db, log)
+        servers.append(live)
         acknowledged = []
         for index in range(options.count):
             body = json.loads(json.dumps(example))
             body["answers"]["system_name"] = f"System {index}"
-            status, reply = request(port, "POST", SUBMIT, body)
+            status, _, reply = live.request("POST", SUBMIT, body)
             if status != 201:
                 raise RuntimeError(f"submission {index} got {status}")
             reply = json.loads(reply)
@@ -103,8 +55,7 @@ def main():
             while not stop_load.is_set() and index < 100_000:
                 body = json.loads(json.dumps(example))
                 body["answers"]["system_name"] = f"During backup {index}"
-                status, _ = request(port, "POST", SUBMIT, body)
-                during.append(status)
+                during.append(live.request("POST", SUBMIT, body)[0])
                 index += 1
 
         writer = threading.Thread(target=load)
@@ -120,8 +71,7 @@ def main():
             raise RuntimeError(f"consult backup failed: {backup.stderr.strip()}")
         if any(status != 201 for status in during):
             failures.append(f"submissions during the backup got {sorted(set(during))}")
-        stop(process)
-        processes.remove(process)
+        live.stop()
 
         connection = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
         integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
@@ -130,13 +80,13 @@ def main():
         if integrity != "ok":
             failures.append(f"the copy's integrity check says {integrity}")
 
-        restored, port = start(options.consult, copy, log)
-        processes.append(restored)
+        restored = ConsultServer(options.consult, copy, log)
+        servers.append(restored)
         intact = 0
         for identifier, token, answers, receipt in acknowledged:
-            status, reply = request(port, "GET", f"/api/v1/submissions/{identifier}", token=token)
-            verified = request(port, "POST", "/api/v1/receipts/verify", receipt)
-            if status == 200 and json.loads(reply)["answers"] == answers and json.loads(verified[1]).get("valid"):
+            status, _, reply = restored.request("GET", f"/api/v1/submissions/{identifier}", token=token)
+            verified = restored.request("POST", "/api/v1/receipts/verify", receipt)[2]
+            if status == 200 and json.loads(reply)["answers"] == answers and json.loads(verified).get("valid"):
                 intact += 1
         lost = len(acknowledged) - intact
         if lost:
@@ -146,8 +96,8 @@ def main():
     except Exception as error:  # noqa: BLE001 - any failure of the harness is a test failure
         failures.append(f"{type(error).__name__}: {error}")
     finally:
-        for process in processes:
-            stop(process)
+        for server in servers:
+            server.stop()
         log.close()
         if options.keep:
             print(f"kept {work}")

@@ -12,64 +12,18 @@ Usage: Scripts/fault/disk_test.py [--consult PATH] [--keep]
 Prints `disk: PASS`, `disk: SKIP (reason)` or `disk: FAIL (reason)` last; exits 0 unless it failed.
 """
 import argparse
-import http.client
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 
-REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from consult_server import REPOSITORY, ConsultServer, free_port
+
 EXAMPLE = os.path.join(REPOSITORY, "Scripts", "examples", "ai-risk-submission.json")
 SUBMIT = "/api/v1/surveys/ai-risk-assessment/submissions"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, binary, db, port, log):
-        self.port = port
-        self.process = subprocess.Popen(
-            [binary, "serve", "--db", db, "--surveys", os.path.join(REPOSITORY, "Surveys"),
-             "--host", "127.0.0.1", "--port", str(port), "--rate-limit", "0"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        for _ in range(200):
-            if self.process.poll() is not None:
-                raise RuntimeError("the server stopped at start")
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("the server did not answer /healthz")
-
-    def request(self, method, path, body=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            headers = {"Content-Type": "application/json"} if body is not None else {}
-            connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-            response = connection.getresponse()
-            return response.status, response.getheader("Content-Type", ""), response.read()
-        finally:
-            connection.close()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def submission(index):
@@ -122,7 +76,7 @@ def main():
             failures.append(message)
 
     try:
-        server = Server(options.consult, db, free_port(), log)
+        server = ConsultServer(options.consult, db, log)
         for index in range(5):
             status, _, body = server.request("POST", SUBMIT, submission(index))
             check(status == 201, f"submission {index} before the disk fills: {status}")
@@ -174,14 +128,14 @@ def main():
         check(refused.returncode != 0 and db in refused.stderr and "Fatal" not in refused.stderr,
               f"on a read-only disk the server refuses to start, naming the file: {refused.stderr.strip().splitlines()[0] if refused.stderr.strip() else '(no message)'}")
         subprocess.run(["mount", "-o", "remount,rw", mount], check=True)
-        server = Server(options.consult, db, free_port(), log)
+        server = ConsultServer(options.consult, db, log)
         status, _, body = server.request("POST", SUBMIT, submission(300))
         check(status == 201, f"once writable again, the server starts and accepts a submission: {status}")
         if status == 201:
             acknowledged.append(json.loads(body)["id"])
 
         server.stop()
-        server = Server(options.consult, db, free_port(), log)
+        server = ConsultServer(options.consult, db, log)
         counts, orphans, integrity = fingerprint(db)
         connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         stored = {row[0] for row in connection.execute("SELECT id FROM submission")}

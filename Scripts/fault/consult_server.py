@@ -1,0 +1,61 @@
+"""The real `consult serve` on a free loopback port, for the fault tests (disk, backup)."""
+import http.client
+import json
+import os
+import socket
+import subprocess
+import time
+
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ConsultServer:
+    """Starts `consult serve` on `db` with the shipped surveys and no rate limit (every test
+    client shares 127.0.0.1), and waits, at most 10 s, until `/healthz` answers."""
+
+    def __init__(self, binary, db, log):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [binary, "serve", "--db", db, "--surveys", os.path.join(REPOSITORY, "Surveys"),
+             "--host", "127.0.0.1", "--port", str(self.port), "--rate-limit", "0"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        for _ in range(200):
+            if self.process.poll() is not None:
+                raise RuntimeError("the server stopped at start")
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the server did not answer /healthz")
+
+    def request(self, method, path, body=None, token=None):
+        """(status, content type, body bytes); `body` is sent as JSON, `token` as a bearer token."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.getheader("Content-Type", ""), response.read()
+        finally:
+            connection.close()
+
+    def stop(self):
+        """SIGTERM, then SIGKILL if it has not stopped within 15 s."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

@@ -6,6 +6,8 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
+@testable import ConsultServer
+
 /// A browser without JavaScript, as far as these tests need one: it keeps cookies, follows
 /// nothing by itself, and posts forms with the anti-forgery token of its last page.
 final class FormBrowser: @unchecked Sendable {
@@ -314,5 +316,21 @@ final class FormBrowser: @unchecked Sendable {
             #expect(csv.html.split(whereSeparator: \.isNewline).count == 2)
             #expect(try await FormBrowser(client).get("/analyst/s/consult-test/download/responses.csv").status == .unauthorized)
         }
+    }
+}
+
+@Suite struct KeptAnswersTests {
+    /// A draft saved under an earlier survey file may hold answers the survey no longer takes:
+    /// the pages keep the rest and name what was dropped, instead of failing.
+    @Test func answersTheSurveyNoLongerTakesAreDroppedAndNamed() throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        let survey = server.survey
+        let kept = RespondentPages.keptAnswers(
+            ["sector": .string("academia"), "tools": .array([.string("retired-option")]), "gone": .string("x")],
+            of: survey)
+        #expect(kept.raw == ["sector": .string("academia")])
+        #expect(kept.answers[QuestionID("sector")] == .choice(OptionID("academia"), other: nil))
+        #expect(Set(kept.problems.keys) == ["tools", "gone"])
     }
 }

@@ -110,17 +110,8 @@ struct RespondentPages {
         for question in section.questions { merged[question.id.rawValue] = posted[question.id.rawValue] }
 
         // Keep every valid answer; show the invalid ones again, as typed, with their problems.
-        var errors: [String: String] = [:]
-        var valid = merged
-        do {
-            _ = try survey.check(merged, as: .draft)
-        } catch {
-            for problem in error.problems {
-                errors[problem.question] = Self.readable(problem.message)
-                valid[problem.question] = nil
-            }
-        }
-        let answers = try survey.check(valid, as: .draft)
+        let (valid, answers, problems) = Self.keptAnswers(merged, of: survey)
+        var errors = problems.mapValues(Self.readable)
         _ = try await consultation.storing {
             try await consultation.database.updateDraft(id: cookie.id, token: cookie.token, answers: answers, at: now)
         }
@@ -169,7 +160,7 @@ struct RespondentPages {
         guard let (cookie, saved) = try await currentDraft(request, survey: survey) else {
             return visit.redirect(to: "/s/\(survey.id)")
         }
-        let visible = survey.droppingHiddenAnswers(try survey.check(saved, as: .draft))
+        let visible = survey.droppingHiddenAnswers(Self.keptAnswers(saved, of: survey).answers)
         guard case .object(let raw) = visible.json else { throw Problem.badRequest("The draft cannot be read.") }
         let answers: AnswerSet
         do {
@@ -270,7 +261,7 @@ struct RespondentPages {
         guard submission.surveyID == survey.id.rawValue else { throw Problem.notFound("This edit link is not for this survey.") }
         let now = consultation.clock.now()
         try await requireOpen(survey, at: now, consequence: "Your submission can no longer be changed; it is kept as it was.")
-        let answers = try survey.check(try rawAnswers(submission.answersJSON), as: .draft)
+        let answers = Self.keptAnswers(try rawAnswers(submission.answersJSON), of: survey).answers
         let (draftID, draftToken) = try await consultation.storing {
             try await consultation.database.createDraft(for: survey.id, answers: answers, at: now)
         }
@@ -319,6 +310,27 @@ struct RespondentPages {
         return number
     }
 
+    /// The valid part of raw answers (as a draft keeps them, or as posted), and the problem of
+    /// each answer left out. A draft saved under an earlier version of the survey file may hold
+    /// answers the survey no longer accepts: they are dropped rather than failing the page.
+    static func keptAnswers(_ raw: [String: JSONValue], of survey: Survey)
+        -> (raw: [String: JSONValue], answers: AnswerSet, problems: [String: String])
+    {
+        var kept = raw
+        var problems: [String: String] = [:]
+        for _ in 0..<3 {
+            do {
+                return (kept, try survey.check(kept, as: .draft), problems)
+            } catch {
+                for problem in error.problems {
+                    problems[problem.question] = problems[problem.question] ?? problem.message
+                    kept[problem.question] = nil
+                }
+            }
+        }
+        return ([:], AnswerSet([:]), problems)
+    }
+
     /// The problems a submission of `answers` would have for missing required answers.
     private func missingAnswers(_ survey: Survey, _ answers: AnswerSet) -> [AnswerProblem] {
         let visible = survey.droppingHiddenAnswers(answers)
@@ -346,7 +358,7 @@ struct RespondentPages {
         // Questions hanging on earlier pages' answers are asked or skipped as those answers say;
         // those hanging on this page's answers are shown with a note (and hidden by the script).
         let earlier = Set(survey.sections.prefix(number - 1).flatMap(\.questions).map(\.id))
-        let shown = survey.droppingHiddenAnswers(try survey.check(saved, as: .draft))
+        let shown = survey.droppingHiddenAnswers(Self.keptAnswers(saved, of: survey).answers)
         var questions: [[String: Any]] = []
         for question in section.questions {
             var sameSection = false
@@ -384,7 +396,7 @@ struct RespondentPages {
     private func reviewView(_ survey: Survey, saved: [String: JSONValue], cookie: ResponseCookies.Draft) async throws
         -> [String: Any]
     {
-        let answers = survey.droppingHiddenAnswers(try survey.check(saved, as: .draft))
+        let answers = survey.droppingHiddenAnswers(Self.keptAnswers(saved, of: survey).answers)
         let problems = Dictionary(
             missingAnswers(survey, answers).map { ($0.question, Self.readable($0.message)) }, uniquingKeysWith: { a, _ in a })
         var sections: [[String: Any]] = []

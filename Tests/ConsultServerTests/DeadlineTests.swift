@@ -85,19 +85,37 @@ import Testing
     }
 
     /// With the real clock: a survey closing two seconds from now accepts now and refuses after.
+    /// On a machine too busy to send one request within the window (the refusal's own
+    /// `received_at` shows it), the scenario is repeated with a window twice as long.
     @Test func aSurveyClosingInTwoSecondsAcceptsBeforeAndRefusesAfter() async throws {
         let server = try TestServer()
         defer { server.remove() }
         let organizer = try await server.token(.organizer)
-        let closesAt = Date().addingTimeInterval(2)
         try await server.run(clock: SystemInstantSource()) { client in
-            let moved = try await client.send(
-                .put, "/api/v1/surveys/consult-test/deadline",
-                json: .object(["closes_at": .string(Instant.utcText(closesAt)), "reason": .string("test")]), token: organizer)
-            #expect(moved.status == .ok)
-            #expect(try await client.submit(validAnswers).status == .created)
-            try await Task.sleep(for: .milliseconds(Int(closesAt.timeIntervalSinceNow * 1000) + 100))
-            #expect(try await client.submit(validAnswers).status == .forbidden)
+            #expect(try await client.send(.get, "/healthz").status == .ok)
+            var window: TimeInterval = 2
+            for attempt in 1...3 {
+                let closesAt = Date().addingTimeInterval(window)
+                let moved = try await client.send(
+                    .put, "/api/v1/surveys/consult-test/deadline",
+                    json: .object(["closes_at": .string(Instant.utcText(closesAt)), "reason": .string("test")]),
+                    token: organizer)
+                #expect(moved.status == .ok)
+                let before = try await client.submit(validAnswers)
+                if before.status == .forbidden, attempt < 3,
+                    let received = before.body["received_at"]?.string.flatMap({ try? Instant.parse($0) }),
+                    received > closesAt
+                {
+                    window *= 2
+                    continue
+                }
+                #expect(before.status == .created)
+                try await Task.sleep(for: .milliseconds(Int(closesAt.timeIntervalSinceNow * 1000) + 100))
+                let after = try await client.submit(validAnswers)
+                #expect(after.status == .forbidden)
+                #expect(after.body["type"] == .string("/problems/deadline-passed"))
+                break
+            }
         }
     }
 

@@ -17,6 +17,8 @@ public final class ConsultDatabase: Sendable {
     public let pseudonyms: Pseudonymizer
     /// Makes and checks the anti-forgery tokens of web forms.
     public let formTokens: FormTokenSigner
+    /// Commits concurrent submissions together.
+    let committer: GroupCommitter
 
     /// Opens (creating and migrating if needed) the database at `path`.
     public init(path: String) throws {
@@ -37,6 +39,7 @@ public final class ConsultDatabase: Sendable {
         replySealer = secrets.sealer
         pseudonyms = secrets.pseudonyms
         formTokens = secrets.formTokens
+        committer = GroupCommitter(writer: pool)
     }
 
     /// Checkpoints the WAL and closes every connection.

@@ -67,11 +67,14 @@ public enum AccessFailure: Error, Sendable {
 extension ConsultDatabase {
     /// Stores `answers` as a new submission if the survey is open at `receivedAt`, deciding
     /// the deadline inside the storing transaction (against the deadline in force then).
+    ///
+    /// Concurrent submissions share one transaction (group commit); each returns only once
+    /// that transaction is committed.
     public func submit(
         _ answers: AnswerSet, to survey: Survey, receivedAt: Date, idempotency: IdempotentRequest? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
-        return try await pool.write { db in
+        return try await committer.perform { [self] db in
             let keyHash = idempotency.map { replySealer.keyHash($0.key, scope: survey.id.rawValue) }
             if let idempotency, let keyHash,
                 let row = try Row.fetchOne(

@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(
         "Requests that change data (submissions, drafts, forms, sign-ins) one client address may make per minute; 0 turns the limit off (env CONSULT_RATE_LIMIT).",
         valueName: "per-minute"))
-    var rateLimit: Int = ProcessInfo.processInfo.environment["CONSULT_RATE_LIMIT"].flatMap(Int.init) ?? 120
+    var rateLimit: Int = ProcessInfo.processInfo.environment["CONSULT_RATE_LIMIT"].flatMap(Int.init) ?? 600
 
     func validate() throws {
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or a positive number of requests per minute.") }

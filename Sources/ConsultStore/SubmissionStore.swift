@@ -74,6 +74,7 @@ extension ConsultDatabase {
         _ answers: AnswerSet, to survey: Survey, receivedAt: Date, idempotency: IdempotentRequest? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
+        let prepared = try prepareSubmission(answers, of: survey, receivedAt: receivedAt)
         return try await committer.perform { [self] db in
             let keyHash = idempotency.map { replySealer.keyHash($0.key, scope: survey.id.rawValue) }
             if let idempotency, let keyHash,
@@ -89,7 +90,7 @@ extension ConsultDatabase {
             }
             if let refusal = try refusal(for: survey, at: receivedAt, in: db) { return refusal }
 
-            let accepted = try insertSubmission(answers, of: survey, receivedAt: receivedAt, in: db)
+            let accepted = try insert(prepared, in: db)
             if let idempotency, let keyHash {
                 let sealed = try replySealer.seal(JSONEncoder().encode(accepted), idempotencyKey: idempotency.key)
                 try db.execute(
@@ -114,9 +115,26 @@ extension ConsultDatabase {
     func insertSubmission(_ answers: AnswerSet, of survey: Survey, receivedAt: Date, in db: Database) throws
         -> AcceptedSubmission
     {
+        try insert(try prepareSubmission(answers, of: survey, receivedAt: receivedAt), in: db)
+    }
+
+    /// Everything a new submission needs that does not depend on the database — its id and
+    /// edit token, profile, canonical answers, answer rows and signed receipt — computed
+    /// before the write transaction, so that the single writer only inserts.
+    func prepareSubmission(_ answers: AnswerSet, of survey: Survey, receivedAt: Date) throws -> PreparedSubmission {
         let id = Secret.newID()
-        let token = Secret.newToken()
-        let profile = survey.profile(of: answers)
+        let canonical = answers.canonicalText
+        let hash = Receipt.answersHash(canonical)
+        return PreparedSubmission(
+            id: id, token: Secret.newToken(), surveyID: survey.id.rawValue, receivedAt: receivedAt,
+            profile: survey.profile(of: answers), level: survey.level(for: answers)?.rawValue, canonical: canonical,
+            answersSHA256: hash, rows: AnswerRows.rows(of: answers),
+            receipt: try receipts.receipt(
+                surveyID: survey.id.rawValue, submissionID: id, version: 1, receivedAt: receivedAt, answersSHA256: hash))
+    }
+
+    func insert(_ prepared: PreparedSubmission, in db: Database) throws -> AcceptedSubmission {
+        let profile = prepared.profile
         try db.execute(
             sql: """
                 INSERT INTO submission (id, survey_id, received_at_ms, updated_at_ms, version, edit_token_hash,
@@ -124,15 +142,17 @@ extension ConsultDatabase {
                 VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                id, survey.id.rawValue, receivedAt.milliseconds, receivedAt.milliseconds, Secret.hash(token),
-                profile.declaredSector.rawValue, profile.otherSectorText, profile.finalSector.rawValue,
-                profile.country?.alpha2, profile.country?.m49SubRegion, profile.publication.rawValue,
-                survey.level(for: answers)?.rawValue,
+                prepared.id, prepared.surveyID, prepared.receivedAt.milliseconds, prepared.receivedAt.milliseconds,
+                Secret.hash(prepared.token), profile.declaredSector.rawValue, profile.otherSectorText,
+                profile.finalSector.rawValue, profile.country?.alpha2, profile.country?.m49SubRegion,
+                profile.publication.rawValue, prepared.level,
             ])
-        let seq = db.lastInsertedRowID
-        let receipt = try storeVersion(1, of: seq, id: id, survey: survey, answers: answers, receivedAt: receivedAt, in: db)
+        try writeVersion(
+            1, of: db.lastInsertedRowID, canonical: prepared.canonical, answersSHA256: prepared.answersSHA256,
+            rows: prepared.rows, receivedAt: prepared.receivedAt, in: db)
         return AcceptedSubmission(
-            id: id, surveyID: survey.id.rawValue, version: 1, receivedAt: receivedAt, editToken: token, receipt: receipt)
+            id: prepared.id, surveyID: prepared.surveyID, version: 1, receivedAt: prepared.receivedAt,
+            editToken: prepared.token, receipt: prepared.receipt)
     }
 
     /// Keeps version `version` whole, replaces the aggregation rows with its answers, and signs its receipt.
@@ -141,17 +161,27 @@ extension ConsultDatabase {
     ) throws -> Receipt {
         let canonical = answers.canonicalText
         let hash = Receipt.answersHash(canonical)
-        try db.execute(
-            sql: "INSERT INTO submission_version (submission_seq, version, received_at_ms, answers_json, answers_sha256) VALUES (?, ?, ?, ?, ?)",
-            arguments: [seq, version, receivedAt.milliseconds, canonical, hash])
-        try db.execute(sql: "DELETE FROM answer WHERE submission_seq = ?", arguments: [seq])
-        let insert = try db.cachedStatement(
-            sql: "INSERT INTO answer (submission_seq, question, item, option, number, text) VALUES (?, ?, ?, ?, ?, ?)")
-        for row in AnswerRows.rows(of: answers) {
-            try insert.execute(arguments: [seq, row.question, row.item, row.option, row.number, row.text])
-        }
+        try writeVersion(
+            version, of: seq, canonical: canonical, answersSHA256: hash, rows: AnswerRows.rows(of: answers),
+            receivedAt: receivedAt, in: db)
         return try receipts.receipt(
             surveyID: survey.id.rawValue, submissionID: id, version: version, receivedAt: receivedAt, answersSHA256: hash)
+    }
+
+    /// Keeps a version whole and replaces the submission's aggregation rows with its answers.
+    private func writeVersion(
+        _ version: Int, of seq: Int64, canonical: String, answersSHA256: String, rows: [AnswerRows.Row],
+        receivedAt: Date, in db: Database
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO submission_version (submission_seq, version, received_at_ms, answers_json, answers_sha256) VALUES (?, ?, ?, ?, ?)",
+            arguments: [seq, version, receivedAt.milliseconds, canonical, answersSHA256])
+        if version > 1 { try db.execute(sql: "DELETE FROM answer WHERE submission_seq = ?", arguments: [seq]) }
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO answer (submission_seq, question, item, option, number, text) VALUES (?, ?, ?, ?, ?, ?)")
+        for row in rows {
+            try insert.execute(arguments: [seq, row.question, row.item, row.option, row.number, row.text])
+        }
     }
 
     /// The submission `id` if `token` is its edit token.
@@ -266,8 +296,22 @@ extension ConsultDatabase {
 }
 
 /// The aggregation rows of an answer set: one per chosen option, rated item or value.
+/// A new submission ready to be inserted (see ``ConsultDatabase/prepareSubmission(_:of:receivedAt:)``).
+struct PreparedSubmission: Sendable {
+    let id: String
+    let token: String
+    let surveyID: String
+    let receivedAt: Date
+    let profile: RespondentProfile
+    let level: String?
+    let canonical: String
+    let answersSHA256: String
+    let rows: [AnswerRows.Row]
+    let receipt: Receipt
+}
+
 enum AnswerRows {
-    struct Row {
+    struct Row: Sendable {
         let question: String
         var item: String? = nil
         var option: String? = nil

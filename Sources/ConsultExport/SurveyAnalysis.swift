@@ -372,20 +372,8 @@ public struct SurveyAnalysis: Sendable {
     // MARK: Activity
 
     private func writeActivity(to sink: some TableSink) throws {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = survey.timeZone
-        var days: [String: (submissions: Int, late: Int, early: Int)] = [:]
-        func day(_ quarter: Int64) -> String {
-            let date = Date(timeIntervalSince1970: Double(quarter) * 900)
-            let parts = calendar.dateComponents([.year, .month, .day], from: date)
-            return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        }
-        for (quarter, count) in activity.submissions { days[day(quarter), default: (0, 0, 0)].submissions += count }
-        for (quarter, count) in activity.refused["deadline-passed"] ?? [:] { days[day(quarter), default: (0, 0, 0)].late += count }
-        for (quarter, count) in activity.refused["not-yet-open"] ?? [:] { days[day(quarter), default: (0, 0, 0)].early += count }
-        for date in days.keys.sorted() {
-            let figures = days[date] ?? (0, 0, 0)
-            try sink.row([.text(date), .integer(figures.submissions), .integer(figures.late), .integer(figures.early)])
+        for day in DailyActivity.days(activity, in: survey.timeZone) {
+            try sink.row([.text(day.date), .integer(day.submissions), .integer(day.late), .integer(day.early)])
         }
     }
 

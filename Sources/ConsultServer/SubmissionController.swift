@@ -111,11 +111,16 @@ struct SubmissionController {
 
 /// A required, non-blank `reason` of at most 1000 characters.
 func requiredReason(_ value: JSONValue?) throws -> String {
-    guard let text = value?.text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
-        throw Problem.invalidField("reason", "say why: a reason is required")
-    }
-    guard text.count <= 1000 else { throw Problem.invalidField("reason", "the reason is longer than 1000 characters") }
+    let text = value?.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    if let problem = reasonProblem(text) { throw Problem.invalidField("reason", problem) }
     return text
+}
+
+/// What is wrong with a trimmed reason for an audited change, or nil when it will do.
+func reasonProblem(_ text: String) -> String? {
+    if text.isEmpty { return "say why: a reason is required" }
+    if text.count > 1000 { return "the reason is longer than 1000 characters" }
+    return nil
 }
 
 extension Consultation {

@@ -74,6 +74,40 @@ public struct StoredValue: Sendable, Hashable {
     public let text: String?
 }
 
+/// Submissions and refused attempts on one calendar day of a survey's time zone.
+public struct DailyActivity: Sendable, Hashable {
+    /// The day, as `2025-11-10`.
+    public let date: String
+    public var submissions = 0
+    /// Refused for arriving after the deadline.
+    public var late = 0
+    /// Refused for arriving before the opening.
+    public var early = 0
+
+    /// The quarter-hour counts of ``ConsultDatabase/activityByQuarterHour(survey:)`` per day in `zone`, oldest first.
+    public static func days(
+        _ activity: (submissions: [Int64: Int], refused: [String: [Int64: Int]]), in zone: TimeZone
+    ) -> [DailyActivity] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        func day(_ quarter: Int64) -> String {
+            let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(quarter) * 900))
+            return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        }
+        var days: [String: DailyActivity] = [:]
+        func add(_ counts: [Int64: Int], _ field: WritableKeyPath<DailyActivity, Int>) {
+            for (quarter, count) in counts {
+                let date = day(quarter)
+                days[date, default: DailyActivity(date: date)][keyPath: field] += count
+            }
+        }
+        add(activity.submissions, \.submissions)
+        add(activity.refused["deadline-passed"] ?? [:], \.late)
+        add(activity.refused["not-yet-open"] ?? [:], \.early)
+        return days.keys.sorted().compactMap { days[$0] }
+    }
+}
+
 /// The aggregations the analysis is built from, each one SQL query over the latest
 /// versions (the `answer` rows hold only those) grouped by final sector.
 extension ConsultDatabase {

@@ -46,8 +46,7 @@ struct OrganizerPages {
             errors["closes_at"] = closesAtText.isEmpty ? "Enter the new deadline." : error.message
         }
         let reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if reason.isEmpty { errors["reason"] = "Say why the deadline moves: a reason is required." }
-        if reason.count > 1000 { errors["reason"] = "The reason is longer than 1000 characters." }
+        if let problem = reasonProblem(reason) { errors["reason"] = problem.prefix(1).uppercased() + problem.dropFirst() + "." }
         if let closesAt, errors.isEmpty {
             do {
                 _ = try await consultation.storing {
@@ -94,7 +93,7 @@ struct OrganizerPages {
             id: "chart-by-sector", title: "Submissions by sector",
             groups: sectors.map { SVGChart.Group(label: $0.1, values: [Double(bySector[$0.0] ?? 0)]) },
             series: ["Submissions"], format: { String(Int($0)) })
-        let days = StaffViews.perDay(activity, zone: survey.timeZone)
+        let days = DailyActivity.days(activity, in: survey.timeZone)
         view["hasDays"] = !days.isEmpty
         view["dayChart"] = SVGChart.horizontalBars(
             id: "chart-by-day", title: "Submissions and late attempts per day (\(survey.timeZone.identifier))",
@@ -126,22 +125,5 @@ enum StaffViews {
             surveys.append(view)
         }
         return ["title": role == "organizer" ? "Organizer" : "Analyst", "role": role.capitalized, "surveys": surveys]
-    }
-
-    /// Submissions and late attempts per calendar day in `zone`, oldest first.
-    static func perDay(_ activity: (submissions: [Int64: Int], refused: [String: [Int64: Int]]), zone: TimeZone)
-        -> [(date: String, submissions: Int, late: Int)]
-    {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        func day(_ quarter: Int64) -> String {
-            let date = Date(timeIntervalSince1970: Double(quarter) * 900)
-            let parts = calendar.dateComponents([.year, .month, .day], from: date)
-            return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        }
-        var days: [String: (Int, Int)] = [:]
-        for (quarter, count) in activity.submissions { days[day(quarter), default: (0, 0)].0 += count }
-        for (quarter, count) in activity.refused["deadline-passed"] ?? [:] { days[day(quarter), default: (0, 0)].1 += count }
-        return days.keys.sorted().map { (date: $0, submissions: days[$0]?.0 ?? 0, late: days[$0]?.1 ?? 0) }
     }
 }

@@ -19,6 +19,7 @@ struct PageVisit {
     let staffSession: String?
     /// Cookies to set on the response.
     var cookies: [Cookie] = []
+    private let database: ConsultDatabase
 
     init(_ request: Request, consultation: Consultation) async throws {
         let database = consultation.database
@@ -39,8 +40,6 @@ struct PageVisit {
         }
         self.database = database
     }
-
-    private let database: ConsultDatabase
 
     static func sessionCookie(_ value: String) -> Cookie {
         Cookie(name: sessionCookie, value: value, path: "/", httpOnly: true, sameSite: .lax)

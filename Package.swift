@@ -87,7 +87,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsultStoreTests",
-            dependencies: ["ConsultStore", "ConsultCore", "SurveyFiles", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ConsultStore", "ConsultCore", "SurveyFiles", "SyntheticResponses", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "ConsultExportTests",

@@ -108,8 +108,8 @@ public struct DailyActivity: Sendable, Hashable {
     }
 }
 
-/// The aggregations the analysis is built from, each one SQL query over the latest
-/// versions (the `answer` rows hold only those) grouped by final sector.
+/// The aggregations the analysis is built from, over the latest versions by final sector:
+/// respondents' facts from `submission`, answer counts from the tallies kept at ingest.
 extension ConsultDatabase {
     /// Respondents per final sector.
     public func respondentsBySector(survey: SurveyID) async throws -> [String: Int] {
@@ -142,16 +142,12 @@ extension ConsultDatabase {
     }
 
     /// For every chosen option (and country code) of every question: respondents per final sector.
-    /// (A respondent picks an option at most once, so rows are respondents.)
     public func optionCounts(survey: SurveyID) async throws -> [OptionCount] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT a.question, a.option, s.final_sector, count(*) AS n
-                FROM answer a JOIN submission s ON s.seq = a.submission_seq
-                WHERE s.survey_id = ? AND a.option IS NOT NULL
-                GROUP BY a.question, a.option, s.final_sector
+                SELECT question, option, sector, respondents FROM option_tally WHERE survey_id = ? AND respondents > 0
                 """, arguments: [survey.rawValue]).map {
-                OptionCount(question: $0["question"], option: $0["option"], sector: $0["final_sector"], respondents: $0["n"])
+                OptionCount(question: $0[0], option: $0[1], sector: $0[2], respondents: $0[3])
             }
         }
     }
@@ -160,12 +156,9 @@ extension ConsultDatabase {
     public func questionBases(survey: SurveyID) async throws -> [QuestionBase] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT a.question, s.final_sector, count(DISTINCT a.submission_seq) AS n
-                FROM answer a JOIN submission s ON s.seq = a.submission_seq
-                WHERE s.survey_id = ?
-                GROUP BY a.question, s.final_sector
+                SELECT question, sector, respondents FROM question_tally WHERE survey_id = ? AND respondents > 0
                 """, arguments: [survey.rawValue]).map {
-                QuestionBase(question: $0["question"], sector: $0["final_sector"], respondents: $0["n"])
+                QuestionBase(question: $0[0], sector: $0[1], respondents: $0[2])
             }
         }
     }
@@ -177,12 +170,11 @@ extension ConsultDatabase {
         let placeholders = Array(repeating: "?", count: questions.count).joined(separator: ", ")
         return try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT a.question, a.item, s.final_sector, a.number, count(*) AS n
-                FROM answer a JOIN submission s ON s.seq = a.submission_seq
-                WHERE s.survey_id = ? AND a.question IN (\(placeholders)) AND a.number IS NOT NULL
-                GROUP BY a.question, a.item, s.final_sector, a.number
+                SELECT question, item, sector, number, answers FROM number_tally
+                WHERE survey_id = ? AND question IN (\(placeholders)) AND answers > 0
                 """, arguments: StatementArguments([survey.rawValue] + questions.map(\.rawValue))).map {
-                NumberCount(question: $0["question"], item: $0["item"], sector: $0["final_sector"], value: $0["number"], count: $0["n"])
+                let item: String = $0[1]
+                return NumberCount(question: $0[0], item: item.isEmpty ? nil : item, sector: $0[2], value: $0[3], count: $0[4])
             }
         }
     }
@@ -215,16 +207,17 @@ extension ConsultDatabase {
     /// the calling thread for the whole stream: call it off Swift's cooperative threads.
     public func forEachOpenText(survey: SurveyID, question: QuestionID, _ body: (OpenTextRow) throws -> Void) throws {
         try pool.read { db in
+            guard let code = try Int64.fetchOne(db, sql: "SELECT id FROM answer_code WHERE code = ?", arguments: [question.rawValue])
+            else { return }
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT s.id, a.question, s.final_sector, s.publication, a.text
-                FROM answer a JOIN submission s ON s.seq = a.submission_seq
-                WHERE a.question = ? AND s.survey_id = ? AND a.text IS NOT NULL
+                SELECT s.id, s.final_sector, s.publication, a.text
+                FROM answer_value a JOIN submission s ON s.seq = a.submission_seq
+                WHERE a.question = ? AND a.text IS NOT NULL AND s.survey_id = ?
                 ORDER BY s.final_sector, s.seq
-                """, arguments: [question.rawValue, survey.rawValue])
+                """, arguments: [code, survey.rawValue])
             while let row = try rows.next() {
                 try body(OpenTextRow(
-                    submissionID: row["id"], question: row["question"], sector: row["final_sector"],
-                    publication: row["publication"], text: row["text"]))
+                    submissionID: row[0], question: question.rawValue, sector: row[1], publication: row[2], text: row[3]))
             }
         }
     }
@@ -234,82 +227,76 @@ extension ConsultDatabase {
     /// Blocks the calling thread for the whole stream: call it off Swift's cooperative threads.
     public func forEachResponse(survey: SurveyID, _ body: (ResponseRow) throws -> Void) throws {
         try pool.read { db in
+            let book = try Self.loadCodeBook(db)
+            func code(_ id: Int64?) -> String? { id.flatMap { book.codes[$0] } }
             let submissions = try Row.fetchCursor(db, sql: """
                 SELECT seq, id, received_at_ms, updated_at_ms, version, declared_sector, other_sector_text,
                     final_sector, country, publication, level
                 FROM submission WHERE survey_id = ? ORDER BY seq
                 """, arguments: [survey.rawValue])
+            // The survey's answer rows lie between its first and last submission (other surveys' are skipped below).
             let answers = try Row.fetchCursor(db, sql: """
-                SELECT a.submission_seq, a.question, a.item, a.option, a.number, a.text
-                FROM answer a JOIN submission s ON s.seq = a.submission_seq
-                WHERE s.survey_id = ? ORDER BY a.submission_seq
+                SELECT submission_seq, question, item, option, number, text FROM answer_value
+                WHERE submission_seq BETWEEN (SELECT min(seq) FROM submission WHERE survey_id = ?1)
+                    AND (SELECT max(seq) FROM submission WHERE survey_id = ?1)
+                ORDER BY submission_seq, position
                 """, arguments: [survey.rawValue])
-            var pending = try answers.next().map(Self.answerRow)
+            func decode(_ row: Row) -> (seq: Int64, question: String?, value: StoredValue) {
+                (row[0], code(row[1]), StoredValue(item: code(row[2]), option: code(row[3]), number: row[4], text: row[5]))
+            }
+            var pending = try answers.next().map(decode)
             while let row = try submissions.next() {
-                let seq: Int64 = row["seq"]
+                let seq: Int64 = row[0]
                 var values: [String: [StoredValue]] = [:]
                 while let answer = pending, answer.seq <= seq {
-                    if answer.seq == seq { values[answer.question, default: []].append(answer.value) }
-                    pending = try answers.next().map(Self.answerRow)
+                    if answer.seq == seq, let question = answer.question { values[question, default: []].append(answer.value) }
+                    pending = try answers.next().map(decode)
                 }
                 try body(ResponseRow(
-                    submissionID: row["id"], receivedAt: Date(milliseconds: row["received_at_ms"]),
-                    updatedAt: Date(milliseconds: row["updated_at_ms"]), version: row["version"],
-                    declaredSector: row["declared_sector"], otherSectorText: row["other_sector_text"],
-                    finalSector: row["final_sector"], country: row["country"], publication: row["publication"],
-                    level: row["level"], answers: values))
+                    submissionID: row[1], receivedAt: Date(milliseconds: row[2]), updatedAt: Date(milliseconds: row[3]),
+                    version: row[4], declaredSector: row[5], otherSectorText: row[6], finalSector: row[7],
+                    country: row[8], publication: row[9], level: row[10], answers: values))
             }
         }
     }
 
-    private static func answerRow(_ row: Row) -> (seq: Int64, question: String, value: StoredValue) {
-        (row["submission_seq"], row["question"],
-         StoredValue(item: row["item"], option: row["option"], number: row["number"], text: row["text"]))
-    }
-
-    /// n, mean and median of a number question, per final sector and for `allSectors`. The values
-    /// stream in sorted order from SQLite (which spills large sorts to disk), so memory stays flat
-    /// however many distinct values there are.
+    /// n, mean and median of a number question, per final sector and for `allSectors`, from the
+    /// counts of each distinct value (read in order, so memory stays flat however many there are).
     public func numberSummaries(survey: SurveyID, question: QuestionID, allSectors: String) async throws -> [NumberSummary] {
         try await pool.read { db in
-            let arguments: StatementArguments = [question.rawValue, survey.rawValue]
-            let from = """
-                FROM answer a JOIN submission s ON s.seq = a.submission_seq
-                WHERE a.question = ? AND s.survey_id = ? AND a.number IS NOT NULL
-                """
-            var counts: [String: (n: Int, total: Double)] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT s.final_sector, count(*) AS n, total(a.number) AS total \(from) GROUP BY s.final_sector",
-                arguments: arguments)
-            {
-                counts[row["final_sector"]] = (row["n"], row["total"])
-            }
-            counts[allSectors] = counts.values.reduce((0, 0)) { ($0.n + $1.n, $0.total + $1.total) }
-
-            var medians: [String: Double] = [:]
-            func medianOf(_ cursor: RowCursor, sector: (Row) -> String) throws {
-                var current = "", position = 0, lower: Double?
-                while let row = try cursor.next() {
-                    let group = sector(row)
-                    if group != current { (current, position, lower) = (group, 0, nil) }
-                    let n = counts[group]?.n ?? 0
-                    let value: Double = row["number"]
-                    if position == (n - 1) / 2 { lower = value }
-                    if position == n / 2, let lower { medians[group] = (lower + value) / 2 }
-                    position += 1
+            let arguments: StatementArguments = [survey.rawValue, question.rawValue]
+            let filter = "WHERE survey_id = ? AND question = ? AND item = '' AND answers > 0"
+            var summaries: [NumberSummary] = []
+            /// Walks (sector, value, count) rows ordered by sector and value, summarising each sector.
+            func summarise(_ cursor: RowCursor) throws {
+                var sector: String?, values: [(value: Double, count: Int)] = []
+                func close() {
+                    guard let sector else { return }
+                    let n = values.reduce(0) { $0 + $1.count }
+                    let total = values.reduce(0.0) { $0 + $1.value * Double($1.count) }
+                    func value(at position: Int) -> Double? {
+                        var seen = 0
+                        return values.first { seen += $0.count; return seen > position }?.value
+                    }
+                    let median = value(at: (n - 1) / 2).flatMap { lower in value(at: n / 2).map { (lower + $0) / 2 } }
+                    summaries.append(NumberSummary(sector: sector, n: n, mean: n > 0 ? total / Double(n) : nil, median: median))
                 }
+                while let row = try cursor.next() {
+                    let group: String = row[0]
+                    if group != sector { close(); (sector, values) = (group, []) }
+                    values.append((row[1], row[2]))
+                }
+                close()
             }
-            try medianOf(
-                try Row.fetchCursor(db, sql: "SELECT s.final_sector, a.number \(from) ORDER BY s.final_sector, a.number", arguments: arguments),
-                sector: { $0["final_sector"] })
-            try medianOf(
-                try Row.fetchCursor(db, sql: "SELECT a.number \(from) ORDER BY a.number", arguments: arguments),
-                sector: { _ in allSectors })
-            return counts.map { sector, count in
-                NumberSummary(
-                    sector: sector, n: count.n, mean: count.n > 0 ? count.total / Double(count.n) : nil,
-                    median: medians[sector])
+            try summarise(try Row.fetchCursor(
+                db, sql: "SELECT sector, number, answers FROM number_tally \(filter) ORDER BY sector, number", arguments: arguments))
+            try summarise(try Row.fetchCursor(db, sql: """
+                SELECT ?, number, sum(answers) FROM number_tally \(filter) GROUP BY number ORDER BY number
+                """, arguments: [allSectors] + arguments))
+            if !summaries.contains(where: { $0.sector == allSectors }) {
+                summaries.append(NumberSummary(sector: allSectors, n: 0, mean: nil, median: nil))
             }
+            return summaries
         }
     }
 

@@ -1,6 +1,7 @@
 import ConsultCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The consult database: one SQLite file in WAL mode, owned by this type. Nothing
 /// else writes SQL; callers use its intent-revealing methods.
@@ -19,6 +20,8 @@ public final class ConsultDatabase: Sendable {
     public let formTokens: FormTokenSigner
     /// Commits concurrent submissions together.
     let committer: GroupCommitter
+    /// The codes of the ids answer rows store, as far as this process knows them.
+    let codes: Mutex<AnswerCodeBook>
 
     /// Opens (creating and migrating if needed) the database at `path`.
     public init(path: String) throws {
@@ -40,6 +43,7 @@ public final class ConsultDatabase: Sendable {
         pseudonyms = secrets.pseudonyms
         formTokens = secrets.formTokens
         committer = GroupCommitter(writer: pool)
+        codes = Mutex(try pool.read(Self.loadCodeBook))
     }
 
     /// Checkpoints the WAL and closes every connection.

@@ -76,17 +76,19 @@ extension ConsultDatabase {
         replacing edited: (id: String, token: String)? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
+        let book = try await codeBook(covering: survey)
         return try await pool.write { db in
             let draft = try draft(id: id, token: token, in: db)
             if let submission = draft.submittedAs { throw DraftFailure.alreadySubmitted(submission) }
             let outcome: SubmissionOutcome
             if let edited {
                 outcome = try replaceAnswers(
-                    of: edited.id, token: edited.token, with: answers, survey: survey, receivedAt: receivedAt, in: db)
+                    of: edited.id, token: edited.token, with: answers, survey: survey, receivedAt: receivedAt, book: book,
+                    in: db)
             } else if let refusal = try refusal(for: survey, at: receivedAt, in: db) {
                 outcome = refusal
             } else {
-                outcome = .accepted(try insertSubmission(answers, of: survey, receivedAt: receivedAt, in: db))
+                outcome = .accepted(try insertSubmission(answers, of: survey, receivedAt: receivedAt, book: book, in: db))
             }
             if case .accepted(let accepted) = outcome {
                 try db.execute(sql: "UPDATE draft SET submitted_as = ? WHERE id = ?", arguments: [accepted.id, id])

@@ -12,7 +12,13 @@ import Synchronization
 /// nothing of the batch is stored. Batches follow one another: while one commits, the next
 /// gathers, so under load the batches grow by themselves and a lone request waits for no one.
 final class GroupCommitter: Sendable {
-    typealias Work = @Sendable (Database) throws -> SubmissionOutcome
+    typealias Work = @Sendable (Database) throws -> Committed
+
+    /// What a job stored: the answer for its caller, and its changes to the tallies.
+    struct Committed {
+        let outcome: SubmissionOutcome
+        var tallies = TallyDelta()
+    }
 
     private struct Job {
         let work: Work
@@ -54,19 +60,23 @@ final class GroupCommitter: Sendable {
             let works = batch.map(\.work)
             do {
                 let results = try await writer.write { db in
-                    works.map { work -> Result<SubmissionOutcome, any Error> in
+                    var tallies = TallyDelta()
+                    let results = works.map { work -> Result<SubmissionOutcome, any Error> in
                         do {
-                            var outcome: SubmissionOutcome?
+                            var committed: Committed?
                             try db.inSavepoint {
-                                outcome = try work(db)
+                                committed = try work(db)
                                 return .commit
                             }
-                            guard let outcome else { throw DatabaseError(resultCode: .SQLITE_INTERNAL) }
-                            return .success(outcome)
+                            guard let committed else { throw DatabaseError(resultCode: .SQLITE_INTERNAL) }
+                            tallies.add(committed.tallies)
+                            return .success(committed.outcome)
                         } catch {
                             return .failure(error)
                         }
                     }
+                    try tallies.apply(in: db)
+                    return results
                 }
                 for (job, result) in zip(batch, results) { job.continuation.resume(with: result) }
             } catch {

@@ -121,6 +121,95 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3: compact answer values, tallies kept at ingest, versions without overflow pages") { db in
+            try db.execute(sql: """
+                -- Question, item, option and country ids, each stored once; answer values refer to them by number.
+                CREATE TABLE answer_code (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE
+                );
+
+                -- The latest version's answers, one row per value, clustered by submission: the raw
+                -- export reads them in order beside the submissions, an edit replaces them in place.
+                -- Derived from submission_version (the record), so no foreign keys slow their insert.
+                CREATE TABLE answer_value (
+                    submission_seq INTEGER NOT NULL,
+                    position INTEGER NOT NULL,
+                    question INTEGER NOT NULL,
+                    item INTEGER,
+                    option INTEGER,
+                    number REAL,
+                    text TEXT,
+                    PRIMARY KEY (submission_seq, position)
+                ) WITHOUT ROWID;
+                -- Open texts by question, for the open-text table.
+                CREATE INDEX answer_value_text ON answer_value(question, submission_seq) WHERE text IS NOT NULL;
+
+                -- Counts over the latest versions by final sector, kept up to date in the transaction
+                -- that stores, edits or reassigns a submission: the analysis reads these, not the values.
+                -- Respondents who answered a question.
+                CREATE TABLE question_tally (
+                    survey_id TEXT NOT NULL,
+                    question TEXT NOT NULL,
+                    sector TEXT NOT NULL,
+                    respondents INTEGER NOT NULL CHECK (respondents >= 0),
+                    PRIMARY KEY (survey_id, question, sector)
+                ) WITHOUT ROWID;
+                -- Respondents who chose an option (or gave a country).
+                CREATE TABLE option_tally (
+                    survey_id TEXT NOT NULL,
+                    question TEXT NOT NULL,
+                    option TEXT NOT NULL,
+                    sector TEXT NOT NULL,
+                    respondents INTEGER NOT NULL CHECK (respondents >= 0),
+                    PRIMARY KEY (survey_id, question, option, sector)
+                ) WITHOUT ROWID;
+                -- Answers that gave a number to a question ('' item) or a matrix item.
+                CREATE TABLE number_tally (
+                    survey_id TEXT NOT NULL,
+                    question TEXT NOT NULL,
+                    item TEXT NOT NULL,
+                    number REAL NOT NULL,
+                    sector TEXT NOT NULL,
+                    answers INTEGER NOT NULL CHECK (answers >= 0),
+                    PRIMARY KEY (survey_id, question, item, number, sector)
+                ) WITHOUT ROWID;
+
+                INSERT OR IGNORE INTO answer_code (code)
+                    SELECT question FROM answer UNION SELECT item FROM answer WHERE item IS NOT NULL
+                    UNION SELECT option FROM answer WHERE option IS NOT NULL;
+                INSERT INTO answer_value (submission_seq, position, question, item, option, number, text)
+                    SELECT a.submission_seq, row_number() OVER (PARTITION BY a.submission_seq ORDER BY a.rowid) - 1,
+                        q.id, i.id, o.id, a.number, a.text
+                    FROM answer a JOIN answer_code q ON q.code = a.question
+                    LEFT JOIN answer_code i ON i.code = a.item LEFT JOIN answer_code o ON o.code = a.option;
+                INSERT INTO question_tally (survey_id, question, sector, respondents)
+                    SELECT s.survey_id, a.question, s.final_sector, count(DISTINCT a.submission_seq)
+                    FROM answer a JOIN submission s ON s.seq = a.submission_seq GROUP BY 1, 2, 3;
+                INSERT INTO option_tally (survey_id, question, option, sector, respondents)
+                    SELECT s.survey_id, a.question, a.option, s.final_sector, count(*)
+                    FROM answer a JOIN submission s ON s.seq = a.submission_seq WHERE a.option IS NOT NULL GROUP BY 1, 2, 3, 4;
+                INSERT INTO number_tally (survey_id, question, item, number, sector, answers)
+                    SELECT s.survey_id, a.question, coalesce(a.item, ''), a.number, s.final_sector, count(*)
+                    FROM answer a JOIN submission s ON s.seq = a.submission_seq WHERE a.number IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
+                DROP TABLE answer;
+
+                -- A rowid table keeps a 1–2 KB answers_json on its own page; WITHOUT ROWID spilled it to overflow pages.
+                CREATE TABLE submission_version_v3 (
+                    submission_seq INTEGER NOT NULL REFERENCES submission(seq),
+                    version INTEGER NOT NULL,
+                    received_at_ms INTEGER NOT NULL,
+                    answers_json TEXT NOT NULL,
+                    answers_sha256 TEXT NOT NULL CHECK (length(answers_sha256) = 64),
+                    UNIQUE (submission_seq, version)
+                );
+                INSERT INTO submission_version_v3 (submission_seq, version, received_at_ms, answers_json, answers_sha256)
+                    SELECT submission_seq, version, received_at_ms, answers_json, answers_sha256 FROM submission_version
+                    ORDER BY submission_seq, version;
+                DROP TABLE submission_version;
+                ALTER TABLE submission_version_v3 RENAME TO submission_version;
+                """)
+        }
         return migrator
     }
 }

@@ -74,7 +74,7 @@ extension ConsultDatabase {
         _ answers: AnswerSet, to survey: Survey, receivedAt: Date, idempotency: IdempotentRequest? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
-        let prepared = try prepareSubmission(answers, of: survey, receivedAt: receivedAt)
+        let prepared = try prepareSubmission(answers, of: survey, receivedAt: receivedAt, book: try await codeBook(covering: survey))
         return try await committer.perform { [self] db in
             let keyHash = idempotency.map { replySealer.keyHash($0.key, scope: survey.id.rawValue) }
             if let idempotency, let keyHash,
@@ -83,12 +83,12 @@ extension ConsultDatabase {
                     arguments: [keyHash])
             {
                 guard Secret.constantTimeEqual(row["request_sha256"], idempotency.requestSHA256) else {
-                    return .idempotencyConflict
+                    return .init(outcome: .idempotencyConflict)
                 }
                 let reply = try replySealer.open(row["sealed_response"], idempotencyKey: idempotency.key)
-                return .accepted(try JSONDecoder().decode(AcceptedSubmission.self, from: reply))
+                return .init(outcome: .accepted(try JSONDecoder().decode(AcceptedSubmission.self, from: reply)))
             }
-            if let refusal = try refusal(for: survey, at: receivedAt, in: db) { return refusal }
+            if let refusal = try refusal(for: survey, at: receivedAt, in: db) { return .init(outcome: refusal) }
 
             let accepted = try insert(prepared, in: db)
             if let idempotency, let keyHash {
@@ -97,7 +97,7 @@ extension ConsultDatabase {
                     sql: "INSERT INTO idempotency_key (key_hash, request_sha256, sealed_response, created_at_ms) VALUES (?, ?, ?, ?)",
                     arguments: [keyHash, idempotency.requestSHA256, sealed, receivedAt.milliseconds])
             }
-            return .accepted(accepted)
+            return .init(outcome: .accepted(accepted), tallies: prepared.tallies)
         }
     }
 
@@ -112,23 +112,33 @@ extension ConsultDatabase {
         return .refused(status, window: window, receivedAt: receivedAt)
     }
 
-    func insertSubmission(_ answers: AnswerSet, of survey: Survey, receivedAt: Date, in db: Database) throws
-        -> AcceptedSubmission
+    /// Stores a new submission and counts it in the tallies.
+    func insertSubmission(_ answers: AnswerSet, of survey: Survey, receivedAt: Date, book: AnswerCodeBook, in db: Database)
+        throws -> AcceptedSubmission
     {
-        try insert(try prepareSubmission(answers, of: survey, receivedAt: receivedAt), in: db)
+        let prepared = try prepareSubmission(answers, of: survey, receivedAt: receivedAt, book: book)
+        let accepted = try insert(prepared, in: db)
+        try prepared.tallies.apply(in: db)
+        return accepted
     }
 
     /// Everything a new submission needs that does not depend on the database — its id and
-    /// edit token, profile, canonical answers, answer rows and signed receipt — computed
-    /// before the write transaction, so that the single writer only inserts.
-    func prepareSubmission(_ answers: AnswerSet, of survey: Survey, receivedAt: Date) throws -> PreparedSubmission {
+    /// edit token, profile, canonical answers, encoded answer rows, tally changes and signed
+    /// receipt — computed before the write transaction, so that the single writer only inserts.
+    func prepareSubmission(_ answers: AnswerSet, of survey: Survey, receivedAt: Date, book: AnswerCodeBook) throws
+        -> PreparedSubmission
+    {
         let id = Secret.newID()
         let canonical = answers.canonicalText
         let hash = Receipt.answersHash(canonical)
+        let profile = survey.profile(of: answers)
+        let rows = AnswerRows.rows(of: answers)
+        var tallies = TallyDelta()
+        tallies.add(rows, survey: survey.id.rawValue, sector: profile.finalSector.rawValue, sign: 1)
         return PreparedSubmission(
             id: id, token: Secret.newToken(), surveyID: survey.id.rawValue, receivedAt: receivedAt,
-            profile: survey.profile(of: answers), level: survey.level(for: answers)?.rawValue, canonical: canonical,
-            answersSHA256: hash, rows: AnswerRows.rows(of: answers),
+            profile: profile, level: survey.level(for: answers)?.rawValue, canonical: canonical,
+            answersSHA256: hash, rows: try rows.map(book.encode), tallies: tallies,
             receipt: try receipts.receipt(
                 surveyID: survey.id.rawValue, submissionID: id, version: 1, receivedAt: receivedAt, answersSHA256: hash))
     }
@@ -155,33 +165,15 @@ extension ConsultDatabase {
             editToken: prepared.token, receipt: prepared.receipt)
     }
 
-    /// Keeps version `version` whole, replaces the aggregation rows with its answers, and signs its receipt.
-    func storeVersion(
-        _ version: Int, of seq: Int64, id: String, survey: Survey, answers: AnswerSet, receivedAt: Date, in db: Database
-    ) throws -> Receipt {
-        let canonical = answers.canonicalText
-        let hash = Receipt.answersHash(canonical)
-        try writeVersion(
-            version, of: seq, canonical: canonical, answersSHA256: hash, rows: AnswerRows.rows(of: answers),
-            receivedAt: receivedAt, in: db)
-        return try receipts.receipt(
-            surveyID: survey.id.rawValue, submissionID: id, version: version, receivedAt: receivedAt, answersSHA256: hash)
-    }
-
-    /// Keeps a version whole and replaces the submission's aggregation rows with its answers.
+    /// Keeps a version whole and replaces the submission's answer rows with its answers.
     private func writeVersion(
-        _ version: Int, of seq: Int64, canonical: String, answersSHA256: String, rows: [AnswerRows.Row],
+        _ version: Int, of seq: Int64, canonical: String, answersSHA256: String, rows: [EncodedAnswer],
         receivedAt: Date, in db: Database
     ) throws {
         try db.execute(
             sql: "INSERT INTO submission_version (submission_seq, version, received_at_ms, answers_json, answers_sha256) VALUES (?, ?, ?, ?, ?)",
             arguments: [seq, version, receivedAt.milliseconds, canonical, answersSHA256])
-        if version > 1 { try db.execute(sql: "DELETE FROM answer WHERE submission_seq = ?", arguments: [seq]) }
-        let insert = try db.cachedStatement(
-            sql: "INSERT INTO answer (submission_seq, question, item, option, number, text) VALUES (?, ?, ?, ?, ?, ?)")
-        for row in rows {
-            try insert.execute(arguments: [seq, row.question, row.item, row.option, row.number, row.text])
-        }
+        try writeAnswerRows(rows, of: seq, replacing: version > 1, in: db)
     }
 
     /// The submission `id` if `token` is its edit token.
@@ -216,16 +208,20 @@ extension ConsultDatabase {
         of id: String, token: String, with answers: AnswerSet, survey: Survey, receivedAt: Date
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
+        let book = try await codeBook(covering: survey)
         return try await pool.write { db in
-            try replaceAnswers(of: id, token: token, with: answers, survey: survey, receivedAt: receivedAt, in: db)
+            try replaceAnswers(of: id, token: token, with: answers, survey: survey, receivedAt: receivedAt, book: book, in: db)
         }
     }
 
+    /// Stores `answers` as the next version of submission `id`, and moves its counts in the tallies
+    /// from the old answers and sector to the new ones.
     func replaceAnswers(
-        of id: String, token: String, with answers: AnswerSet, survey: Survey, receivedAt: Date, in db: Database
+        of id: String, token: String, with answers: AnswerSet, survey: Survey, receivedAt: Date, book: AnswerCodeBook,
+        in db: Database
     ) throws -> SubmissionOutcome {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT seq, version, edit_token_hash, sector_override FROM submission WHERE id = ? AND survey_id = ?",
+            db, sql: "SELECT seq, version, edit_token_hash, final_sector FROM submission WHERE id = ? AND survey_id = ?",
             arguments: [id, survey.id.rawValue])
         else { throw AccessFailure.notFound }
         guard Secret.constantTimeEqual(row["edit_token_hash"], Secret.hash(token)) else { throw AccessFailure.wrongToken }
@@ -233,6 +229,8 @@ extension ConsultDatabase {
         let seq: Int64 = row["seq"]
         let version: Int = row["version"] + 1
         let profile = survey.profile(of: answers)
+        var tallies = TallyDelta()
+        tallies.add(try answerRows(of: seq, in: db), survey: survey.id.rawValue, sector: row["final_sector"], sign: -1)
         try db.execute(
             sql: """
                 UPDATE submission SET version = ?, updated_at_ms = ?, declared_sector = ?, other_sector_text = ?,
@@ -244,8 +242,17 @@ extension ConsultDatabase {
                 profile.finalSector.rawValue, profile.country?.alpha2, profile.country?.m49SubRegion,
                 profile.publication.rawValue, survey.level(for: answers)?.rawValue, seq,
             ])
-        let receipt = try storeVersion(
-            version, of: seq, id: id, survey: survey, answers: answers, receivedAt: receivedAt, in: db)
+        let canonical = answers.canonicalText
+        let hash = Receipt.answersHash(canonical)
+        let rows = AnswerRows.rows(of: answers)
+        try writeVersion(
+            version, of: seq, canonical: canonical, answersSHA256: hash, rows: try rows.map(book.encode),
+            receivedAt: receivedAt, in: db)
+        let finalSector = try String.fetchOne(db, sql: "SELECT final_sector FROM submission WHERE seq = ?", arguments: [seq])
+        tallies.add(rows, survey: survey.id.rawValue, sector: finalSector ?? profile.finalSector.rawValue, sign: 1)
+        try tallies.apply(in: db)
+        let receipt = try receipts.receipt(
+            surveyID: survey.id.rawValue, submissionID: id, version: version, receivedAt: receivedAt, answersSHA256: hash)
         return .accepted(AcceptedSubmission(
             id: id, surveyID: survey.id.rawValue, version: version, receivedAt: receivedAt, editToken: nil,
             receipt: receipt))
@@ -266,10 +273,15 @@ extension ConsultDatabase {
     ) async throws -> SectorAssignment? {
         try await pool.write { db in
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT survey_id, final_sector, declared_sector, other_sector_text FROM submission WHERE id = ?",
+                db, sql: "SELECT seq, survey_id, final_sector, declared_sector, other_sector_text FROM submission WHERE id = ?",
                 arguments: [id])
             else { return nil }
             try db.execute(sql: "UPDATE submission SET sector_override = ? WHERE id = ?", arguments: [sector, id])
+            let rows = try answerRows(of: row["seq"], in: db)
+            var tallies = TallyDelta()
+            tallies.add(rows, survey: row["survey_id"], sector: row["final_sector"], sign: -1)
+            tallies.add(rows, survey: row["survey_id"], sector: sector, sign: 1)
+            try tallies.apply(in: db)
             try appendAudit(AuditRecord(
                 at: instant, actor: actor, action: "sector.reassigned", surveyID: row["survey_id"], subject: id,
                 oldValue: row["final_sector"], newValue: sector, reason: reason), in: db)
@@ -295,8 +307,7 @@ extension ConsultDatabase {
     }
 }
 
-/// The aggregation rows of an answer set: one per chosen option, rated item or value.
-/// A new submission ready to be inserted (see ``ConsultDatabase/prepareSubmission(_:of:receivedAt:)``).
+/// A new submission ready to be inserted (see ``ConsultDatabase/prepareSubmission(_:of:receivedAt:book:)``).
 struct PreparedSubmission: Sendable {
     let id: String
     let token: String
@@ -306,44 +317,10 @@ struct PreparedSubmission: Sendable {
     let level: String?
     let canonical: String
     let answersSHA256: String
-    let rows: [AnswerRows.Row]
+    let rows: [EncodedAnswer]
+    /// The submission's counts in the tallies.
+    let tallies: TallyDelta
     let receipt: Receipt
-}
-
-enum AnswerRows {
-    struct Row: Sendable {
-        let question: String
-        var item: String? = nil
-        var option: String? = nil
-        var number: Double? = nil
-        var text: String? = nil
-    }
-
-    static func rows(of answers: AnswerSet) -> [Row] {
-        answers.answers.sorted { $0.key < $1.key }.flatMap { id, answer -> [Row] in
-            let question = id.rawValue
-            switch answer {
-            case .choice(let option, let other):
-                return [Row(question: question, option: option.rawValue, text: other)]
-            case .choices(let options, let other):
-                return options.map {
-                    Row(question: question, option: $0.rawValue, text: $0 == ChoiceList.otherID ? other : nil)
-                }
-            case .scale(let value):
-                return [Row(question: question, number: Double(value))]
-            case .ratings(let ratings):
-                return ratings.sorted { $0.key < $1.key }.map {
-                    Row(question: question, item: $0.key.rawValue, number: Double($0.value))
-                }
-            case .text(let text), .email(let text):
-                return [Row(question: question, text: text)]
-            case .country(let code):
-                return [Row(question: question, option: code)]
-            case .number(let value):
-                return [Row(question: question, number: value)]
-            }
-        }
-    }
 }
 
 extension ConsultDatabase {
@@ -359,10 +336,17 @@ extension ConsultDatabase {
     /// Stores many checked answer sets in one transaction, each received at its given instant,
     /// without the deadline rule: for synthetic data in tests and benchmarks only.
     public func importSynthetic(_ batch: [(answers: AnswerSet, receivedAt: Date)], to survey: Survey) async throws {
+        let book = try await codeBook(covering: survey)
+        let prepared = try batch.map {
+            try prepareSubmission($0.answers, of: survey, receivedAt: $0.receivedAt.truncatedToMilliseconds, book: book)
+        }
         try await pool.write { db in
-            for entry in batch {
-                _ = try insertSubmission(entry.answers, of: survey, receivedAt: entry.receivedAt.truncatedToMilliseconds, in: db)
+            var tallies = TallyDelta()
+            for submission in prepared {
+                _ = try insert(submission, in: db)
+                tallies.add(submission.tallies)
             }
+            try tallies.apply(in: db)
         }
     }
 }

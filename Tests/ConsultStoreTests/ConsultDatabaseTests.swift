@@ -47,8 +47,15 @@ import Testing
         try await queue.read { db in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM submission_version") == 1)
-            let rows = try Row.fetchAll(db, sql: "SELECT question, item, option, number FROM answer ORDER BY question, item")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT q.code AS question, a.number FROM answer_value a JOIN answer_code q ON q.id = a.question
+                ORDER BY a.position
+                """)
             #expect(rows.count == 6 + rightsItems().count)
+            #expect(rows.filter { $0["question"] == "rights_concern" }.map { $0["number"] as Double } == rightsItems().map { _ in 3 })
+            #expect(try Int.fetchOne(db, sql: """
+                SELECT respondents FROM option_tally WHERE question = 'country' AND option = 'BR' AND sector = 'academia'
+                """) == 1)
             #expect(try String.fetchOne(db, sql: "SELECT final_sector FROM submission WHERE id = ?", arguments: [accepted.id]) == "academia")
             #expect(try String.fetchOne(db, sql: "SELECT region FROM submission") == "Latin America and the Caribbean")
             #expect(try String.fetchOne(db, sql: "SELECT publication FROM submission") == "confidential")

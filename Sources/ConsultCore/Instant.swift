@@ -54,8 +54,26 @@ public enum Instant {
     }
 
     /// `2025-11-10T17:00:00Z`, with milliseconds only when there are some.
+    /// Computed with integer arithmetic (exports write two per row), as the calendar would.
     public static func utcText(_ date: Date) -> String {
-        text(date, in: TimeZone(identifier: "UTC") ?? .gmt, offsetStyle: .zulu)
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (days, dayMillis) = totalMillis.quotientAndRemainder(dividingBy: 86_400_000)
+        let (day, millisOfDay) = dayMillis < 0 ? (days - 1, dayMillis + 86_400_000) : (days, dayMillis)
+        // Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
+        let z = day + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let dayOfMonth = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let seconds = Int(millisOfDay / 1000), millis = Int(millisOfDay % 1000)
+        var result = "\(pad(Int(year), to: 4))-\(pad(Int(month), to: 2))-\(pad(Int(dayOfMonth), to: 2))T"
+            + "\(pad(seconds / 3600, to: 2)):\(pad(seconds % 3600 / 60, to: 2)):\(pad(seconds % 60, to: 2))"
+        if millis > 0 { result += "." + pad(millis, to: 3) }
+        return result + "Z"
     }
 
     /// `2025-11-10T18:00:00+01:00`: the local time in `zone` with its offset at that instant.

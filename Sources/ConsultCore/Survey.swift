@@ -15,6 +15,8 @@ public struct Survey: Sendable, Hashable {
     public let sectors: [Sector]
     public let sections: [Section]
     public let scoring: Scoring?
+    /// Every question, in the order respondents meet them.
+    public let questions: [Question]
 
     public init(
         id: SurveyID, title: String, description: String?, language: String, timeZone: TimeZone,
@@ -31,10 +33,8 @@ public struct Survey: Sendable, Hashable {
         self.sectors = sectors
         self.sections = sections
         self.scoring = scoring
+        questions = sections.flatMap(\.questions)
     }
-
-    /// Every question, in the order respondents meet them.
-    public var questions: [Question] { sections.flatMap(\.questions) }
 
     public func question(_ id: QuestionID) -> Question? {
         for section in sections {

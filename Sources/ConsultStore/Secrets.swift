@@ -14,7 +14,7 @@ public enum Secret {
     /// A new random id for a submission or draft: 16 bytes as 32 hex digits.
     public static func newID() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        return hex((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     /// What the store keeps of a token: its SHA-256.
@@ -34,7 +34,11 @@ public enum Secret {
     }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes { text += [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]] }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 
@@ -105,12 +109,21 @@ struct ReplySealer: Sendable {
 /// Turns submission ids into the stable pseudonymous respondent ids that exports show:
 /// `r-` and 16 hex digits of an HMAC-SHA256 keyed with a server secret, so they cannot be
 /// turned back into submission ids without the database's secret.
-public struct Pseudonymizer: Sendable {
-    let keyBytes: Data
+///
+/// Unchecked sendability: the keyed HMAC is a copy-on-write value that is only ever copied, never
+/// changed in place, so threads sharing it only read it.
+public struct Pseudonymizer: @unchecked Sendable {
+    /// The HMAC already keyed: each pseudonym copies it instead of keying a new one.
+    private let keyed: HMAC<SHA256>
+
+    init(keyBytes: Data) {
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: keyBytes))
+    }
 
     public func pseudonym(for submissionID: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data(submissionID.utf8), using: SymmetricKey(data: keyBytes))
-        return "r-" + Secret.hex(code.prefix(8))
+        var hmac = keyed
+        hmac.update(data: Array(submissionID.utf8))
+        return "r-" + Secret.hex(hmac.finalize().prefix(8))
     }
 }
 

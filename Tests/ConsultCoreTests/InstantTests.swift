@@ -19,6 +19,19 @@ import Testing
         #expect(Instant.utcText(date) == "2025-11-10T17:00:00.250Z")
     }
 
+    @Test func utcTextAgreesWithTheCalendarFromCenturiesBackToCenturiesAhead() {
+        let utc = TimeZone(identifier: "UTC") ?? .gmt
+        var generator = SplitMix(seed: 2025)
+        // Day boundaries, leap days and random whole milliseconds from 1600 to 2400.
+        var instants: [Int64] = [0, -1, 86_399_999, 86_400_000, 951_782_400_000, 4_107_542_399_999, -11_676_096_000_000]
+        for _ in 0..<2000 { instants.append(Int64(generator.next() % 25_245_000_000_000) - 11_676_096_000_000) }
+        for millis in instants {
+            let date = Date(timeIntervalSince1970: Double(millis) / 1000)
+            let expected = Instant.localText(date, in: utc).replacingOccurrences(of: "+00:00", with: "Z")
+            #expect(Instant.utcText(date) == expected, "\(millis)")
+        }
+    }
+
     @Test func usesTheZoneRulesOfTheDay() throws {
         #expect(Instant.utcText(try Instant.parse("2025-07-01T12:00:00 Europe/Vienna")) == "2025-07-01T10:00:00Z")
         #expect(Instant.utcText(try Instant.parse("2025-12-01T12:00:00 Europe/Vienna")) == "2025-12-01T11:00:00Z")
@@ -46,5 +59,19 @@ import Testing
         #expect(Instant.localText(deadline, in: vienna) == "2025-11-10T18:00:00+01:00")
         let summer = try Instant.parse("2025-07-01T10:00:00Z")
         #expect(Instant.localText(summer, in: vienna) == "2025-07-01T12:00:00+02:00")
+    }
+}
+
+/// A small deterministic random number generator for test inputs.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import ConsultCore
 import Foundation
+import Synchronization
 import Hummingbird
 import Mustache
 
@@ -38,22 +39,30 @@ public struct PageRenderer: Sendable {
 enum PageDates {
     /// "10 November 2025, 18:00 (Europe/Vienna, UTC+01:00)": the local time, its zone and offset.
     static func local(_ date: Date, in zone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = zone
-        formatter.dateFormat = "d MMMM yyyy, HH:mm"
         let minutes = zone.secondsFromGMT(for: date) / 60
         let offset = (minutes < 0 ? "-" : "+") + String(format: "%02d:%02d", abs(minutes) / 60, abs(minutes) % 60)
-        return "\(formatter.string(from: date)) (\(zone.identifier), UTC\(offset))"
+        return "\(format(date, "d MMMM yyyy, HH:mm", in: zone)) (\(zone.identifier), UTC\(offset))"
     }
 
     /// "10 November 2025, 17:00 UTC".
     static func utc(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMMM yyyy, HH:mm:ss"
-        return "\(formatter.string(from: date)) UTC"
+        "\(format(date, "d MMMM yyyy, HH:mm:ss", in: TimeZone(identifier: "UTC") ?? .gmt)) UTC"
+    }
+
+    /// The formatters made so far, by pattern and zone: making one costs more than rendering a page.
+    private static let formatters = Mutex<[String: DateFormatter]>([:])
+
+    private static func format(_ date: Date, _ pattern: String, in zone: TimeZone) -> String {
+        formatters.withLock { formatters in
+            let key = pattern + "|" + zone.identifier
+            if let formatter = formatters[key] { return formatter.string(from: date) }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_GB")
+            formatter.timeZone = zone
+            formatter.dateFormat = pattern
+            formatters[key] = formatter
+            return formatter.string(from: date)
+        }
     }
 
     /// "2 days 3 hours", "5 hours 12 minutes", "40 seconds": how long until `date`.

@@ -44,8 +44,12 @@ public struct ResponsesExport: Sendable {
     public func writeCSV(to writer: CSVWriter, progress: (Int) -> Void = { _ in }) throws {
         try writer.writeHeader(columns)
         var written = 0
-        try database.forEachResponse(survey: survey.id) { row in
-            try writer.writeRow(try cells(of: row))
+        var layout = ValueLayout.none, answers = RowAnswers(), cells: [Cell] = []
+        try database.forEachResponse(survey: survey.id, codes: { layout = ValueLayout(survey.questions, $0) }) { row in
+            answers.group(row.values, by: layout)
+            cells.removeAll(keepingCapacity: true)
+            appendCells(of: row, answers, to: &cells)
+            try writer.writeRow(cells)
             written += 1
             if written % 10_000 == 0 { progress(written) }
         }
@@ -61,8 +65,10 @@ public struct ResponsesExport: Sendable {
         try writer.attribute("generated_at", Instant.utcText(generatedAt))
         try writer.attribute("time_zone", survey.timeZone.identifier)
         var written = 0
-        try database.forEachResponse(survey: survey.id) { row in
-            try writeElement(of: row, to: writer)
+        var layout = ValueLayout.none, answers = RowAnswers()
+        try database.forEachResponse(survey: survey.id, codes: { layout = ValueLayout(survey.questions, $0) }) { row in
+            answers.group(row.values, by: layout)
+            try writeElement(of: row, answers, to: writer)
             written += 1
             if written % 10_000 == 0 { progress(written) }
         }
@@ -72,11 +78,10 @@ public struct ResponsesExport: Sendable {
 
     // MARK: CSV
 
-    private func cells(of row: ResponseRow) throws -> [Cell] {
-        let answers = row.answers
+    private func appendCells(of row: ResponseRow, _ answers: RowAnswers, to cells: inout [Cell]) {
         let country = row.country.flatMap(CountryTable.country)
         let confidential = row.publication == PublicationChoice.confidential.rawValue
-        var cells: [Cell] = [
+        cells += [
             .text(database.pseudonyms.pseudonym(for: row.submissionID)), .text(Instant.utcText(row.receivedAt)),
             .text(Instant.utcText(row.updatedAt)), .integer(row.version), .text(row.declaredSector),
             confidential ? .empty : row.otherSectorText.map(Cell.text) ?? .empty, .text(row.finalSector),
@@ -84,50 +89,50 @@ public struct ResponsesExport: Sendable {
             country?.m49SubRegion.map(Cell.text) ?? .empty, country?.interpolRegion.map(Cell.text) ?? .empty,
             .text(row.publication), row.level.map(Cell.text) ?? .empty,
         ]
-        for question in survey.questions {
-            cells += questionCells(question, answers[question.id.rawValue], publication: row.publication)
+        for index in answers.layout.questions.indices {
+            appendQuestionCells(index, answers.values(of: index, in: row.values), publication: row.publication, layout: answers.layout, to: &cells)
         }
-        return cells
     }
 
-    private func questionCells(_ question: Question, _ values: [StoredValue]?, publication: String) -> [Cell] {
+    private func appendQuestionCells(
+        _ index: Int, _ values: ArraySlice<CodedValue>?, publication: String, layout: ValueLayout, to cells: inout [Cell]
+    ) {
+        let question = layout.questions[index]
         let showsText = Disclosure.showsText(of: question, publication: publication)
         let closedShown = !question.isPersonal || publication == PublicationChoice.publicNamed.rawValue
         switch question.kind {
         case .singleChoice(let list):
-            let (choices, other) = Self.choices(in: values)
-            var cells: [Cell] = [closedShown ? choices.first.map(Cell.text) ?? .empty : .empty]
-            if list.allowsOther { cells.append(showsText ? other.map(Cell.text) ?? .empty : .empty) }
-            return cells
+            cells.append(closedShown ? values?.first.flatMap { layout.id($0.option) }.map(Cell.text) ?? .empty : .empty)
+            if list.allowsOther { cells.append(showsText ? Self.otherText(in: values, layout).map(Cell.text) ?? .empty : .empty) }
         case .multipleChoice(let list, _):
-            let (choices, other) = Self.choices(in: values)
             let answered = values != nil && closedShown
-            var cells = list.options.map { option -> Cell in
-                answered ? .integer(choices.contains(option.id.rawValue) ? 1 : 0) : .empty
+            for code in layout.optionCodes[index] {
+                cells.append(answered ? .integer(values?.contains { $0.option == code } == true ? 1 : 0) : .empty)
             }
             if list.allowsOther {
-                cells.append(answered ? .integer(choices.contains(ChoiceList.otherID.rawValue) ? 1 : 0) : .empty)
-                cells.append(showsText ? other.map(Cell.text) ?? .empty : .empty)
+                cells.append(answered ? .integer(values?.contains { $0.option == layout.otherCode } == true ? 1 : 0) : .empty)
+                cells.append(showsText ? Self.otherText(in: values, layout).map(Cell.text) ?? .empty : .empty)
             }
-            return cells
-        case .matrix(let items, _):
-            guard let values, closedShown else { return items.map { _ in .empty } }
-            return items.map { item in
-                values.first { $0.item == item.id.rawValue }?.number.map(Cell.decimal) ?? .empty
+        case .matrix:
+            for code in layout.itemCodes[index] {
+                guard let values, closedShown else {
+                    cells.append(.empty)
+                    continue
+                }
+                cells.append(values.first { $0.item == code }?.number.map(Cell.decimal) ?? .empty)
             }
         case .scale, .number:
-            return [closedShown ? values?.first?.number.map(Cell.decimal) ?? .empty : .empty]
+            cells.append(closedShown ? values?.first?.number.map(Cell.decimal) ?? .empty : .empty)
         case .country:
-            return [closedShown ? values?.first?.option.map(Cell.text) ?? .empty : .empty]
+            cells.append(closedShown ? values?.first.flatMap { layout.id($0.option) }.map(Cell.text) ?? .empty : .empty)
         case .text, .email:
-            return [showsText ? values?.first?.text.map(Cell.text) ?? .empty : .empty]
+            cells.append(showsText ? values?.first?.text.map(Cell.text) ?? .empty : .empty)
         }
     }
 
     // MARK: XML
 
-    private func writeElement(of row: ResponseRow, to writer: XMLStreamWriter) throws {
-        let answers = row.answers
+    private func writeElement(of row: ResponseRow, _ answers: RowAnswers, to writer: XMLStreamWriter) throws {
         let country = row.country.flatMap(CountryTable.country)
         let confidential = row.publication == PublicationChoice.confidential.rawValue
         try writer.startElement("response")
@@ -144,19 +149,21 @@ public struct ResponsesExport: Sendable {
         if let region = country?.interpolRegion { try writer.attribute("interpol_region", region) }
         if let level = row.level { try writer.attribute("level", level) }
         if let other = row.otherSectorText, !confidential { try writer.element("other_sector", text: other) }
-        for question in survey.questions {
-            guard let values = answers[question.id.rawValue] else { continue }
+        for index in answers.layout.questions.indices {
+            guard let values = answers.values(of: index, in: row.values) else { continue }
+            let question = answers.layout.questions[index]
             try writer.startElement("answer")
             try writer.attribute("question", question.id.rawValue)
-            try writeAnswer(question, values, publication: row.publication, to: writer)
+            try writeAnswer(index, values, publication: row.publication, layout: answers.layout, to: writer)
             try writer.endElement()
         }
         try writer.endElement()
     }
 
-    private func writeAnswer(_ question: Question, _ values: [StoredValue], publication: String, to writer: XMLStreamWriter)
-        throws
-    {
+    private func writeAnswer(
+        _ index: Int, _ values: ArraySlice<CodedValue>, publication: String, layout: ValueLayout, to writer: XMLStreamWriter
+    ) throws {
+        let question = layout.questions[index]
         let showsText = Disclosure.showsText(of: question, publication: publication)
         if question.isPersonal && publication != PublicationChoice.publicNamed.rawValue {
             try writer.attribute("withheld", "personal")
@@ -164,12 +171,11 @@ public struct ResponsesExport: Sendable {
         }
         switch question.kind {
         case .singleChoice, .multipleChoice:
-            let (choices, other) = Self.choices(in: values)
-            for choice in choices { try writer.element("choice", text: choice) }
-            if let other, showsText { try writer.element("other", text: other) }
+            for value in values { if let choice = layout.id(value.option) { try writer.element("choice", text: choice) } }
+            if let other = Self.otherText(in: values, layout), showsText { try writer.element("other", text: other) }
         case .matrix(let items, _):
-            for item in items {
-                guard let number = values.first(where: { $0.item == item.id.rawValue })?.number else { continue }
+            for (item, code) in zip(items, layout.itemCodes[index]) {
+                guard let number = values.first(where: { $0.item == code })?.number else { continue }
                 try writer.startElement("rating")
                 try writer.attribute("item", item.id.rawValue)
                 try writer.text(Cell.decimal(number).text)
@@ -178,7 +184,7 @@ public struct ResponsesExport: Sendable {
         case .scale, .number:
             try writer.element("value", text: values.first?.number.map { Cell.decimal($0).text } ?? "")
         case .country:
-            try writer.element("value", text: values.first?.option ?? "")
+            try writer.element("value", text: values.first.flatMap { layout.id($0.option) } ?? "")
         case .text, .email:
             if showsText {
                 try writer.element("text", text: values.first?.text ?? "")
@@ -190,9 +196,70 @@ public struct ResponsesExport: Sendable {
 
     // MARK: Reading stored answers
 
-    /// The option ids chosen, in storage order, and the "other" text.
-    static func choices(in values: [StoredValue]?) -> (ids: [String], other: String?) {
-        let values = values ?? []
-        return (values.compactMap(\.option), values.first { $0.option == ChoiceList.otherID.rawValue }?.text)
+    /// The text given with "other", if chosen.
+    static func otherText(in values: ArraySlice<CodedValue>?, _ layout: ValueLayout) -> String? {
+        values?.first { $0.option != nil && $0.option == layout.otherCode }?.text
+    }
+}
+
+/// The survey's questions in order, with the answer codes of the file they are read from:
+/// which question each code belongs to, and the codes of every option and matrix item.
+struct ValueLayout {
+    let questions: [Question]
+    let ids: [Int64: String]
+    let questionIndex: [Int64: Int]
+    /// Per question: the codes of its options (multiple choice) or items (matrix), in survey order.
+    let optionCodes: [[Int64?]]
+    let itemCodes: [[Int64?]]
+    let otherCode: Int64?
+
+    static let none = ValueLayout([], AnswerCodes(ids: [:]))
+
+    init(_ questions: [Question], _ codes: AnswerCodes) {
+        self.questions = questions
+        ids = codes.ids
+        let byID = Dictionary(codes.ids.map { ($1, $0) }, uniquingKeysWith: min)
+        questionIndex = Dictionary(
+            questions.enumerated().compactMap { index, question in byID[question.id.rawValue].map { ($0, index) } },
+            uniquingKeysWith: min)
+        optionCodes = questions.map { question in
+            guard case .multipleChoice(let list, _) = question.kind else { return [] }
+            return list.options.map { byID[$0.id.rawValue] }
+        }
+        itemCodes = questions.map { question in
+            guard case .matrix(let items, _) = question.kind else { return [] }
+            return items.map { byID[$0.id.rawValue] }
+        }
+        otherCode = byID[ChoiceList.otherID.rawValue]
+    }
+
+    func id(_ code: Int64?) -> String? { code.flatMap { ids[$0] } }
+}
+
+/// Where each question's values lie among one submission's values (a question's values are stored
+/// next to each other). Reused from row to row.
+struct RowAnswers {
+    private(set) var layout = ValueLayout.none
+    private var ranges: [Range<Int>?] = []
+
+    mutating func group(_ values: [CodedValue], by layout: ValueLayout) {
+        self.layout = layout
+        if ranges.count == layout.questions.count {
+            for index in ranges.indices { ranges[index] = nil }
+        } else {
+            ranges = Array(repeating: nil, count: layout.questions.count)
+        }
+        var start = 0
+        while start < values.count {
+            var end = start + 1
+            while end < values.count && values[end].question == values[start].question { end += 1 }
+            if let index = layout.questionIndex[values[start].question] { ranges[index] = start..<end }
+            start = end
+        }
+    }
+
+    /// The values answering question `index` among the row's `values`, or nil when it was not answered.
+    func values(of index: Int, in values: [CodedValue]) -> ArraySlice<CodedValue>? {
+        ranges[index].map { values[$0] }
     }
 }

@@ -62,16 +62,27 @@ public struct ResponseRow: Sendable {
     public let country: String?
     public let publication: String
     public let level: String?
-    /// The latest version's answer rows, by question id.
-    public let answers: [String: [StoredValue]]
+    /// The latest version's answer values, a question's values next to each other, ids as ``AnswerCodes``.
+    public let values: [CodedValue]
 }
 
-/// One stored answer value: a chosen option (or country code), a rated item, a number or a text.
-public struct StoredValue: Sendable, Hashable {
-    public let item: String?
-    public let option: String?
+/// One stored answer value: a chosen option (or country code), a rated item, a number or a text,
+/// with its question, item and option ids as codes.
+public struct CodedValue: Sendable, Hashable {
+    public let question: Int64
+    public let item: Int64?
+    public let option: Int64?
     public let number: Double?
     public let text: String?
+}
+
+/// The ids (of questions, items, options, countries) behind the codes of ``CodedValue``s.
+public struct AnswerCodes: Sendable {
+    public let ids: [Int64: String]
+
+    public init(ids: [Int64: String]) {
+        self.ids = ids
+    }
 }
 
 /// Submissions and refused attempts on one calendar day of a survey's time zone.
@@ -223,39 +234,42 @@ extension ConsultDatabase {
     }
 
     /// Streams every submission's latest version, oldest first, inside one read transaction:
-    /// the submissions and their answer rows are read side by side, both in storage order.
-    /// Blocks the calling thread for the whole stream: call it off Swift's cooperative threads.
-    public func forEachResponse(survey: SurveyID, _ body: (ResponseRow) throws -> Void) throws {
+    /// the submissions and their answer values are read side by side, both in storage order.
+    /// `codes` gets the ids behind the values' codes first. Blocks the calling thread for the
+    /// whole stream: call it off Swift's cooperative threads.
+    public func forEachResponse(
+        survey: SurveyID, codes: (AnswerCodes) throws -> Void, _ body: (ResponseRow) throws -> Void
+    ) throws {
         try pool.read { db in
-            let book = try Self.loadCodeBook(db)
-            func code(_ id: Int64?) -> String? { id.flatMap { book.codes[$0] } }
+            try codes(AnswerCodes(ids: try Self.loadCodeBook(db).codes))
             let submissions = try Row.fetchCursor(db, sql: """
                 SELECT seq, id, received_at_ms, updated_at_ms, version, declared_sector, other_sector_text,
                     final_sector, country, publication, level
                 FROM submission WHERE survey_id = ? ORDER BY seq
                 """, arguments: [survey.rawValue])
-            // The survey's answer rows lie between its first and last submission (other surveys' are skipped below).
+            // The survey's answer values lie between its first and last submission (other surveys' are skipped below).
             let answers = try Row.fetchCursor(db, sql: """
                 SELECT submission_seq, question, item, option, number, text FROM answer_value
                 WHERE submission_seq BETWEEN (SELECT min(seq) FROM submission WHERE survey_id = ?1)
                     AND (SELECT max(seq) FROM submission WHERE survey_id = ?1)
                 ORDER BY submission_seq, position
                 """, arguments: [survey.rawValue])
-            func decode(_ row: Row) -> (seq: Int64, question: String?, value: StoredValue) {
-                (row[0], code(row[1]), StoredValue(item: code(row[2]), option: code(row[3]), number: row[4], text: row[5]))
+            func decode(_ row: Row) -> (seq: Int64, value: CodedValue) {
+                (row[0], CodedValue(question: row[1], item: row[2], option: row[3], number: row[4], text: row[5]))
             }
             var pending = try answers.next().map(decode)
+            var values: [CodedValue] = []
             while let row = try submissions.next() {
                 let seq: Int64 = row[0]
-                var values: [String: [StoredValue]] = [:]
+                values.removeAll(keepingCapacity: true)
                 while let answer = pending, answer.seq <= seq {
-                    if answer.seq == seq, let question = answer.question { values[question, default: []].append(answer.value) }
+                    if answer.seq == seq { values.append(answer.value) }
                     pending = try answers.next().map(decode)
                 }
                 try body(ResponseRow(
                     submissionID: row[1], receivedAt: Date(milliseconds: row[2]), updatedAt: Date(milliseconds: row[3]),
                     version: row[4], declaredSector: row[5], otherSectorText: row[6], finalSector: row[7],
-                    country: row[8], publication: row[9], level: row[10], answers: values))
+                    country: row[8], publication: row[9], level: row[10], values: values))
             }
         }
     }

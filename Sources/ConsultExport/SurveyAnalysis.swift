@@ -359,7 +359,8 @@ public struct SurveyAnalysis: Sendable {
             case .multipleChoice(let list, _) where list.allowsOther: source = "other"
             default: continue
             }
-            try database.forEachOpenText(survey: survey.id, question: question.id) { row in
+            let shown = PublicationChoice.allCases.filter { Disclosure.showsText(of: question, publication: $0.rawValue) }
+            try database.forEachOpenText(survey: survey.id, question: question.id, publications: shown) { row in
                 guard Disclosure.showsText(of: question, publication: row.publication) else { return }
                 try sink.row([
                     .text(question.id.rawValue), .text(source), .text(row.sector),

@@ -213,19 +213,24 @@ extension ConsultDatabase {
         }
     }
 
-    /// Streams the free-text values (text, e-mail, "other" text) of one question, by sector.
-    /// `body` runs inside one read transaction, so the rows form a consistent snapshot. This blocks
-    /// the calling thread for the whole stream: call it off Swift's cooperative threads.
-    public func forEachOpenText(survey: SurveyID, question: QuestionID, _ body: (OpenTextRow) throws -> Void) throws {
+    /// Streams the free-text values (text, e-mail, "other" text) of one question given by respondents
+    /// with one of the `publications` choices, by sector. `body` runs inside one read transaction, so
+    /// the rows form a consistent snapshot. This blocks the calling thread for the whole stream: call
+    /// it off Swift's cooperative threads.
+    public func forEachOpenText(
+        survey: SurveyID, question: QuestionID, publications: [PublicationChoice], _ body: (OpenTextRow) throws -> Void
+    ) throws {
+        guard !publications.isEmpty else { return }
         try pool.read { db in
             guard let code = try Int64.fetchOne(db, sql: "SELECT id FROM answer_code WHERE code = ?", arguments: [question.rawValue])
             else { return }
+            let placeholders = Array(repeating: "?", count: publications.count).joined(separator: ", ")
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT s.id, s.final_sector, s.publication, a.text
                 FROM answer_value a JOIN submission s ON s.seq = a.submission_seq
-                WHERE a.question = ? AND a.text IS NOT NULL AND s.survey_id = ?
+                WHERE a.question = ? AND a.text IS NOT NULL AND s.survey_id = ? AND s.publication IN (\(placeholders))
                 ORDER BY s.final_sector, s.seq
-                """, arguments: [code, survey.rawValue])
+                """, arguments: [code, survey.rawValue] + StatementArguments(publications.map(\.rawValue)))
             while let row = try rows.next() {
                 try body(OpenTextRow(
                     submissionID: row[0], question: question.rawValue, sector: row[1], publication: row[2], text: row[3]))

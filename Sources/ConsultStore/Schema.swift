@@ -194,6 +194,10 @@ enum Schema {
                     FROM answer a JOIN submission s ON s.seq = a.submission_seq WHERE a.number IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
                 DROP TABLE answer;
 
+                -- The respondents' facts the analysis counts, read from the index alone.
+                DROP INDEX submission_by_survey;
+                CREATE INDEX submission_facts ON submission(survey_id, final_sector, country, level, received_at_ms);
+
                 -- A rowid table keeps a 1–2 KB answers_json on its own page; WITHOUT ROWID spilled it to overflow pages.
                 CREATE TABLE submission_version_v3 (
                     submission_seq INTEGER NOT NULL REFERENCES submission(seq),

@@ -38,7 +38,8 @@ def fingerprint(db):
     connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         counts = {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                  for table in ("submission", "submission_version", "answer")}
+                  for table in ("submission", "submission_version", "answer_value", "question_tally",
+                                "option_tally", "number_tally")}
         orphans = connection.execute(
             "SELECT count(*) FROM submission s LEFT JOIN submission_version v "
             "ON v.submission_seq = s.seq AND v.version = s.version WHERE v.submission_seq IS NULL").fetchone()[0]

@@ -55,8 +55,9 @@ import hostile_cases as corpus  # noqa: E402
 
 # Tables whose content must not change under a refused request.
 STATE_TABLES = [
-    "submission", "submission_version", "answer", "draft", "audit_entry", "role_token",
-    "survey_deadline", "idempotency_key", "staff_session", "server_secret",
+    "submission", "submission_version", "answer_value", "answer_code", "question_tally", "option_tally",
+    "number_tally", "draft", "audit_entry", "role_token", "survey_deadline", "idempotency_key", "staff_session",
+    "server_secret",
 ]
 # Strings that would reveal the server's internals in an error body (unless the request carried them).
 LEAKS = [

@@ -44,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "consult")
         let loaded = try surveys.load()
         let database = try self.database.open()
+        try await database.registerAnswerCodes(of: loaded)
         let now = Date()
         for survey in loaded {
             logger.info("survey loaded", metadata: ["survey": "\(survey.id)", "summary": "\(survey.summary(at: now))"])

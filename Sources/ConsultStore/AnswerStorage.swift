@@ -186,6 +186,12 @@ extension ConsultDatabase {
         }
     }
 
+    /// Adds the codes of every id answers to `surveys` can store, so that serving a request never
+    /// writes them (a refused request then changes nothing in the file).
+    public func registerAnswerCodes(of surveys: [Survey]) async throws {
+        for survey in surveys { _ = try await codeBook(covering: survey) }
+    }
+
     /// Every code in the file, as the store opens it.
     static func loadCodeBook(_ db: Database) throws -> AnswerCodeBook {
         var book = AnswerCodeBook()

@@ -59,6 +59,8 @@ STATE_TABLES = [
     "number_tally", "draft", "audit_entry", "role_token", "survey_deadline", "idempotency_key", "staff_session",
     "server_secret",
 ]
+# Counters kept up to date in place by each accepted submission: they grow, never shrink or vanish.
+TALLY_TABLES = {"question_tally": "respondents", "option_tally": "respondents", "number_tally": "answers"}
 # Strings that would reveal the server's internals in an error body (unless the request carried them).
 LEAKS = [
     "sqlite", "grdb", "/work/", "/tmp/", "/home/", "/root/", "/usr/", ".swift", "fatal", "traceback",
@@ -334,6 +336,8 @@ class Fingerprint:
                 for row in connection.execute(f"SELECT * FROM {table}"):  # noqa: S608 - fixed names
                     counter[hashlib.sha256(repr(row).encode()).hexdigest()] += 1
                 self.rows[table] = counter
+            self.tallied = {table: connection.execute(f"SELECT total({column}) FROM {table}").fetchone()[0]  # noqa: S608
+                            for table, column in TALLY_TABLES.items()}
             self.refused = connection.execute("SELECT count(*) FROM refused_attempt").fetchone()[0]
         finally:
             connection.close()
@@ -349,6 +353,10 @@ class Fingerprint:
         problems = []
         if mode == "added":
             for table in STATE_TABLES:
+                if table in TALLY_TABLES:
+                    if self.tallied[table] <= before.tallied[table]:
+                        problems.append(f"{table}: the new submission was not counted")
+                    continue
                 lost = before.rows[table] - self.rows[table]
                 if lost:
                     problems.append(f"{table}: {sum(lost.values())} earlier rows changed or vanished")

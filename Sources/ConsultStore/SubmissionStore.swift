@@ -221,7 +221,7 @@ extension ConsultDatabase {
         in db: Database
     ) throws -> SubmissionOutcome {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT seq, version, edit_token_hash, final_sector FROM submission WHERE id = ? AND survey_id = ?",
+            db, sql: "SELECT seq, version, edit_token_hash, sector_override, final_sector FROM submission WHERE id = ? AND survey_id = ?",
             arguments: [id, survey.id.rawValue])
         else { throw AccessFailure.notFound }
         guard Secret.constantTimeEqual(row["edit_token_hash"], Secret.hash(token)) else { throw AccessFailure.wrongToken }
@@ -248,8 +248,9 @@ extension ConsultDatabase {
         try writeVersion(
             version, of: seq, canonical: canonical, answersSHA256: hash, rows: try rows.map(book.encode),
             receivedAt: receivedAt, in: db)
-        let finalSector = try String.fetchOne(db, sql: "SELECT final_sector FROM submission WHERE seq = ?", arguments: [seq])
-        tallies.add(rows, survey: survey.id.rawValue, sector: finalSector ?? profile.finalSector.rawValue, sign: 1)
+        // The final sector is the organizers' override, if any, else the new classification.
+        let override: String? = row["sector_override"]
+        tallies.add(rows, survey: survey.id.rawValue, sector: override ?? profile.finalSector.rawValue, sign: 1)
         try tallies.apply(in: db)
         let receipt = try receipts.receipt(
             surveyID: survey.id.rawValue, submissionID: id, version: version, receivedAt: receivedAt, answersSHA256: hash)

@@ -102,6 +102,12 @@ import Testing
             _ = try await database.reassignSector(
                 of: submission.id, to: "civil_society", actor: "test", reason: "checked by hand", at: now)
         }
+        // Edits of reassigned submissions keep counting them in the sector the organizers chose.
+        for submission in accepted[25..<30] {
+            _ = try await database.replaceAnswers(
+                of: submission.id, token: submission.editToken ?? "", with: try generator.nextAnswerSet(), survey: survey,
+                receivedAt: now)
+        }
         try await database.importSynthetic(try (0..<40).map { _ in (try generator.nextAnswerSet(), now) }, to: survey)
         try database.close()
         try expectTalliesMatchARecount(path)

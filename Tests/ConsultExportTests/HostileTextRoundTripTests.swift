@@ -114,7 +114,7 @@ import Testing
     /// Every (question, respondent) has one row, whose text is the one expected of that respondent.
     static func expectOpenTexts(
         _ rows: [[String]], questions: [String], respondents: [String], expected: [String], in file: String,
-        sourceLocation: SourceLocation = #_sourceLocation
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) {
         let byKey = Dictionary(rows.filter { questions.contains($0[0]) }.map { ("\($0[0]) \($0[1])", $0[2]) }, uniquingKeysWith: { $1 })
         #expect(byKey.count == questions.count * respondents.count, "\(file): one row each", sourceLocation: sourceLocation)
@@ -126,7 +126,7 @@ import Testing
     }
 
     /// Equal code point for code point (Swift's `==` would take é and e + U+0301 as equal).
-    static func expectSame(_ actual: String, _ expected: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectSame(_ actual: String, _ expected: String, _ what: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         #expect(actual.unicodeScalars.map(\.value) == expected.unicodeScalars.map(\.value),
                 "\(what): \(actual.debugDescription) is not \(expected.debugDescription)", sourceLocation: sourceLocation)
     }

@@ -7,7 +7,8 @@ import Foundation
 /// Sectors follow ``sectorShares`` (with 8 % "other, please specify", half of them
 /// naming a sector keyword); answers lean by sector so that per-sector tables differ;
 /// one free text in ten is hostile (formula, quotes, newlines, emoji, right-to-left
-/// text, control characters) to exercise the exports.
+/// text, NUL and other control characters, non-characters: see ``hostileTexts``) to
+/// exercise the store and the exports.
 public struct ResponseGenerator {
     public let survey: Survey
     private var random: SplitMix64

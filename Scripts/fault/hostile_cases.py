@@ -300,7 +300,7 @@ def build_cases(ctx) -> list[Case]:
     add("formula injection text", g, post_sub(submission(lawfulness_note=FORMULA_INJECTION)), 201, db="added",
         check=all_of(comes_back({"lawfulness_note": FORMULA_INJECTION}), csv_export_neutralises("HYPERLINK")))
     add("control characters in text", g, post_sub(submission(harm_note=CONTROL_TEXT)), 201, db="added",
-        check=all_of(comes_back({"harm_note": CONTROL_TEXT}), xml_export_well_formed()))
+        check=all_of(comes_back({"harm_note": CONTROL_TEXT}), xml_export_well_formed(), exports_keep_exactly(CONTROL_TEXT)))
     add("other text with markup", g,
         post_sub(submission(agency_type={"choice": "other", "other": "<img src=x onerror=alert(1)>"})), 201,
         db="added", check=comes_back({"agency_type": {"choice": "other", "other": "<img src=x onerror=alert(1)>"}}))
@@ -812,6 +812,40 @@ def xml_export_keeps(text: str):
         if any(element.get("question") == "admin" for element in root.iter()):
             return ["responses.xml gained an injected <answer question=\"admin\"> element"]
         return []
+    return check
+
+
+def exports_keep_exactly(text: str):
+    """The text is whole in responses.csv and the open-text table (NUL and all), and in both XML
+    documents with U+FFFD exactly where XML 1.0 forbids a character (Exports/README.md)."""
+    def xml_safe(value: str) -> str:
+        allowed = lambda c: c in "\t\n\r" or 0x20 <= ord(c) <= 0xD7FF or 0xE000 <= ord(c) <= 0xFFFD or ord(c) >= 0x10000
+        return "".join(c if allowed(c) else "\ufffd" for c in value)
+
+    def check(reply, ctx):
+        import csv
+        import io
+        import xml.etree.ElementTree as ET
+        if reply.status != 201:
+            return []
+        problems = []
+        for export in ("responses.csv", "analysis/open_text.csv"):
+            status, data = ctx.download(f"/api/v1/surveys/{SURVEY}/{export}")
+            if status != 200:
+                problems.append(f"{export}: status {status}")
+                continue
+            cells = [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for cell in row]
+            if text not in cells:
+                cut = [cell for cell in cells if cell and text.startswith(cell)]
+                problems.append(f"{export} does not hold the text whole (found {cut[:1]!r})")
+        for export in ("responses.xml", "analysis.xml"):
+            status, data = ctx.download(f"/api/v1/surveys/{SURVEY}/{export}")
+            if status != 200:
+                problems.append(f"{export}: status {status}")
+                continue
+            if not any((element.text or "") == xml_safe(text) for element in ET.fromstring(data).iter()):
+                problems.append(f"{export} does not hold the text with U+FFFD for what XML forbids")
+        return problems
     return check
 
 

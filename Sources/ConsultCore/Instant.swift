@@ -53,7 +53,7 @@ public enum Instant {
         return date.addingTimeInterval(fractionSeconds)
     }
 
-    /// `2025-11-10T17:00:00Z`, with milliseconds only when there are some.
+    /// `2025-11-10T17:00:00.000Z`: always three fractional digits, so that instants sort as text.
     /// Computed with integer arithmetic (exports write two per row), as the calendar would.
     public static func utcText(_ date: Date) -> String {
         let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
@@ -70,13 +70,12 @@ public enum Instant {
         let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         let seconds = Int(millisOfDay / 1000), millis = Int(millisOfDay % 1000)
-        var result = "\(pad(Int(year), to: 4))-\(pad(Int(month), to: 2))-\(pad(Int(dayOfMonth), to: 2))T"
+        let result = "\(pad(Int(year), to: 4))-\(pad(Int(month), to: 2))-\(pad(Int(dayOfMonth), to: 2))T"
             + "\(pad(seconds / 3600, to: 2)):\(pad(seconds % 3600 / 60, to: 2)):\(pad(seconds % 60, to: 2))"
-        if millis > 0 { result += "." + pad(millis, to: 3) }
-        return result + "Z"
+        return result + "." + pad(millis, to: 3) + "Z"
     }
 
-    /// `2025-11-10T18:00:00+01:00`: the local time in `zone` with its offset at that instant.
+    /// `2025-11-10T18:00:00.000+01:00`: the local time in `zone`, to the millisecond, with its offset at that instant.
     public static func localText(_ date: Date, in zone: TimeZone) -> String {
         text(date, in: zone, offsetStyle: .numeric)
     }
@@ -93,7 +92,7 @@ public enum Instant {
         func two(_ value: Int?) -> String { pad(value ?? 0, to: 2) }
         var result = "\(pad(c.year ?? 0, to: 4))-\(two(c.month))-\(two(c.day))T"
             + "\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
-        if millis > 0 { result += "." + pad(min(millis, 999), to: 3) }
+        result += "." + pad(min(millis, 999), to: 3)
         let offset = zone.secondsFromGMT(for: date)
         if offsetStyle == .zulu && offset == 0 { return result + "Z" }
         let sign = offset < 0 ? "-" : "+"

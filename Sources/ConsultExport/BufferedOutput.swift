@@ -56,8 +56,11 @@ public final class BufferedOutput {
 public enum Cell: Sendable, Hashable {
     case text(String)
     case integer(Int)
-    /// A number shown with at most four decimals (trailing zeros dropped).
+    /// A number shown with at most four decimals (trailing zeros dropped): computed figures.
     case decimal(Double)
+    /// A number as given, exactly: the shortest decimal that reads back as the same `Double`,
+    /// without an exponent (`-2`, `12.5`, `0.000001`). For answers, which are never rounded.
+    case number(Double)
     /// No value.
     case empty
 
@@ -67,8 +70,33 @@ public enum Cell: Sendable, Hashable {
         case .text(let text): text
         case .integer(let value): String(value)
         case .decimal(let value): Self.format(value)
+        case .number(let value): Self.exact(value)
         case .empty: ""
         }
+    }
+
+    /// `value` in plain decimal notation, digit for digit as Swift's shortest round-trip form gives it.
+    static func exact(_ value: Double) -> String {
+        guard value.isFinite else { return "" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        let text = abs(value).description  // e.g. 12.5, 1e-06, 1.2345e+20
+        let parts = text.split(separator: "e")
+        let mantissa = parts[0], exponent = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+        let digits = mantissa.filter { $0 != "." }
+        let point = (mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) } ?? mantissa.count) + exponent
+        var plain: String
+        if point <= 0 {
+            plain = "0." + String(repeating: "0", count: -point) + digits
+        } else if point >= digits.count {
+            plain = digits + String(repeating: "0", count: point - digits.count)
+        } else {
+            plain = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+        }
+        if plain.contains(".") {
+            while plain.hasSuffix("0") { plain.removeLast() }
+            if plain.hasSuffix(".") { plain.removeLast() }
+        }
+        return (value < 0 ? "-" : "") + plain
     }
 
     static func format(_ value: Double) -> String {

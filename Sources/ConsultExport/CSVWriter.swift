@@ -56,7 +56,7 @@ public final class CSVWriter {
             if index > 0 { record.append(Byte.comma) }
             switch cell {
             case .text(let text): Self.appendField(text, neutralise: true, to: &record)
-            case .integer, .decimal: Self.appendField(cell.text, neutralise: false, to: &record)
+            case .integer, .decimal, .number: Self.appendField(cell.text, neutralise: false, to: &record)
             case .empty: break
             }
         }

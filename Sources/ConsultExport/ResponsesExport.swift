@@ -8,7 +8,9 @@ import Foundation
 /// CSV columns: the respondent's facts, then per question: `q` (single choice, scale,
 /// number, text, e-mail, country), `q.<option>` (multiple choice: 1 or 0), `q.<item>`
 /// (matrix), and for choices with "other": `q.other` (1 or 0, multiple choice) and
-/// `q.other_text`. Writing blocks: run it off Swift's cooperative threads.
+/// `q.other_text`. Every name is unique: a question column whose name is taken already
+/// (a fact column, or an earlier column of the same question) gets `.answer` appended.
+/// Writing blocks: run it off Swift's cooperative threads.
 public struct ResponsesExport: Sendable {
     public let survey: Survey
     let database: ConsultDatabase
@@ -23,20 +25,35 @@ public struct ResponsesExport: Sendable {
         "country", "m49_region", "m49_subregion", "interpol_region", "publication", "level",
     ]
 
-    /// The CSV header: the respondent's facts, then the questions' columns in survey order.
+    /// The CSV header: the respondent's facts, then the questions' columns in survey order,
+    /// each name unique (see ``uniqueName(_:among:)``).
     public var columns: [String] {
-        Self.factColumns + survey.questions.flatMap { question -> [String] in
-            let id = question.id.rawValue
-            switch question.kind {
-            case .singleChoice(let list):
-                return [id] + (list.allowsOther ? ["\(id).other_text"] : [])
-            case .multipleChoice(let list, _):
-                return list.options.map { "\(id).\($0.id)" } + (list.allowsOther ? ["\(id).other", "\(id).other_text"] : [])
-            case .matrix(let items, _):
-                return items.map { "\(id).\($0.id)" }
-            case .scale, .text, .number, .country, .email:
-                return [id]
-            }
+        var used = Set(Self.factColumns)
+        return Self.factColumns + survey.questions.flatMap(Self.columns(of:)).map { Self.uniqueName($0, among: &used) }
+    }
+
+    /// `name`, or if `used` holds it already, `name` with `.answer` appended (as often as needed);
+    /// the result is added to `used`. So a question whose id is a fact column's name (`country`,
+    /// `publication`) has its column `country.answer`, and a multiple-choice option `other_text`
+    /// leaves the "other" text column `q.other_text.answer`.
+    static func uniqueName(_ name: String, among used: inout Set<String>) -> String {
+        var unique = name
+        while !used.insert(unique).inserted { unique += ".answer" }
+        return unique
+    }
+
+    /// The columns of one question, before they are made unique.
+    static func columns(of question: Question) -> [String] {
+        let id = question.id.rawValue
+        switch question.kind {
+        case .singleChoice(let list):
+            return [id] + (list.allowsOther ? ["\(id).other_text"] : [])
+        case .multipleChoice(let list, _):
+            return list.options.map { "\(id).\($0.id)" } + (list.allowsOther ? ["\(id).other", "\(id).other_text"] : [])
+        case .matrix(let items, _):
+            return items.map { "\(id).\($0.id)" }
+        case .scale, .text, .number, .country, .email:
+            return [id]
         }
     }
 
@@ -119,10 +136,10 @@ public struct ResponsesExport: Sendable {
                     cells.append(.empty)
                     continue
                 }
-                cells.append(values.first { $0.item == code }?.number.map(Cell.decimal) ?? .empty)
+                cells.append(values.first { $0.item == code }?.number.map(Cell.number) ?? .empty)
             }
         case .scale, .number:
-            cells.append(closedShown ? values?.first?.number.map(Cell.decimal) ?? .empty : .empty)
+            cells.append(closedShown ? values?.first?.number.map(Cell.number) ?? .empty : .empty)
         case .country:
             cells.append(closedShown ? values?.first.flatMap { layout.id($0.option) }.map(Cell.text) ?? .empty : .empty)
         case .text, .email:
@@ -178,11 +195,11 @@ public struct ResponsesExport: Sendable {
                 guard let number = values.first(where: { $0.item == code })?.number else { continue }
                 try writer.startElement("rating")
                 try writer.attribute("item", item.id.rawValue)
-                try writer.text(Cell.decimal(number).text)
+                try writer.text(Cell.number(number).text)
                 try writer.endElement()
             }
         case .scale, .number:
-            try writer.element("value", text: values.first?.number.map { Cell.decimal($0).text } ?? "")
+            try writer.element("value", text: values.first?.number.map { Cell.number($0).text } ?? "")
         case .country:
             try writer.element("value", text: values.first.flatMap { layout.id($0.option) } ?? "")
         case .text, .email:

@@ -108,7 +108,7 @@ public struct SurveyAnalysis: Sendable {
             ]),
             TableHeader(name: "codebook", title: "Codebook: every question, option, item and point", columns: [
                 Column("question", .text), Column("section", .text), Column("type", .text), Column("required", .text),
-                Column("code", .text), Column("label", .text), Column("value", .text),
+                Column("code", .text), Column("label", .text), Column("value", .integer),
             ]),
         ]
         return tables
@@ -383,30 +383,31 @@ public struct SurveyAnalysis: Sendable {
     private func writeCodebook(to sink: some TableSink) throws {
         for section in survey.sections {
             for question in section.questions {
-                func row(_ code: String, _ label: String, _ value: String = "") throws {
+                func row(_ code: Cell, _ label: String, _ value: Int? = nil) throws {
                     try sink.row([
                         .text(question.id.rawValue), .text(section.id.rawValue), .text(question.kind.type.rawValue),
-                        .text(question.isRequired ? "yes" : "no"), .text(code), .text(label), .text(value),
+                        .text(question.isRequired ? "yes" : "no"), code, .text(label), value.map(Cell.integer) ?? .empty,
                     ])
                 }
-                try row("", question.text)
+                try row(.empty, question.text)
                 switch question.kind {
                 case .singleChoice(let list), .multipleChoice(let list, _):
-                    for option in list.options { try row(option.id.rawValue, option.label, option.points.map(String.init) ?? "") }
-                    if list.allowsOther { try row(ChoiceList.otherID.rawValue, "Other (please specify)") }
+                    for option in list.options { try row(.text(option.id.rawValue), option.label, option.points) }
+                    if list.allowsOther { try row(.text(ChoiceList.otherID.rawValue), "Other (please specify)") }
                 case .scale(let scale):
-                    for point in scale.points { try row(String(point.value), point.label, String(point.value)) }
+                    // A scale point's code is its value: a number, written as one (never neutralised).
+                    for point in scale.points { try row(.integer(point.value), point.label, point.value) }
                 case .matrix(let items, let scale):
-                    for item in items { try row(item.id.rawValue, item.label) }
-                    for point in scale.points { try row(String(point.value), point.label, String(point.value)) }
+                    for item in items { try row(.text(item.id.rawValue), item.label) }
+                    for point in scale.points { try row(.integer(point.value), point.label, point.value) }
                 case .text, .number, .country, .email:
                     break
                 }
             }
         }
-        for sector in survey.sectors { try sink.row([.text(""), .text(""), .text("sector"), .text(""), .text(sector.id.rawValue), .text(sector.label), .text("")]) }
+        for sector in survey.sectors { try sink.row([.text(""), .text(""), .text("sector"), .text(""), .text(sector.id.rawValue), .text(sector.label), .empty]) }
         if let scoring = survey.scoring {
-            for level in scoring.levels { try sink.row([.text(""), .text(""), .text("level"), .text(""), .text(level.id.rawValue), .text(level.label), .text("")]) }
+            for level in scoring.levels { try sink.row([.text(""), .text(""), .text("level"), .text(""), .text(level.id.rawValue), .text(level.label), .empty]) }
         }
     }
 

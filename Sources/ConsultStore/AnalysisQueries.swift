@@ -226,14 +226,15 @@ extension ConsultDatabase {
             else { return }
             let placeholders = Array(repeating: "?", count: publications.count).joined(separator: ", ")
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT s.id, s.final_sector, s.publication, a.text
+                SELECT s.id, s.final_sector, s.publication, \(ExactText.select("a.text"))
                 FROM answer_value a JOIN submission s ON s.seq = a.submission_seq
                 WHERE a.question = ? AND a.text IS NOT NULL AND s.survey_id = ? AND s.publication IN (\(placeholders))
                 ORDER BY s.final_sector, s.seq
                 """, arguments: [code, survey.rawValue] + StatementArguments(publications.map(\.rawValue)))
             while let row = try rows.next() {
                 try body(OpenTextRow(
-                    submissionID: row[0], question: question.rawValue, sector: row[1], publication: row[2], text: row[3]))
+                    submissionID: row[0], question: question.rawValue, sector: row[1], publication: row[2],
+                    text: ExactText.decode(row[3]) ?? ""))
             }
         }
     }
@@ -248,19 +249,19 @@ extension ConsultDatabase {
         try pool.read { db in
             try codes(AnswerCodes(ids: try Self.loadCodeBook(db).codes))
             let submissions = try Row.fetchCursor(db, sql: """
-                SELECT seq, id, received_at_ms, updated_at_ms, version, declared_sector, other_sector_text,
+                SELECT seq, id, received_at_ms, updated_at_ms, version, declared_sector, \(ExactText.select("other_sector_text")),
                     final_sector, country, publication, level
                 FROM submission WHERE survey_id = ? ORDER BY seq
                 """, arguments: [survey.rawValue])
             // The survey's answer values lie between its first and last submission (other surveys' are skipped below).
             let answers = try Row.fetchCursor(db, sql: """
-                SELECT submission_seq, question, item, option, number, text FROM answer_value
+                SELECT submission_seq, question, item, option, number, \(ExactText.select("text")) FROM answer_value
                 WHERE submission_seq BETWEEN (SELECT min(seq) FROM submission WHERE survey_id = ?1)
                     AND (SELECT max(seq) FROM submission WHERE survey_id = ?1)
                 ORDER BY submission_seq, position
                 """, arguments: [survey.rawValue])
             func decode(_ row: Row) -> (seq: Int64, value: CodedValue) {
-                (row[0], CodedValue(question: row[1], item: row[2], option: row[3], number: row[4], text: row[5]))
+                (row[0], CodedValue(question: row[1], item: row[2], option: row[3], number: row[4], text: ExactText.decode(row[5])))
             }
             var pending = try answers.next().map(decode)
             var values: [CodedValue] = []
@@ -273,7 +274,7 @@ extension ConsultDatabase {
                 }
                 try body(ResponseRow(
                     submissionID: row[1], receivedAt: Date(milliseconds: row[2]), updatedAt: Date(milliseconds: row[3]),
-                    version: row[4], declaredSector: row[5], otherSectorText: row[6], finalSector: row[7],
+                    version: row[4], declaredSector: row[5], otherSectorText: ExactText.decode(row[6]), finalSector: row[7],
                     country: row[8], publication: row[9], level: row[10], values: values))
             }
         }

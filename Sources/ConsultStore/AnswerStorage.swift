@@ -203,21 +203,22 @@ extension ConsultDatabase {
     func writeAnswerRows(_ rows: [EncodedAnswer], of seq: Int64, replacing: Bool, in db: Database) throws {
         if replacing { try db.execute(sql: "DELETE FROM answer_value WHERE submission_seq = ?", arguments: [seq]) }
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO answer_value (submission_seq, position, question, item, option, number, text) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO answer_value (submission_seq, position, question, item, option, number, text)
+            VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT))
             """)
         for (position, row) in rows.enumerated() {
-            try insert.execute(arguments: [seq, position, row.question, row.item, row.option, row.number, row.text])
+            try insert.execute(arguments: [seq, position, row.question, row.item, row.option, row.number, ExactText.bindable(row.text)])
         }
     }
 
     /// The stored answer rows of submission `seq`, with their ids decoded.
     func answerRows(of seq: Int64, in db: Database) throws -> [AnswerRows.Row] {
         try Row.fetchAll(db, sql: """
-            SELECT q.code, i.code, o.code, a.number, a.text FROM answer_value a
+            SELECT q.code, i.code, o.code, a.number, \(ExactText.select("a.text")) FROM answer_value a
             JOIN answer_code q ON q.id = a.question
             LEFT JOIN answer_code i ON i.id = a.item LEFT JOIN answer_code o ON o.id = a.option
             WHERE a.submission_seq = ? ORDER BY a.position
             """, arguments: [seq]
-        ).map { AnswerRows.Row(question: $0[0], item: $0[1], option: $0[2], number: $0[3], text: $0[4]) }
+        ).map { AnswerRows.Row(question: $0[0], item: $0[1], option: $0[2], number: $0[3], text: ExactText.decode($0[4])) }
     }
 }

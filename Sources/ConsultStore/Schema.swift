@@ -214,6 +214,9 @@ enum Schema {
                 ALTER TABLE submission_version_v3 RENAME TO submission_version;
                 """)
         }
+        migrator.registerMigration("v4-exact-answer-text: texts cut at U+0000 restored from the versions' answers") { db in
+            try CutTextRepair.run(db)
+        }
         return migrator
     }
 }

@@ -149,11 +149,11 @@ extension ConsultDatabase {
             sql: """
                 INSERT INTO submission (id, survey_id, received_at_ms, updated_at_ms, version, edit_token_hash,
                     declared_sector, other_sector_text, classified_sector, country, region, publication, level)
-                VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, 1, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 prepared.id, prepared.surveyID, prepared.receivedAt.milliseconds, prepared.receivedAt.milliseconds,
-                Secret.hash(prepared.token), profile.declaredSector.rawValue, profile.otherSectorText,
+                Secret.hash(prepared.token), profile.declaredSector.rawValue, ExactText.bindable(profile.otherSectorText),
                 profile.finalSector.rawValue, profile.country?.alpha2, profile.country?.m49SubRegion,
                 profile.publication.rawValue, prepared.level,
             ])
@@ -180,7 +180,7 @@ extension ConsultDatabase {
     public func submission(id: String, token: String) async throws -> StoredSubmission {
         let found: (tokenHash: Data, submission: StoredSubmission)? = try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT s.*, v.answers_json FROM submission s
+                SELECT s.*, \(ExactText.select("s.other_sector_text")) AS other_sector_bytes, v.answers_json FROM submission s
                 JOIN submission_version v ON v.submission_seq = s.seq AND v.version = s.version
                 WHERE s.id = ?
                 """, arguments: [id])
@@ -189,7 +189,7 @@ extension ConsultDatabase {
                 id: row["id"], surveyID: row["survey_id"], version: row["version"],
                 receivedAt: Date(milliseconds: row["received_at_ms"]), updatedAt: Date(milliseconds: row["updated_at_ms"]),
                 answersJSON: row["answers_json"], declaredSector: row["declared_sector"],
-                otherSectorText: row["other_sector_text"], finalSector: row["final_sector"], country: row["country"],
+                otherSectorText: ExactText.decode(row["other_sector_bytes"]), finalSector: row["final_sector"], country: row["country"],
                 region: row["region"], publication: row["publication"], level: row["level"]))
         }
         guard let found else { throw AccessFailure.notFound }
@@ -233,12 +233,12 @@ extension ConsultDatabase {
         tallies.add(try answerRows(of: seq, in: db), survey: survey.id.rawValue, sector: row["final_sector"], sign: -1)
         try db.execute(
             sql: """
-                UPDATE submission SET version = ?, updated_at_ms = ?, declared_sector = ?, other_sector_text = ?,
+                UPDATE submission SET version = ?, updated_at_ms = ?, declared_sector = ?, other_sector_text = CAST(? AS TEXT),
                     classified_sector = ?, country = ?, region = ?, publication = ?, level = ?
                 WHERE seq = ?
                 """,
             arguments: [
-                version, receivedAt.milliseconds, profile.declaredSector.rawValue, profile.otherSectorText,
+                version, receivedAt.milliseconds, profile.declaredSector.rawValue, ExactText.bindable(profile.otherSectorText),
                 profile.finalSector.rawValue, profile.country?.alpha2, profile.country?.m49SubRegion,
                 profile.publication.rawValue, survey.level(for: answers)?.rawValue, seq,
             ])
@@ -274,7 +274,10 @@ extension ConsultDatabase {
     ) async throws -> SectorAssignment? {
         try await pool.write { db in
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT seq, survey_id, final_sector, declared_sector, other_sector_text FROM submission WHERE id = ?",
+                db, sql: """
+                    SELECT seq, survey_id, final_sector, declared_sector, \(ExactText.select("other_sector_text")) AS other_sector_text
+                    FROM submission WHERE id = ?
+                    """,
                 arguments: [id])
             else { return nil }
             try db.execute(sql: "UPDATE submission SET sector_override = ? WHERE id = ?", arguments: [sector, id])
@@ -286,7 +289,7 @@ extension ConsultDatabase {
             try appendAudit(AuditRecord(
                 at: instant, actor: actor, action: "sector.reassigned", surveyID: row["survey_id"], subject: id,
                 oldValue: row["final_sector"], newValue: sector, reason: reason), in: db)
-            return SectorAssignment(declared: row["declared_sector"], otherText: row["other_sector_text"], final: sector)
+            return SectorAssignment(declared: row["declared_sector"], otherText: ExactText.decode(row["other_sector_text"]), final: sector)
         }
     }
 

@@ -7,7 +7,8 @@ import Foundation
 /// Sectors follow ``sectorShares`` (with 8 % "other, please specify", half of them
 /// naming a sector keyword); answers lean by sector so that per-sector tables differ;
 /// one free text in ten is hostile (formula, quotes, newlines, emoji, right-to-left
-/// text, control characters) to exercise the exports.
+/// text, NUL and other control characters, non-characters: see ``hostileTexts``) to
+/// exercise the store and the exports.
 public struct ResponseGenerator {
     public let survey: Survey
     private var random: SplitMix64
@@ -34,12 +35,34 @@ public struct ResponseGenerator {
     /// The share of respondents declaring each sector, in survey order (the rest share what is left).
     public static let sectorShares = [0.30, 0.20, 0.15, 0.15, 0.10]
 
-    /// Texts that break naive CSV and XML writers.
+    /// Texts that break naive CSV and XML writers, then one of each class of code point a
+    /// store or export could lose: NUL, C0 and C1 controls, a lone CR, U+FFFE / U+FFFF, other
+    /// non-characters, combining marks, emoji sequences, right-to-left marks, invisible formats.
     public static let hostileTexts = [
         "=HYPERLINK(\"http://example.com\",\"click\")", "+1 cannot be right", "-2 is worse", "@SUM(A1:A9)",
         "\tindented", "\rcarriage", "She said \"no\", then left", "one, two, three", "first line\nsecond line",
         "windows\r\nline", "emoji 🧠🔬", "مرحبا بالعالم", "שלום עולם", "control \u{01} char", "non-character \u{FFFE} here",
+    ] + codePointClasses.map(\.text)
+
+    /// One text per class of code point, each kept in the middle (answers are trimmed at the ends).
+    public static let codePointClasses: [(name: String, text: String)] = [
+        ("NUL", "before \u{0} after, and \u{0}\u{0} twice"),
+        ("C0 controls", "C0 \u{1}\u{2}\u{7}\u{8}\u{B}\u{C}\u{E}\u{1B}\u{1F}\u{7F} end"),
+        ("C1 controls", "C1 \u{80}\u{85}\u{9B}\u{9F} end"),
+        ("lone CR", "lone\rCR and LF\nalone"),
+        ("U+FFFE and U+FFFF", "last of the BMP \u{FFFE}\u{FFFF} end"),
+        // A literal U+FDD0 does not compile.
+        ("non-characters", "non-characters \(scalars(0xFDD0, 0xFDEF, 0x1FFFE, 0x10FFFE, 0x10FFFF)) end"),
+        ("combining marks", "combining e\u{301} a\u{300}\u{323} versus \u{E9} and Z\u{36B}\u{35F}\u{489}"),
+        ("emoji", "emoji 👩🏽‍⚕️ 🇦🇹 1️⃣ 🏳️‍🌈 \u{1F9E0}"),
+        ("right-to-left marks", "RTL \u{200F}mark\u{200E} \u{202E}override\u{202C} \u{2067}isolate\u{2069} \u{61C}arabic mark"),
+        ("invisible formats", "zero width \u{200B}space\u{200D}joiner \u{FEFF}BOM \u{AD}soft hyphen"),
+        ("surrogate neighbours", "around surrogates \u{D7FF}\u{E000}\u{FFFD}\u{10000} end"),
     ]
+
+    private static func scalars(_ values: UInt32...) -> String {
+        String(String.UnicodeScalarView(values.compactMap(Unicode.Scalar.init)))
+    }
 
     /// The next respondent's raw answers (question id → JSON value), valid for submission.
     public mutating func nextAnswers() -> [String: JSONValue] {

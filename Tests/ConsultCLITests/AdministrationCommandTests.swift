@@ -51,10 +51,10 @@ import Testing
             "deadline", "set", "neurotech-2025", "--closes-at", "2025-11-17T18:00 Europe/Vienna",
             "--reason", "Extended at the request of member states", "--db", db)
         #expect(moved.status == 0, "\(moved.errors)")
-        #expect(moved.output == "neurotech-2025: deadline moved from 2025-11-10T17:00:00Z to 2025-11-17T17:00:00Z "
-            + "(2025-11-17T18:00:00+01:00 Europe/Vienna)\n")
+        #expect(moved.output == "neurotech-2025: deadline moved from 2025-11-10T17:00:00.000Z to 2025-11-17T17:00:00.000Z "
+            + "(2025-11-17T18:00:00.000+01:00 Europe/Vienna)\n")
         let shown = try ConsultProcess.run("deadline", "show", "neurotech-2025", "--db", db)
-        #expect(shown.output.hasPrefix("neurotech-2025: closes 2025-11-17T17:00:00Z (2025-11-17T18:00:00+01:00 Europe/Vienna)"))
+        #expect(shown.output.hasPrefix("neurotech-2025: closes 2025-11-17T17:00:00.000Z (2025-11-17T18:00:00.000+01:00 Europe/Vienna)"))
 
         let audit = try ConsultProcess.run("audit", "--db", db)
         let lines = audit.output.split(separator: "\n")
@@ -62,7 +62,7 @@ import Testing
         #expect(lines.first?.contains("token.created") == true)
         #expect(lines.last?.contains("deadline.changed") == true)
         #expect(lines.last?.hasSuffix(
-            "survey neurotech-2025  2025-11-10T17:00:00Z → 2025-11-17T17:00:00Z  reason: Extended at the request of member states")
+            "survey neurotech-2025  2025-11-10T17:00:00.000Z → 2025-11-17T17:00:00.000Z  reason: Extended at the request of member states")
             == true)
     }
 

@@ -11,8 +11,8 @@ import Testing
         #expect(lines.count == 2)
         #expect(lines.first?.hasPrefix("Surveys/neurotech-2025.yaml: ok — neurotech-2025: ") == true)
         #expect(lines.first?.hasSuffix(
-            " sectors; closes 2025-11-10T17:00:00Z (2025-11-10T18:00:00+01:00 Europe/Vienna); closed") == true)
-        #expect(lines.last?.contains("closes 2099-12-31T22:59:59Z (2099-12-31T23:59:59+01:00 Europe/Paris); open") == true)
+            " sectors; closes 2025-11-10T17:00:00.000Z (2025-11-10T18:00:00.000+01:00 Europe/Vienna); closed") == true)
+        #expect(lines.last?.contains("closes 2099-12-31T22:59:59.000Z (2099-12-31T23:59:59.000+01:00 Europe/Paris); open") == true)
     }
 
     @Test func reportsEachProblemWithFileLineAndFieldAndFails() throws {

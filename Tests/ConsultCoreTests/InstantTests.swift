@@ -32,9 +32,20 @@ import Testing
         }
     }
 
+    @Test func alwaysWritesThreeFractionalDigitsSoInstantsSortAsText() {
+        #expect(Instant.utcText(deadline) == "2025-11-10T17:00:00.000Z")
+        #expect(Instant.utcText(deadline.addingTimeInterval(0.5)) == "2025-11-10T17:00:00.500Z")
+        #expect(Instant.utcText(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        // Whole seconds next to fractions: the text order is the time order.
+        let instants = [0.0, 0.001, 0.999, 1, 1.01, 59.5, 60, 3_600, 86_399.999, 86_400].map(deadline.addingTimeInterval)
+        let texts = instants.map(Instant.utcText)
+        #expect(texts.sorted() == texts)
+        #expect(texts.allSatisfy { $0.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil })
+    }
+
     @Test func usesTheZoneRulesOfTheDay() throws {
-        #expect(Instant.utcText(try Instant.parse("2025-07-01T12:00:00 Europe/Vienna")) == "2025-07-01T10:00:00Z")
-        #expect(Instant.utcText(try Instant.parse("2025-12-01T12:00:00 Europe/Vienna")) == "2025-12-01T11:00:00Z")
+        #expect(Instant.utcText(try Instant.parse("2025-07-01T12:00:00 Europe/Vienna")) == "2025-07-01T10:00:00.000Z")
+        #expect(Instant.utcText(try Instant.parse("2025-12-01T12:00:00 Europe/Vienna")) == "2025-12-01T11:00:00.000Z")
     }
 
     @Test(arguments: [
@@ -56,9 +67,10 @@ import Testing
 
     @Test func writesLocalTimeWithTheOffsetOfThatInstant() throws {
         let vienna = try #require(TimeZone(identifier: "Europe/Vienna"))
-        #expect(Instant.localText(deadline, in: vienna) == "2025-11-10T18:00:00+01:00")
+        #expect(Instant.localText(deadline, in: vienna) == "2025-11-10T18:00:00.000+01:00")
         let summer = try Instant.parse("2025-07-01T10:00:00Z")
-        #expect(Instant.localText(summer, in: vienna) == "2025-07-01T12:00:00+02:00")
+        #expect(Instant.localText(summer, in: vienna) == "2025-07-01T12:00:00.000+02:00")
+        #expect(Instant.localText(summer.addingTimeInterval(0.007), in: vienna) == "2025-07-01T12:00:00.007+02:00")
     }
 }
 

@@ -200,15 +200,22 @@ import Testing
     }
 }
 
-/// Whether the synthetic answers hold characters XML 1.0 forbids (and so the export must replace).
+/// Whether the synthetic answers shown in the export hold U+FFFD, or characters XML 1.0 forbids
+/// (which the export replaces by U+FFFD).
 enum ResponseGeneratorHostility {
     static func containsForbiddenCharacters(_ fixture: ExportFixture) -> Bool {
         fixture.stored.contains { entry in
             entry.answers.answers.contains { id, answer in
-                guard case .text(let text) = answer, let question = fixture.survey.question(id),
+                let text: String
+                switch answer {
+                case .text(let answered): text = answered
+                case .choice(_, let other?), .choices(_, let other?): text = other
+                default: return false
+                }
+                guard let question = fixture.survey.question(id),
                     Disclosure.showsText(of: question, publication: entry.profile.publication.rawValue)
                 else { return false }
-                return text.unicodeScalars.contains { $0.value == 0x01 || $0.value == 0xFFFE }
+                return XMLStreamWriter.xmlSafe(text).unicodeScalars.contains("\u{FFFD}")
             }
         }
     }

@@ -39,6 +39,15 @@ struct ExportFixture {
         self.stored = stored
     }
 
+    /// An empty database for the survey `yaml` defines.
+    init(yaml: String) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        survey = try SurveyFile.parse(yaml, file: "survey.yaml")
+        database = try ConsultDatabase(path: folder.appendingPathComponent("consult.sqlite").path)
+        stored = []
+    }
+
     func export(_ content: ExportContent, _ format: ExportFormat, options: CSVOptions = CSVOptions()) async throws -> [URL] {
         try await Exporter(database: database, clock: { Date(timeIntervalSince1970: 1_795_000_000) }).export(
             survey, content: content, format: format,

@@ -100,7 +100,7 @@ import Testing
         try writer.attribute("xmlns", "urn:consult:analysis:1")
         try writer.attribute("survey", "neurotech-2025")
         try writer.attribute("title", "Neurotechnology & \"law\" — 2025 \u{1}")
-        try writer.attribute("generated_at", "2026-11-23T19:00:00Z")
+        try writer.attribute("generated_at", "2026-11-23T19:00:00.000Z")
         try writer.attribute("time_zone", "Europe/Vienna")
         try writer.attribute("submissions", "1234")
         try writer.startElement("table")
@@ -142,8 +142,8 @@ import Testing
         try writer.attribute("time_zone", "Europe/Vienna")
         try writer.startElement("response")
         for (name, value) in [
-            ("respondent", "r-3f9a0c1d2e4b5a67"), ("received_at", "2025-10-01T08:00:00Z"),
-            ("updated_at", "2025-10-02T10:30:00+02:00"), ("version", "2"), ("declared_sector", "other"),
+            ("respondent", "r-3f9a0c1d2e4b5a67"), ("received_at", "2025-10-01T08:00:00.000Z"),
+            ("updated_at", "2025-10-02T08:30:00.000Z"), ("version", "2"), ("declared_sector", "other"),
             ("final_sector", "academia"), ("publication", "public_named"), ("country", "AT"),
             ("m49_region", "Europe"), ("m49_subregion", "Western Europe"), ("interpol_region", "Europe"),
             ("level", "high"),
@@ -178,8 +178,8 @@ import Testing
         try writer.endElement()
         try writer.startElement("response")
         for (name, value) in [
-            ("respondent", "r-0000000000000001"), ("received_at", "2025-10-03T08:00:00Z"),
-            ("updated_at", "2025-10-03T08:00:00Z"), ("version", "1"), ("declared_sector", "academia"),
+            ("respondent", "r-0000000000000001"), ("received_at", "2025-10-03T08:00:00.000Z"),
+            ("updated_at", "2025-10-03T08:00:00.000Z"), ("version", "1"), ("declared_sector", "academia"),
             ("final_sector", "academia"), ("publication", "confidential"),
         ] {
             try writer.attribute(name, value)
@@ -202,7 +202,7 @@ import Testing
         try writer.attribute("xmlns", "urn:consult:analysis:1")
         try writer.attribute("survey", "neurotech-2025")
         try writer.attribute("title", "Stray row")
-        try writer.attribute("generated_at", "2026-11-23T19:00:00Z")
+        try writer.attribute("generated_at", "2026-11-23T19:00:00.000Z")
         try writer.attribute("time_zone", "Europe/Vienna")
         try writer.attribute("submissions", "0")
         try writer.startElement("row")
@@ -216,6 +216,33 @@ import Testing
         #expect(problems.first?.hasPrefix(file.path) == true, "\(problems)")
         let lint = try Self.run([Self.xmllint, "--noout", "--schema", Self.analysisSchema, file.path])
         #expect(lint.status != 0)
+    }
+
+    @Test(arguments: ["2025-10-01T08:00:00Z", "2025-10-01T08:00:00.5Z", "2025-10-01T10:00:00.000+02:00", "2025-10-01T08:00:00.000"])
+    func bothSchemasRefuseAnInstantThatIsNotUTCToTheMillisecond(instant: String) throws {
+        for (root, schema) in [("analysis", Self.analysisSchema), ("responses", Self.responsesSchema)] {
+            func document(generatedAt: String) throws -> TemporaryFile {
+                let file = try TemporaryFile("\(root).xml")
+                let output = try BufferedOutput(path: file.path)
+                let writer = try XMLStreamWriter(output: output)
+                try writer.startDocument()
+                try writer.startElement(root)
+                try writer.attribute("xmlns", "urn:consult:\(root):1")
+                try writer.attribute("survey", "neurotech-2025")
+                if root == "analysis" { try writer.attribute("title", "t") }
+                try writer.attribute("generated_at", generatedAt)
+                try writer.attribute("time_zone", "Europe/Vienna")
+                if root == "analysis" { try writer.attribute("submissions", "0") }
+                try writer.endDocument()
+                try output.close()
+                return file
+            }
+            let valid = try document(generatedAt: "2025-10-01T08:00:00.000Z")
+            #expect(XMLSchemaValidator.problems(document: valid.path, schema: schema) == [])
+            let invalid = try document(generatedAt: instant)
+            let problems = XMLSchemaValidator.problems(document: invalid.path, schema: schema)
+            #expect(problems.contains { $0.contains("generated_at") }, "\(root): \(problems)")
+        }
     }
 
     @Test func reportsAFileThatIsNotWellFormedXMLOrAMissingSchema() throws {

@@ -14,14 +14,14 @@ import Testing
         try await server.run { client in
             let onTime = try await client.submit(validAnswers)
             #expect(onTime.status == .created)
-            #expect(onTime.body["received_at"] == .string("2025-11-10T17:00:00Z"))
+            #expect(onTime.body["received_at"] == .string("2025-11-10T17:00:00.000Z"))
 
             server.clock.set(testDeadline.addingTimeInterval(0.001))
             let late = try await client.submit(validAnswers)
             #expect(late.status == .forbidden)
             #expect(late.body["type"] == .string("/problems/deadline-passed"))
-            #expect(late.body["closes_at"] == .string("2025-11-10T17:00:00Z"))
-            #expect(late.body["closes_at_local"] == .string("2025-11-10T18:00:00+01:00"))
+            #expect(late.body["closes_at"] == .string("2025-11-10T17:00:00.000Z"))
+            #expect(late.body["closes_at_local"] == .string("2025-11-10T18:00:00.000+01:00"))
             #expect(late.body["time_zone"] == .string("Europe/Vienna"))
             #expect(late.body["received_at"] == .string("2025-11-10T17:00:00.001Z"))
         }
@@ -37,7 +37,7 @@ import Testing
         let response = try await server.run { client in try await client.submit(validAnswers) }
         #expect(response.status == .forbidden)
         #expect(response.body["type"] == .string("/problems/not-yet-open"))
-        #expect(response.body["opens_at"] == .string("2025-09-01T00:00:00Z"))
+        #expect(response.body["opens_at"] == .string("2025-09-01T00:00:00.000Z"))
         let database = try server.openDatabase()
         defer { try? database.close() }
         #expect(try await database.submissionCount(survey: server.survey.id) == 0)

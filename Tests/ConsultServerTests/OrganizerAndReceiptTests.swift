@@ -48,9 +48,9 @@ import Testing
                 token: organizer)
             #expect(moved.status == .ok)
             #expect(moved.body == .object([
-                "survey_id": .string("consult-test"), "closes_at": .string("2025-11-17T17:00:00Z"),
-                "closes_at_local": .string("2025-11-17T18:00:00+01:00"), "time_zone": .string("Europe/Vienna"),
-                "previous_closes_at": .string("2025-11-10T17:00:00Z"),
+                "survey_id": .string("consult-test"), "closes_at": .string("2025-11-17T17:00:00.000Z"),
+                "closes_at_local": .string("2025-11-17T18:00:00.000+01:00"), "time_zone": .string("Europe/Vienna"),
+                "previous_closes_at": .string("2025-11-10T17:00:00.000Z"),
             ]))
             let audit = try await client.send(.get, "/api/v1/audit?survey=consult-test", token: organizer)
             guard case .array(let entries) = audit.body, let entry = entries.first else {
@@ -60,8 +60,8 @@ import Testing
             #expect(entries.count == 1)
             #expect(entry["action"] == .string("deadline.changed"))
             #expect(entry["actor"] == .string("organizer:tester"))
-            #expect(entry["old_value"] == .string("2025-11-10T17:00:00Z"))
-            #expect(entry["new_value"] == .string("2025-11-17T17:00:00Z"))
+            #expect(entry["old_value"] == .string("2025-11-10T17:00:00.000Z"))
+            #expect(entry["new_value"] == .string("2025-11-17T17:00:00.000Z"))
             #expect(entry["reason"] == .string("Late call from member states"))
         }
         // After a restart the moved deadline holds.
@@ -70,7 +70,7 @@ import Testing
             let surveys = try await client.send(.get, "/api/v1/surveys")
             #expect(surveys.body == .array([.object([
                 "id": .string("consult-test"), "title": .string("Test consultation"),
-                "opens_at": .string("2025-09-01T00:00:00Z"), "closes_at": .string("2025-11-17T17:00:00Z"),
+                "opens_at": .string("2025-09-01T00:00:00.000Z"), "closes_at": .string("2025-11-17T17:00:00.000Z"),
                 "status": .string("open"),
             ])]))
         }

@@ -13,7 +13,7 @@ import Testing
             #expect(try await client.send(.get, "/healthz").body == .object(["status": .string("ok"), "database": .string("ok")]))
             let definition = try await client.send(.get, "/api/v1/surveys/consult-test")
             #expect(definition.status == .ok)
-            #expect(definition.body["closes_at_local"] == .string("2025-11-10T18:00:00+01:00"))
+            #expect(definition.body["closes_at_local"] == .string("2025-11-10T18:00:00.000+01:00"))
             #expect(definition.body["status"] == .string("open"))
             guard case .array(let sections)? = definition.body["sections"],
                 case .array(let questions)? = sections.first?["questions"]

@@ -14,7 +14,7 @@ import Testing
         let id = try #require(created.body["id"]?.string)
         let token = try #require(created.body["edit_token"]?.string)
         #expect(created.headers[.location] == "/api/v1/submissions/\(id)")
-        #expect(created.body["received_at"]?.string == "2025-11-09T17:00:00Z")
+        #expect(created.body["received_at"]?.string == "2025-11-09T17:00:00.000Z")
 
         let read = try await server.run { client in
             try await client.send(.get, "/api/v1/submissions/\(id)", token: token)

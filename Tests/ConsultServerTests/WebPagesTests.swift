@@ -220,7 +220,7 @@ final class FormBrowser: @unchecked Sendable {
             let late = try await browser.post("/s/consult-test/submit", [])
             #expect(late.status == .forbidden)
             #expect(late.html.contains("The deadline has passed"))
-            #expect(late.html.contains("2025-11-10T17:00:00Z (2025-11-10T18:00:00+01:00 Europe/Vienna)"))
+            #expect(late.html.contains("2025-11-10T17:00:00.000Z (2025-11-10T18:00:00.000+01:00 Europe/Vienna)"))
             let page = try await browser.get("/s/consult-test/page/1")
             #expect(page.status == .forbidden)
             let introduction = try await browser.get("/s/consult-test")
@@ -282,7 +282,7 @@ final class FormBrowser: @unchecked Sendable {
             #expect(moved.location == "/organizer/s/consult-test?moved=1")
             let audited = try await browser.get("/organizer/s/consult-test?moved=1")
             #expect(audited.html.contains("<td>Extended for member states</td>"))
-            #expect(audited.html.contains("2025-11-17T17:00:00Z"))
+            #expect(audited.html.contains("2025-11-17T17:00:00.000Z"))
 
             _ = try await browser.post("/sign-out", [])
             #expect(try await browser.get("/organizer/s/consult-test").status == .unauthorized)

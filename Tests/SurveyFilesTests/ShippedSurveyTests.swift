@@ -20,8 +20,8 @@ import Testing
 
     @Test func theNeurotechConsultationClosesOnTenNovember2025At1800CET() throws {
         let survey = try #require(surveys["neurotech-2025"])
-        #expect(Instant.utcText(survey.window.closesAt) == "2025-11-10T17:00:00Z")
-        #expect(Instant.localText(survey.window.closesAt, in: survey.timeZone) == "2025-11-10T18:00:00+01:00")
+        #expect(Instant.utcText(survey.window.closesAt) == "2025-11-10T17:00:00.000Z")
+        #expect(Instant.localText(survey.window.closesAt, in: survey.timeZone) == "2025-11-10T18:00:00.000+01:00")
         #expect(survey.language == "en")
         #expect(survey.window.status(at: aDayAfterTheConsultation) == .closed)
     }

@@ -113,8 +113,8 @@ let documentedExample = """
         #expect(survey.description == "Why we ask.\n\nWho should answer.")
         #expect(survey.language == "en-GB")
         #expect(survey.timeZone.identifier == "Europe/Vienna")
-        #expect(Instant.utcText(survey.window.opensAt) == "2025-09-01T07:00:00Z")
-        #expect(Instant.utcText(survey.window.closesAt) == "2025-11-10T17:00:00Z")
+        #expect(Instant.utcText(survey.window.opensAt) == "2025-09-01T07:00:00.000Z")
+        #expect(Instant.utcText(survey.window.closesAt) == "2025-11-10T17:00:00.000Z")
         #expect(survey.sections.map(\.id) == ["profile", "views"])
         #expect(survey.questions.count == 11)
     }

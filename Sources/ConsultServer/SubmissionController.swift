@@ -70,7 +70,8 @@ struct SubmissionController {
 
     @Sendable func reassignSector(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let id = try pathID(context, "submission_id")
-        let principal = try await consultation.require([.analyst, .organizer], for: request)
+        // Analysts only: classifying respondents is analysis; organizers run the consultation.
+        let principal = try await consultation.require([.analyst], for: request)
         var request = request
         let (members, _) = try await request.jsonObject()
         if let unknown = members.keys.sorted().first(where: { !["sector", "reason"].contains($0) }) {

@@ -27,13 +27,16 @@ struct SignInPages {
         try visit.checkFormToken(form)
         let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let now = consultation.clock.now()
-        guard !token.isEmpty, let (session, principal) = try await consultation.storing({
-            try await consultation.database.signIn(token: token, at: now)
-        }) else {
-            return visit.page(
-                renderer, "sign-in",
-                ["title": "Sign in", "error": token.isEmpty ? "Enter your token." : "This token is not valid."],
-                status: .unauthorized)
+        let outcome: Result<(session: String, principal: Principal), TokenRefusal> =
+            token.isEmpty ? .failure(.unknown) : try await consultation.storing {
+                try await consultation.database.signIn(token: token, at: now)
+            }
+        guard case .success(let (session, principal)) = outcome else {
+            var error = "Enter your token."
+            if case .failure(let refusal) = outcome, !token.isEmpty {
+                error = refusal == .unknown ? "This token is not valid." : refusal.message
+            }
+            return visit.page(renderer, "sign-in", ["title": "Sign in", "error": error], status: .unauthorized)
         }
         // A new session id at sign-in, so that one planted before cannot ride on it.
         let fresh = Secret.newToken()

@@ -65,7 +65,7 @@ struct TokenCreateCommand: AsyncParsableCommand {
 }
 
 /// A token's lifetime as `--expires-in` takes it: a whole number and a unit (m, h, d or w).
-struct TokenLifetime: ExpressibleByArgument, Sendable {
+struct TokenLifetime: ExpressibleByArgument {
     let seconds: TimeInterval
 
     init?(argument: String) {
@@ -75,8 +75,6 @@ struct TokenLifetime: ExpressibleByArgument, Sendable {
         else { return nil }
         seconds = Double(count) * unit
     }
-
-    static var defaultCompletionKind: CompletionKind { .default }
 }
 
 extension Role: ExpressibleByArgument {}

@@ -89,13 +89,13 @@ import Testing
             return try await database.roleTokens().first?.lastUsedAt
         }
         #expect(try await lastUsed() == nil)
-        try await server.run { client in
+        try await server.run { (client: any TestClientProtocol) async throws in
             #expect(try await client.send(.get, "/api/v1/surveys/consult-test/stats", token: token).status == .ok)
             server.clock.set(start.addingTimeInterval(30))
             #expect(try await client.send(.get, "/api/v1/surveys/consult-test/stats", token: token).status == .ok)
         }
         #expect(try await lastUsed() == start)
-        try await server.run { client in
+        try await server.run { (client: any TestClientProtocol) async throws in
             server.clock.set(start.addingTimeInterval(61))
             #expect(try await client.send(.get, "/api/v1/surveys/consult-test/stats", token: token).status == .ok)
         }

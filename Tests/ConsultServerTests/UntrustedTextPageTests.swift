@@ -38,6 +38,23 @@ import Testing
         }
     }
 
+    @Test func aReasonWithANulIsRefusedSinceTheAuditLogWouldCutItThere() async throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        let organizer = try await server.token(.organizer)
+        try await server.run { client in
+            let refused = try await client.send(
+                .put, "/api/v1/surveys/consult-test/deadline",
+                json: .object(["closes_at": .string("2025-11-17T18:00:00+01:00"), "reason": .string("ok\u{0}, and more")]),
+                token: organizer)
+            #expect(refused.status == .unprocessableContent)
+            #expect("\(refused.body)".contains("NUL character (U+0000)"))
+        }
+        let database = try server.openDatabase()
+        defer { try? database.close() }
+        #expect(try await database.auditLog(survey: "consult-test").isEmpty)
+    }
+
     @Test func plainTextIsEscapedAndKeptAsItIs() {
         #expect(UntrustedText.pageView("a<b>&\"c\"")["pieces"] as? [[String: AnyHashable]]
             == [["text": "a<b>&\"c\"", "hidden": false, "code": ""]])

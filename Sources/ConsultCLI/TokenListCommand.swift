@@ -15,16 +15,11 @@ struct TokenListCommand: AsyncParsableCommand {
         let database = try self.database.open()
         defer { try? database.close() }
         let now = Date()
-        let rows = try await database.roleTokens().map { token -> [String] in
-            let state = switch token.refusal(at: now) {
-            case nil: "active"
-            case .expired?: "expired"
-            case .revoked?: "revoked"
-            case .unknown?: "unknown"
-            }
-            return [
-                token.id, token.role.rawValue, state, Self.time(token.createdAt), token.lastUsedAt.map(Self.time) ?? "never",
-                token.expiresAt.map(Self.time) ?? "never", UntrustedText.visible(token.name),
+        let rows = try await database.roleTokens().map { token in
+            [
+                token.id, token.role.rawValue, token.state(at: now).rawValue, Self.time(token.createdAt),
+                token.lastUsedAt.map(Self.time) ?? "never", token.expiresAt.map(Self.time) ?? "never",
+                UntrustedText.visible(token.name),
             ]
         }
         let header = ["ID", "ROLE", "STATE", "CREATED", "LAST USED", "EXPIRES", "HOLDER"]

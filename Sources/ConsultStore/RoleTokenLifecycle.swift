@@ -25,6 +25,15 @@ public struct RoleTokenRecord: Sendable, Hashable {
         return nil
     }
 
+    /// Whether the token is active, expired or revoked at `instant`.
+    public func state(at instant: Date) -> RoleTokenState {
+        switch refusal(at: instant) {
+        case nil: .active
+        case .expired?: .expired
+        case .revoked?, .unknown?: .revoked
+        }
+    }
+
     /// The columns `init(row:)` reads, of `role_token` named `t`.
     static let columns = """
         t.id AS row_id, t.public_id, t.role, t.name, t.created_at_ms, t.last_used_at_ms, t.expires_at_ms, t.revoked_at_ms
@@ -41,6 +50,11 @@ public struct RoleTokenRecord: Sendable, Hashable {
         revokedAt = (row["revoked_at_ms"] as Int64?).map(Date.init(milliseconds:))
         rowID = row["row_id"]
     }
+}
+
+/// Where a role token stands, as `consult token list` shows it.
+public enum RoleTokenState: String, Sendable, Hashable {
+    case active, expired, revoked
 }
 
 /// Why a role token is not accepted.

@@ -27,16 +27,14 @@ struct SignInPages {
         try visit.checkFormToken(form)
         let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let now = consultation.clock.now()
-        let outcome: Result<(session: String, principal: Principal), TokenRefusal> =
-            token.isEmpty ? .failure(.unknown) : try await consultation.storing {
-                try await consultation.database.signIn(token: token, at: now)
-            }
+        func refused(_ error: String) -> Response {
+            visit.page(renderer, "sign-in", ["title": "Sign in", "error": error], status: .unauthorized)
+        }
+        guard !token.isEmpty else { return refused("Enter your token.") }
+        let outcome = try await consultation.storing { try await consultation.database.signIn(token: token, at: now) }
         guard case .success(let (session, principal)) = outcome else {
-            var error = "Enter your token."
-            if case .failure(let refusal) = outcome, !token.isEmpty {
-                error = refusal == .unknown ? "This token is not valid." : refusal.message
-            }
-            return visit.page(renderer, "sign-in", ["title": "Sign in", "error": error], status: .unauthorized)
+            if case .failure(let refusal) = outcome, refusal != .unknown { return refused(refusal.message) }
+            return refused("This token is not valid.")
         }
         // A new session id at sign-in, so that one planted before cannot ride on it.
         let fresh = Secret.newToken()

@@ -484,6 +484,10 @@ def build_cases(ctx) -> list[Case]:
                                                 body({"sector": "police", "reason": "x"}), token=analyst), 404)
     add("sector: edit token", g, r.json("PUT", sector, body({"sector": "police", "reason": "x"}), token=s1.token), 401)
     add("sector: no token", g, r.json("PUT", sector, body({"sector": "police", "reason": "x"})), 401)
+    add("sector: NUL in reason", g, r.json("PUT", sector, body({"sector": "police", "reason": "ok\u0000hidden"}),
+                                          token=analyst), 422)
+    add("sector: organizer token (analysts only)", g,
+        r.json("PUT", sector, body({"sector": "police", "reason": "x"}), token=org), 403)
     deadline = f"/api/v1/surveys/{SURVEY}/deadline"
     later = "2099-06-30T18:00:00+02:00"
     add("deadline: analyst token", g, r.json("PUT", deadline, body({"closes_at": later, "reason": "x"}),

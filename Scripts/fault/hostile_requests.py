@@ -59,6 +59,8 @@ STATE_TABLES = [
     "number_tally", "draft", "audit_entry", "role_token", "survey_deadline", "idempotency_key", "staff_session",
     "server_secret",
 ]
+# Columns that record when a token was last used, not what it is: a refused request with a valid token is still a use.
+STATE_COLUMNS = {"role_token": "id, role, name, token_hash, created_at_ms, expires_at_ms, revoked_at_ms"}
 # Counters kept up to date in place by each accepted submission: they grow, never shrink or vanish.
 TALLY_TABLES = {"question_tally": "respondents", "option_tally": "respondents", "number_tally": "answers"}
 # Strings that would reveal the server's internals in an error body (unless the request carried them).
@@ -333,7 +335,7 @@ class Fingerprint:
             self.rows: dict[str, collections.Counter] = {}
             for table in STATE_TABLES:
                 counter = collections.Counter()
-                for row in connection.execute(f"SELECT * FROM {table}"):  # noqa: S608 - fixed names
+                for row in connection.execute(f"SELECT {STATE_COLUMNS.get(table, '*')} FROM {table}"):  # noqa: S608 - fixed names
                     counter[hashlib.sha256(repr(row).encode()).hexdigest()] += 1
                 self.rows[table] = counter
             self.tallied = {table: connection.execute(f"SELECT total({column}) FROM {table}").fetchone()[0]  # noqa: S608

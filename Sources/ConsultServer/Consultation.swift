@@ -25,13 +25,17 @@ public struct Consultation: Sendable {
         return survey
     }
 
-    /// The holder of the request's role token, if their role is one of `roles`: else 401 or 403.
+    /// The holder of the request's role token, if their role is one of `roles`: else 401 (no token,
+    /// or one unknown, expired or revoked) or 403.
     func require(_ roles: Set<Role>, for request: Request) async throws -> Principal {
         guard let token = request.bearerToken else {
             throw Problem.unauthorized("Send an organizer or analyst token as Authorization: Bearer <token>.")
         }
-        guard let principal = try await storing({ try await database.principal(forToken: token) }) else {
-            throw Problem.unauthorized("The token is not valid.")
+        let now = clock.now()
+        let principal: Principal
+        switch try await storing({ try await database.principal(forToken: token, at: now) }) {
+        case .success(let holder): principal = holder
+        case .failure(let refusal): throw Problem.refused(refusal)
         }
         guard roles.contains(principal.role) else {
             throw Problem.forbidden("This needs the role \(roles.map(\.rawValue).sorted().joined(separator: " or ")); "
@@ -64,5 +68,20 @@ public struct Consultation: Sendable {
             Logger(label: "consult.store").error("database failure", metadata: ["error": "\(error)"])
             throw Problem.unavailable
         }
+    }
+}
+
+extension Problem {
+    /// 401 for a role token that is unknown, expired (`/problems/token-expired`) or revoked
+    /// (`/problems/token-revoked`).
+    static func refused(_ refusal: TokenRefusal) -> Problem {
+        var problem: Problem
+        switch refusal {
+        case .unknown: return .unauthorized(refusal.message)
+        case .expired: problem = Problem("token-expired", status: .unauthorized, title: "The token has expired", detail: refusal.message)
+        case .revoked: problem = Problem("token-revoked", status: .unauthorized, title: "The token was revoked", detail: refusal.message)
+        }
+        problem.headers[.wwwAuthenticate] = #"Bearer error="invalid_token""#
+        return problem
     }
 }

@@ -70,7 +70,8 @@ struct SubmissionController {
 
     @Sendable func reassignSector(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let id = try pathID(context, "submission_id")
-        let principal = try await consultation.require([.analyst, .organizer], for: request)
+        // Analysts only: classifying respondents is analysis; organizers run the consultation.
+        let principal = try await consultation.require([.analyst], for: request)
         var request = request
         let (members, _) = try await request.jsonObject()
         if let unknown = members.keys.sorted().first(where: { !["sector", "reason"].contains($0) }) {
@@ -120,6 +121,8 @@ func requiredReason(_ value: JSONValue?) throws -> String {
 func reasonProblem(_ text: String) -> String? {
     if text.isEmpty { return "say why: a reason is required" }
     if text.count > 1000 { return "the reason is longer than 1000 characters" }
+    // SQLite's text binding ends at a NUL, so the audit log would keep only what comes before it.
+    if text.unicodeScalars.contains("\u{0}") { return "the reason holds a NUL character (U+0000); remove it" }
     return nil
 }
 

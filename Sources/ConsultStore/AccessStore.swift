@@ -55,29 +55,10 @@ public struct AuditRecord: Sendable, Hashable {
 
 extension ConsultDatabase {
     /// Creates a role token and returns it; only its hash is stored, so it is shown this once.
-    public func createToken(role: Role, name: String, at instant: Date) async throws -> String {
-        let token = Secret.newToken()
-        try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO role_token (role, name, token_hash, created_at_ms) VALUES (?, ?, ?, ?)",
-                arguments: [role.rawValue, name, Secret.hash(token), instant.milliseconds])
-            try appendAudit(AuditRecord(
-                at: instant, actor: "cli", action: "token.created", surveyID: nil, subject: "\(role.rawValue):\(name)",
-                oldValue: nil, newValue: nil, reason: nil), in: db)
-        }
-        return token
-    }
-
-    /// Who holds `token`, or nil for an unknown token. The lookup is by hash, so the token
-    /// itself is never compared.
-    public func principal(forToken token: String) async throws -> Principal? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT role, name FROM role_token WHERE token_hash = ?", arguments: [Secret.hash(token)]),
-                let role = Role(rawValue: row["role"])
-            else { return nil }
-            return Principal(role: role, name: row["name"])
-        }
+    public func createToken(
+        role: Role, name: String, expiresAt: Date? = nil, by actor: String = "cli", at instant: Date
+    ) async throws -> String {
+        try await issueToken(role: role, name: name, expiresAt: expiresAt, by: actor, at: instant).token
     }
 
     /// The audit log, oldest first, optionally for one survey.

@@ -217,6 +217,20 @@ enum Schema {
         migrator.registerMigration("v4-exact-answer-text: texts cut at U+0000 restored from the versions' answers") { db in
             try CutTextRepair.run(db)
         }
+        migrator.registerMigration("v5-role-token-lifecycle") { db in
+            try db.execute(sql: """
+                -- The public name of a token, for listing and revoking it: a prefix of its hash, never the token.
+                ALTER TABLE role_token ADD COLUMN public_id TEXT
+                    GENERATED ALWAYS AS ('tk-' || lower(hex(substr(token_hash, 1, 5)))) VIRTUAL;
+                CREATE UNIQUE INDEX role_token_by_public_id ON role_token(public_id);
+                -- Without an expiry a token holds until it is revoked.
+                ALTER TABLE role_token ADD COLUMN expires_at_ms INTEGER
+                    CHECK (expires_at_ms IS NULL OR expires_at_ms > created_at_ms);
+                ALTER TABLE role_token ADD COLUMN revoked_at_ms INTEGER;
+                -- Updated at most once a minute, so using a token costs no write per request.
+                ALTER TABLE role_token ADD COLUMN last_used_at_ms INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -7,40 +7,45 @@ extension ConsultDatabase {
     public static let staffSessionLifetime: TimeInterval = 12 * 3600
 
     /// Signs a browser in with a role token: returns a new session id (stored only as a hash)
-    /// and who holds the token, or nil when the token is unknown.
-    public func signIn(token: String, at instant: Date) async throws -> (session: String, principal: Principal)? {
+    /// and who holds the token, or why the token is refused (unknown, expired or revoked).
+    public func signIn(token: String, at instant: Date) async throws
+        -> Result<(session: String, principal: Principal), TokenRefusal>
+    {
         try await pool.write { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT id, role, name FROM role_token WHERE token_hash = ?", arguments: [Secret.hash(token)]),
-                let role = Role(rawValue: row["role"])
-            else { return nil }
+            guard let record = try tokenRecord(where: "t.token_hash = ?", [Secret.hash(token)], in: db) else {
+                return .failure(.unknown)
+            }
+            if let refusal = record.refusal(at: instant) { return .failure(refusal) }
             let session = Secret.newToken()
             let expires = instant.addingTimeInterval(Self.staffSessionLifetime)
             try db.execute(
                 sql: "DELETE FROM staff_session WHERE expires_at_ms <= ?", arguments: [instant.milliseconds])
             try db.execute(
                 sql: "INSERT INTO staff_session (session_hash, role_token_id, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?)",
-                arguments: [Secret.hash(session), row["id"] as Int64, instant.milliseconds, expires.milliseconds])
-            let principal = Principal(role: role, name: row["name"])
+                arguments: [Secret.hash(session), record.rowID, instant.milliseconds, expires.milliseconds])
+            try db.execute(
+                sql: "UPDATE role_token SET last_used_at_ms = ? WHERE id = ?", arguments: [instant.milliseconds, record.rowID])
             try appendAudit(AuditRecord(
-                at: instant, actor: principal.actor, action: "session.signed-in", surveyID: nil, subject: nil,
+                at: instant, actor: record.holder.actor, action: "session.signed-in", surveyID: nil, subject: nil,
                 oldValue: nil, newValue: nil, reason: nil), in: db)
-            return (session, principal)
+            return .success((session, record.holder))
         }
     }
 
-    /// Who is signed in with `session`, or nil when it is unknown or expired.
+    /// Who is signed in with `session`, or nil when it is unknown or expired, or its token has
+    /// since expired or been revoked: the token's state is checked on every request.
     public func staffPrincipal(session: String, at instant: Date) async throws -> Principal? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(
+        let record = try await pool.read { db in
+            try Row.fetchOne(
                 db, sql: """
-                    SELECT t.role, t.name FROM staff_session s JOIN role_token t ON t.id = s.role_token_id
+                    SELECT \(RoleTokenRecord.columns) FROM staff_session s JOIN role_token t ON t.id = s.role_token_id
                     WHERE s.session_hash = ? AND s.expires_at_ms > ?
-                    """, arguments: [Secret.hash(session), instant.milliseconds]),
-                let role = Role(rawValue: row["role"])
-            else { return nil }
-            return Principal(role: role, name: row["name"])
+                    """, arguments: [Secret.hash(session), instant.milliseconds]
+            ).flatMap(RoleTokenRecord.init(row:))
         }
+        guard let record, record.refusal(at: instant) == nil else { return nil }
+        await noteUse(of: record, at: instant)
+        return record.holder
     }
 
     /// Ends a browser session (signing out); unknown sessions are ignored.

@@ -101,9 +101,10 @@ struct OrganizerPages {
             series: ["Submissions", "Refused after the deadline"], format: { String(Int($0)) })
         view["audit"] = audit.reversed().map { entry in
             [
-                "at": PageDates.utc(entry.at), "actor": entry.actor, "action": entry.action,
-                "change": [entry.oldValue, entry.newValue].compactMap { $0 }.joined(separator: " → "),
-                "reason": entry.reason ?? "",
+                "at": PageDates.utc(entry.at), "actor": UntrustedText.pageView(entry.actor),
+                "action": UntrustedText.pageView(entry.action),
+                "change": UntrustedText.pageView([entry.oldValue, entry.newValue].compactMap { $0 }.joined(separator: " → ")),
+                "reason": UntrustedText.pageView(entry.reason ?? ""),
             ]
         }
         return view

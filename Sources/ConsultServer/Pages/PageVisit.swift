@@ -1,3 +1,4 @@
+import ConsultCore
 import ConsultStore
 import Foundation
 import Hummingbird
@@ -78,7 +79,7 @@ struct PageVisit {
         var view = view
         view["csrf"] = formToken
         if let principal {
-            view["signedIn"] = ["name": principal.name, "role": principal.role.rawValue]
+            view["signedIn"] = ["name": UntrustedText.pageView(principal.name), "role": principal.role.rawValue]
         }
         var response = renderer.render(template, view, status: status)
         for cookie in cookies { response.setCookie(cookie) }

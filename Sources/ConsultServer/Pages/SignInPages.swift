@@ -27,13 +27,14 @@ struct SignInPages {
         try visit.checkFormToken(form)
         let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let now = consultation.clock.now()
-        guard !token.isEmpty, let (session, principal) = try await consultation.storing({
-            try await consultation.database.signIn(token: token, at: now)
-        }) else {
-            return visit.page(
-                renderer, "sign-in",
-                ["title": "Sign in", "error": token.isEmpty ? "Enter your token." : "This token is not valid."],
-                status: .unauthorized)
+        func refused(_ error: String) -> Response {
+            visit.page(renderer, "sign-in", ["title": "Sign in", "error": error], status: .unauthorized)
+        }
+        guard !token.isEmpty else { return refused("Enter your token.") }
+        let outcome = try await consultation.storing { try await consultation.database.signIn(token: token, at: now) }
+        guard case .success(let (session, principal)) = outcome else {
+            if case .failure(let refusal) = outcome, refusal != .unknown { return refused(refusal.message) }
+            return refused("This token is not valid.")
         }
         // A new session id at sign-in, so that one planted before cannot ride on it.
         let fresh = Secret.newToken()

@@ -26,7 +26,7 @@ struct DeploymentOptions: ParsableArguments {
             : trustedProxy
         var origin: PublicOrigin?
         do {
-            origin = try publicURL.map { url throws(DeploymentError) in try PublicOrigin(validating: url) }
+            origin = try publicURL.map { try PublicOrigin(validating: $0) }
         } catch {
             throw ValidationError("--public-url: \(error)")
         }

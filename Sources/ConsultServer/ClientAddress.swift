@@ -48,8 +48,8 @@ public struct TrustedProxies: Sendable {
 
     /// Reads addresses and CIDR ranges (`127.0.0.1`, `10.0.0.0/8`, `2001:db8::/32`), naming the
     /// first entry that is neither.
-    public init(parsing entries: [String]) throws(DeploymentError) {
-        ranges = try entries.map { entry throws(DeploymentError) in
+    public init(parsing entries: [String]) throws {
+        ranges = try entries.map { entry in
             let trimmed = entry.trimmingCharacters(in: .whitespaces)
             guard let range = AddressRange(trimmed) else {
                 throw DeploymentError(

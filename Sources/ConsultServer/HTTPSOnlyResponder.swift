@@ -5,7 +5,7 @@ import Hummingbird
 /// When respondents use https: every response carries `Strict-Transport-Security`, and every
 /// cookie is `Secure`, so a browser never sends a session or draft token over plain http.
 /// Cookies are marked here, in one place, rather than where each is made.
-struct HTTPSOnlyResponder<Inner: HTTPResponder>: HTTPResponder {
+struct HTTPSOnlyResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context: RequestContext {
     typealias Context = Inner.Context
 
     static var strictTransportSecurity: HTTPField.Name { HTTPField.Name("Strict-Transport-Security")! }

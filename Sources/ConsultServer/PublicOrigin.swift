@@ -9,7 +9,7 @@ public struct PublicOrigin: Hashable, Sendable, CustomStringConvertible {
 
     /// An absolute `http` or `https` URL of a host's root (`https://consult.example.org`,
     /// `https://consult.example.org:8443/`); anything else is refused with the reason.
-    public init(validating text: String) throws(DeploymentError) {
+    public init(validating text: String) throws {
         let example = "such as https://consult.example.org"
         guard let separator = text.range(of: "://") else {
             throw DeploymentError("\"\(text)\" is not an absolute URL; give one \(example).")

@@ -122,7 +122,7 @@ import Testing
         let server = try TestServer()
         defer { server.remove() }
         let elsewhere = Deployment(trustedProxies: try TrustedProxies(parsing: ["10.0.0.0/8"]))
-        try await server.run(rateLimit: 2, deployment: elsewhere) { client in
+        try await server.run(rateLimit: 2, deployment: elsewhere) { client async throws in
             #expect(try await client.submit(validAnswers, headers: [Self.forwardedFor: "203.0.113.5"]).status == .created)
             #expect(try await client.submit(validAnswers, headers: [Self.forwardedFor: "203.0.113.6"]).status == .created)
             #expect(try await client.submit(validAnswers, headers: [Self.forwardedFor: "203.0.113.7"]).status == .tooManyRequests)

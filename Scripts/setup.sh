@@ -3,7 +3,7 @@
 # nothing when it is all there already. Called by run.sh and test.sh.
 set -euo pipefail
 
-debian_packages=(libsqlite3-dev libxml2-dev zlib1g-dev pkg-config tzdata sqlite3 libxml2-utils)
+debian_packages=(libsqlite3-dev libxml2-dev zlib1g-dev pkg-config tzdata sqlite3 libxml2-utils nginx openssl)
 python_modules=(jsonschema yaml)
 
 as_root() {

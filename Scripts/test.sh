@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test of consult: the Swift tests, then the browser tests (Tests/Browser).
+# Runs every test of consult: the Swift tests, then the browser tests (Tests/Browser), then
+# consult behind a real nginx with TLS (Tests/Deployment).
 # Usage: Scripts/test.sh [swift test options]
-# Fails if either fails; the browser tests run even when a Swift test failed.
+# Fails if any fails; each part runs even when an earlier one failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
 status=0
 swift test "$@" || status=$?
 Scripts/browser-test.sh || status=$?
+{ swift build --product consult && python3 Tests/Deployment/nginx_test.py --consult .build/debug/consult; } || status=$?
 exit "$status"

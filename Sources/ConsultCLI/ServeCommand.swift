@@ -18,6 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var surveys: SurveyFolderOptions
+    @OptionGroup var deployment: DeploymentOptions
 
     @Option(help: "The address to listen on (env CONSULT_HOST).")
     var host: String = ProcessInfo.processInfo.environment["CONSULT_HOST"] ?? "127.0.0.1"
@@ -52,9 +53,11 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("database open", metadata: ["path": "\(self.database.path)"])
         let consultation = Consultation(surveys: loaded, database: database, clock: SystemInstantSource())
         let app = try buildApplication(
-            consultation, address: ServerAddress(host: host, port: port), rateLimit: rateLimit, logger: logger)
+            consultation, address: ServerAddress(host: host, port: port), rateLimit: rateLimit,
+            deployment: try deployment.settings(), logger: logger)
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        logger.info("open the pages in a browser", metadata: ["url": "http://\(shownHost):\(port)/"])
+        let url = try deployment.settings().publicOrigin?.link("/") ?? "http://\(shownHost):\(port)/"
+        logger.info("open the pages in a browser", metadata: ["url": "\(url)"])
         try await app.runService()
     }
 }

@@ -19,8 +19,11 @@ public struct ServerAddress: Sendable {
 /// The router with every API route and web page. Errors become problem responses on the
 /// API and readable pages in the browser; every response carries the security headers.
 ///
-/// `rateLimit` bounds the state-changing requests per minute of one client address (0: no limit).
-public func buildRouter(_ consultation: Consultation, rateLimit: Int = 0) throws -> Router<ConsultRequestContext> {
+/// `rateLimit` bounds the state-changing requests per minute of one client address (0: no limit);
+/// `deployment` gives the public URL of the links and the proxies trusted to name the client.
+public func buildRouter(
+    _ consultation: Consultation, rateLimit: Int = 0, deployment: Deployment = Deployment()
+) throws -> Router<ConsultRequestContext> {
     guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "openapi.json"])
     }
@@ -30,6 +33,7 @@ public func buildRouter(_ consultation: Consultation, rateLimit: Int = 0) throws
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: PageErrorMiddleware(renderer: renderer))
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: DeploymentMiddleware(deployment: deployment))
     router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: rateLimit), clock: consultation.clock))
     PublicController(consultation: consultation, openAPIDocument: openAPIDocument).addRoutes(to: router)
     SubmissionController(consultation: consultation).addRoutes(to: router)
@@ -49,11 +53,13 @@ public func buildRouter(_ consultation: Consultation, rateLimit: Int = 0) throws
 /// On SIGTERM or SIGINT the server stops accepting connections, finishes the requests in
 /// flight, and only then is the database checkpointed and closed.
 public func buildApplication(
-    _ consultation: Consultation, address: ServerAddress, rateLimit: Int = 0, logger: Logger
+    _ consultation: Consultation, address: ServerAddress, rateLimit: Int = 0, deployment: Deployment = Deployment(),
+    logger: Logger
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(consultation, rateLimit: rateLimit)
+    let router = try buildRouter(consultation, rateLimit: rateLimit, deployment: deployment)
+    let semantics = HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") })
     return Application(
-        responder: HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") }),
+        responder: HTTPSOnlyResponder(inner: semantics, isHTTPS: deployment.isHTTPS),
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "consult"),
         services: [DatabaseCloser(database: consultation.database, logger: logger)],
         logger: logger)

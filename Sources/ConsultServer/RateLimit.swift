@@ -54,7 +54,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         guard limiter.perMinute > 0, request.method != .get, request.method != .head, request.method != .options else {
             return try await next(request, context)
         }
-        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        let client = context.clientAddress?.group ?? "unknown"
         if let wait = limiter.admit(client, at: clock.now()) {
             var problem = Problem(
                 "rate-limited", status: .tooManyRequests, title: "Too many requests",

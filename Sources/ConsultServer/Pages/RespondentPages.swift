@@ -89,7 +89,7 @@ struct RespondentPages {
         return visit.page(
             renderer, "section",
             try await sectionView(survey, number: number, fields: fields, saved: saved, errors: [:], notice: notice,
-                cookie: cookie, request: request))
+                cookie: cookie, context: context))
     }
 
     @Sendable func saveSection(_ request: Request, context: ConsultRequestContext) async throws -> Response {
@@ -126,7 +126,7 @@ struct RespondentPages {
             return visit.page(
                 renderer, "section",
                 try await sectionView(survey, number: number, fields: form.byName, saved: valid, errors: errors, notice: nil,
-                    cookie: cookie, request: request),
+                    cookie: cookie, context: context),
                 status: .unprocessableContent)
         }
         switch action {
@@ -209,7 +209,7 @@ struct RespondentPages {
         view["receivedLocal"] = PageDates.local(submission.updatedAt, in: survey.timeZone)
         view["receivedUTC"] = PageDates.utc(submission.updatedAt)
         view["receivedISO"] = Instant.utcText(submission.updatedAt)
-        view["editLink"] = absolute("/s/\(survey.id)/edit/\(submission.id)?token=\(submitted.token)", request)
+        view["editLink"] = absolute("/s/\(survey.id)/edit/\(submission.id)?token=\(submitted.token)", context)
         return visit.page(renderer, "confirmation", view)
     }
 
@@ -352,7 +352,7 @@ struct RespondentPages {
 
     private func sectionView(
         _ survey: Survey, number: Int, fields: FieldValues, saved: [String: JSONValue], errors: [String: String],
-        notice: String?, cookie: ResponseCookies.Draft, request: Request
+        notice: String?, cookie: ResponseCookies.Draft, context: ConsultRequestContext
     ) async throws -> [String: Any] {
         let section = survey.sections[number - 1]
         // Questions hanging on earlier pages' answers are asked or skipped as those answers say;
@@ -384,7 +384,7 @@ struct RespondentPages {
         view["questions"] = questions
         view["notice"] = notice
         view["isEdit"] = cookie.edits != nil
-        view["resumeLink"] = absolute("/s/\(survey.id)/resume/\(cookie.id)?token=\(cookie.token)", request)
+        view["resumeLink"] = absolute("/s/\(survey.id)/resume/\(cookie.id)?token=\(cookie.token)", context)
         view["hasErrorSummary"] = !errors.isEmpty
         view["errorSummary"] = section.questions.compactMap { question -> [String: String]? in
             guard let message = errors[question.id.rawValue] else { return nil }
@@ -477,9 +477,8 @@ struct RespondentPages {
         }.filter { !$0.isEmpty }
     }
 
-    /// `path` as an absolute URL on the host the browser used.
-    private func absolute(_ path: String, _ request: Request) -> String {
-        let host = request.head.authority ?? "127.0.0.1"
-        return "http://\(host)\(path)"
+    /// `path` as an absolute URL on the public origin, never on the request's `Host`, which anyone can set.
+    private func absolute(_ path: String, _ context: ConsultRequestContext) -> String {
+        context.origin?.link(path) ?? path
     }
 }

@@ -55,7 +55,9 @@ public func buildApplication(
     return Application(
         responder: HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") }),
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "consult"),
-        services: [DatabaseCloser(database: consultation.database, logger: logger)],
+        // Services stop in reverse order: the purger before the database closes.
+        services: [DatabaseCloser(database: consultation.database, logger: logger),
+            DraftPurger(consultation: consultation, logger: logger)],
         logger: logger)
 }
 

@@ -19,11 +19,12 @@ class ConsultServer:
     """Starts `consult serve` on `db` with the shipped surveys and no rate limit (every test
     client shares 127.0.0.1), and waits, at most 10 s, until `/healthz` answers."""
 
-    def __init__(self, binary, db, log):
+    def __init__(self, binary, db, log, rate_limit=0):
         self.port = free_port()
+        limit = [] if rate_limit is None else ["--rate-limit", str(rate_limit)]  # None: the server's default
         self.process = subprocess.Popen(
             [binary, "serve", "--db", db, "--surveys", os.path.join(REPOSITORY, "Surveys"),
-             "--host", "127.0.0.1", "--port", str(self.port), "--rate-limit", "0"],
+             "--host", "127.0.0.1", "--port", str(self.port)] + limit,
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         for _ in range(200):
             if self.process.poll() is not None:

@@ -13,7 +13,9 @@ extension ConsultDatabase {
                 sql: "DELETE FROM draft WHERE updated_at_ms < ?",
                 arguments: [now.addingTimeInterval(-limits.untouchedLifetime).milliseconds])
             var purged = db.changesCount
-            for survey in surveys where try window(of: survey, in: db).closesAt.addingTimeInterval(limits.afterDeadline) <= now {
+            for survey in surveys {
+                let closesAt = try window(of: survey, in: db).closesAt
+                guard closesAt.addingTimeInterval(limits.afterDeadline) <= now else { continue }
                 try db.execute(sql: "DELETE FROM draft WHERE survey_id = ?", arguments: [survey.id.rawValue])
                 purged += db.changesCount
             }

@@ -49,6 +49,62 @@ extension DraftLimits {
         #expect(try await database.storedDraftCount() == 0)
     }
 
+    /// Every GET route, with every credential a visitor may hold, leaves the database file
+    /// byte for byte as it was (a GET of an edit link used to start a draft each time).
+    @Test func noGetRouteWritesToTheDatabase() async throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        let organizer = try await server.token(.organizer), analyst = try await server.token(.analyst)
+        let consultation = Consultation(surveys: [server.survey], database: try server.openDatabase(), clock: server.clock)
+        let routes = try buildRouter(consultation).routes.filter { $0.method == .get }.map { "\($0.path)" }
+        try consultation.database.close()
+        #expect(routes.count >= 25)
+        let files = [server.databasePath, server.databasePath + "-wal"]
+        let (before, after) = try await server.run { client in
+            let created = try await client.submit(validAnswers)
+            let id = try #require(created.body["id"]?.string), edit = try #require(created.body["edit_token"]?.string)
+            let draft = try await client.send(.post, "/api/v1/surveys/consult-test/drafts")
+            let draftID = try #require(draft.body["id"]?.string), resume = try #require(draft.body["resume_token"]?.string)
+            let submitted = try await WebPagesTests.fillForm(client)
+            _ = try await submitted.post("/s/consult-test/submit", [])
+            let filling = FormBrowser(client)
+            _ = try await filling.get("/s/consult-test")
+            _ = try await filling.post("/s/consult-test/start", [])
+            var staff: [FormBrowser] = []
+            for token in [organizer, analyst] {
+                let browser = FormBrowser(client)
+                _ = try await browser.get("/sign-in")
+                _ = try await browser.post("/sign-in", [("token", token)])
+                staff.append(browser)
+            }
+            let values = [
+                "survey_id": "consult-test", "submission_id": id, "draft_id": draftID, "number": "1",
+                "file": "responses.csv", "table_file": "choices.csv",
+            ]
+            let before = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+            for route in routes {
+                var path = route
+                for (name, value) in values {
+                    path = path.replacingOccurrences(of: "{\(name)}", with: value).replacingOccurrences(of: ":\(name)", with: value)
+                }
+                let token = path.contains("/resume/") || path.contains("/drafts/") ? resume : edit
+                path += "?token=\(token)"
+                for bearer in [nil, edit, resume, organizer, analyst] {
+                    for browser in [submitted, filling] + staff {
+                        var headers: HTTPFields = [.accept: "text/html"]
+                        headers[.cookie] = browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+                        if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+                        let response = try await client.executeRequest(uri: path, method: .get, headers: headers, body: nil)
+                        #expect(response.status.code < 500, "\(path)")
+                    }
+                }
+            }
+            let after = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+            return (before, after)
+        }
+        #expect(before == after)
+    }
+
     @Test func aClientAddressHoldsAtMostItsCapOfOpenDraftsWhateverRouteStartsThem() async throws {
         let server = try TestServer()
         defer { server.remove() }

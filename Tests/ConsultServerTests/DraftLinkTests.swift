@@ -38,7 +38,7 @@ import Testing
             // The user confirms: the browser holds a fresh secret, and the link's opens nothing.
             let confirmed = try await victim.post("\(Self.survey)/resume/\(id)", [("token", token)])
             #expect(confirmed.location == "\(Self.survey)/page/1")
-            let cookie = try #require(victim.cookies["consult_draft"].flatMap(ResponseCookies.Draft.init))
+            let cookie = try #require(victim.cookies["consult_draft"].flatMap { ResponseCookies.Draft($0) })
             #expect(cookie.id == id && cookie.token != token)
             _ = try await victim.get("\(Self.survey)/page/1")
             let saved = try await victim.post("\(Self.survey)/page/1", WebPagesTests.firstPage)
@@ -70,7 +70,7 @@ import Testing
 
             let confirmed = try await victim.post("\(Self.survey)/edit/\(id)", [("token", token)])
             #expect(confirmed.location == "\(Self.survey)/page/1")
-            let draft = try #require(victim.cookies["consult_draft"].flatMap(ResponseCookies.Draft.init))
+            let draft = try #require(victim.cookies["consult_draft"].flatMap { ResponseCookies.Draft($0) })
             // The editing draft's secret is new: the edit token does not open it.
             #expect(try await client.send(.get, "/api/v1/drafts/\(draft.id)", token: token).status == .unauthorized)
             _ = try await victim.get("\(Self.survey)/page/1")

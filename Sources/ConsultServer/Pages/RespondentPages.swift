@@ -180,9 +180,10 @@ struct RespondentPages {
         switch outcome {
         case .accepted(let accepted):
             let token = accepted.editToken ?? cookie.edits?.token ?? ""
+            let closesAt = try await window(of: survey).closesAt
             visit.cookies.append(ResponseCookies.submittedCookie(
-                ResponseCookies.Submitted(id: accepted.id, token: token), survey: survey.id.rawValue,
-                closesAt: try await window(of: survey).closesAt, now: receivedAt))
+                ResponseCookies.Submitted(id: accepted.id, token: token), survey: survey.id.rawValue, closesAt: closesAt,
+                now: receivedAt))
             visit.cookies.append(ResponseCookies.removal(ResponseCookies.draftName, survey: survey.id.rawValue))
             return visit.redirect(to: "/s/\(survey.id)/done")
         case .refused(let status, let window, let receivedAt):

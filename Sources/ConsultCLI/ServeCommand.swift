@@ -70,6 +70,8 @@ struct ServeCommand: AsyncParsableCommand {
         draftLimits.perSurvey = draftsPerSurvey
         let consultation = Consultation(
             surveys: loaded, database: database, clock: SystemInstantSource(), draftLimits: draftLimits)
+        let purged = try await database.purgeExpiredDrafts(of: loaded, at: consultation.clock.now(), limits: draftLimits)
+        logger.info("expired drafts purged", metadata: ["count": "\(purged)"])
         let app = try buildApplication(
             consultation, address: ServerAddress(host: host, port: port), rateLimit: rateLimit, logger: logger)
         let shownHost = host.contains(":") ? "[\(host)]" : host

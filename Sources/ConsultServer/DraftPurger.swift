@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Deletes expired drafts (see ``DraftLimits``) when the server starts and then every
-/// `interval`, until the service group shuts down.
+/// Deletes expired drafts (see ``DraftLimits``) every `interval`, until the service group
+/// shuts down. (`consult serve` also purges once before it starts serving.)
 struct DraftPurger: Service {
     let consultation: Consultation
     let logger: Logger
@@ -13,8 +13,8 @@ struct DraftPurger: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
+                guard (try? await Task.sleep(for: interval)) != nil else { return }
                 await purgeOnce()
-                try? await Task.sleep(for: interval)
             }
         }
     }

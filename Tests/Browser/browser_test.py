@@ -238,7 +238,7 @@ class RespondentWithJavaScript(BrowserTestCase):
         browser.driver.delete_all_cookies()
         browser.open(f"/s/{SURVEY}/page/3")
         self.assertEqual(browser.url_path, f"/s/{SURVEY}", "without its cookies the browser has no draft")
-        browser.open(resume)
+        browser.open(resume, screenshot="continue")
         self.assert_on_confirmation(browser, "Continue your response?", started)
         browser.click("#continue")
         self.assert_on_page(browser, 1)

@@ -145,6 +145,24 @@ import Testing
         }
     }
 
+    /// The confirmations write, so they count against the rate limit; their GETs do not.
+    @Test func theConfirmationsAreRateLimitedAndTheLinksAreNot() async throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        try await server.run(rateLimit: 2) { client in
+            let created = try await client.submit(validAnswers)
+            let id = try #require(created.body["id"]?.string), token = try #require(created.body["edit_token"]?.string)
+            let browser = FormBrowser(client)
+            for _ in 0..<5 { #expect(try await browser.get("\(Self.survey)/edit/\(id)?token=\(token)").status == .ok) }
+            #expect(try await browser.post("\(Self.survey)/edit/\(id)", [("token", token)]).status == .seeOther)
+            let limited = try await browser.post("\(Self.survey)/edit/\(id)", [("token", token)])
+            #expect(limited.status == .tooManyRequests)
+        }
+        let database = try server.openDatabase()
+        defer { try? database.close() }
+        #expect(try await database.storedDraftCount() == 1)
+    }
+
     static func maxAge(of name: String, in page: FormBrowser.Page) -> Int? {
         for line in page.headers[values: .setCookie] where line.hasPrefix("\(name)=") {
             for attribute in line.split(separator: ";") {

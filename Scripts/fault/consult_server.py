@@ -22,9 +22,10 @@ class ConsultServer:
 
     def __init__(self, binary, db, log, rate_limit=0, extra_args=()):
         self.port = free_port()
+        limit = [] if rate_limit is None else ["--rate-limit", str(rate_limit)]  # None: the server's default
         self.process = subprocess.Popen(
             [binary, "serve", "--db", db, "--surveys", os.path.join(REPOSITORY, "Surveys"),
-             "--host", "127.0.0.1", "--port", str(self.port), "--rate-limit", str(rate_limit), *extra_args],
+             "--host", "127.0.0.1", "--port", str(self.port), *limit, *extra_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         for _ in range(200):
             if self.process.poll() is not None:

@@ -678,7 +678,72 @@ def build_cases(ctx) -> list[Case]:
     add("forged draft cookie", g, r.get(f"/s/{SURVEY}/page/1", headers=[
         ("Cookie", f"{a.cookie}; consult_draft={d1.id}.{'D' * 43}")]), 303,
         note="a draft cookie with a wrong token opens nothing: back to the introduction")
+
+    # ---------------------------------------------------------------- resume and edit links, bounded drafts
+    g = "links"
+    d3 = submitted_draft(ctx)
+    fill_draft_cap(ctx)
+    add("GET of an edit link writes nothing", g, r.get(f"/s/{SURVEY}/edit/{s1.id}?token={s1.token}"), 200,
+        check=sets_no_cookie("consult_draft"), note="a GET only shows the confirmation; the draft starts on its POST")
+    add("GET of a resume link binds nothing", g, r.get(f"/s/{SURVEY}/resume/{d1.id}?token={d1.token}"), 200,
+        check=sets_no_cookie("consult_draft"),
+        note="a link planted by someone else must not bind the browser: only the same-site confirmation does")
+    add("resume confirmation without form token (cross-site)", g,
+        r.form(f"/s/{SURVEY}/resume/{d1.id}", f"token={d1.token}", cookie=a.cookie), 403)
+    add("resume confirmation with another session's form token", g,
+        r.form(f"/s/{SURVEY}/resume/{d1.id}", f"csrf={b.csrf}&token={d1.token}", cookie=a.cookie), 403)
+    add("resume confirmation, wrong resume token", g,
+        r.form(f"/s/{SURVEY}/resume/{d1.id}", f"csrf={a.csrf}&token=" + "E" * 43, cookie=a.cookie), 404)
+    add("edit confirmation without form token (cross-site)", g,
+        r.form(f"/s/{SURVEY}/edit/{s1.id}", f"token={s1.token}", cookie=a.cookie), 403)
+    add("edit confirmation, wrong edit token", g,
+        r.form(f"/s/{SURVEY}/edit/{s1.id}", f"csrf={a.csrf}&token=" + "F" * 43, cookie=a.cookie), 404)
+    add("read a submitted draft with its resume token", g, r.get(f"/api/v1/drafts/{d3.id}", token=d3.token), 410,
+        check=problem_type("/problems/draft-submitted"), note="after submission a resume token reads nothing")
+    add("resume link of a submitted draft", g, r.get(f"/s/{SURVEY}/resume/{d3.id}?token={d3.token}"), 410)
+    add("new draft beyond the per-address cap", g, r.json("POST", DRAFTS, body({"answers": {}})), 429,
+        check=problem_type("/problems/too-many-drafts"))
+    add("start form beyond the per-address cap", g, r.form(f"/s/{SURVEY}/start", f"csrf={a.csrf}", cookie=a.cookie),
+        429)
+    add("edit confirmation beyond the per-address cap", g,
+        r.form(f"/s/{SURVEY}/edit/{s1.id}", f"csrf={a.csrf}&token={s1.token}", cookie=a.cookie), 429)
+    zalgo = "a" + "\u0301" * 460
+    add("200-character text of 921 bytes of combining marks", g, post_sub(submission(system_name=zalgo)), 422,
+        check=errors_name("system_name"), note="max_length 200 also allows at most 800 bytes of UTF-8")
+    add("draft text of combining marks", g, r.json("POST", DRAFTS, body({"answers": {"system_name": zalgo}})), 422,
+        check=errors_name("system_name"))
     return cases
+
+
+@dataclass
+class Secret:
+    id: str
+    token: str
+
+
+def submitted_draft(ctx) -> Secret:
+    """A draft with complete answers, submitted through the API (before the cases run)."""
+    r = Requests(ctx.port)
+    created = ctx.call(r.json("POST", DRAFTS, body({"answers": answers(system_name="Submitted draft")})))
+    if created.status != 201:
+        raise SystemExit(f"hostile: creating a draft to submit failed: {created.status} {created.body[:300]!r}")
+    draft = json.loads(created.body)
+    done = ctx.call(r.build("POST", f"/api/v1/drafts/{draft['id']}/submit", token=draft["resume_token"]))
+    if done.status != 201:
+        raise SystemExit(f"hostile: submitting a draft failed: {done.status} {done.body[:300]!r}")
+    return Secret(draft["id"], draft["resume_token"])
+
+
+def fill_draft_cap(ctx, most: int = 1_000):
+    """Empty drafts from this address until the server refuses one: the cases then meet the cap."""
+    r = Requests(ctx.port)
+    for _ in range(most):
+        reply = ctx.call(r.json("POST", DRAFTS, b"{}"))
+        if reply.status == 429:
+            return
+        if reply.status != 201:
+            raise SystemExit(f"hostile: filling the draft cap: {reply.status} {reply.body[:300]!r}")
+    raise SystemExit(f"hostile: {most} open drafts from one address and no cap")
 
 
 def chunked(data: bytes, size: int = 65536) -> bytes:
@@ -732,6 +797,14 @@ def json_member(name: str, expected):
         except (ValueError, AttributeError):
             return ["the body is not a JSON object"]
         return [] if value == expected and type(value) is type(expected) else [f"{name} is {value!r}, expected {expected!r}"]
+    return check
+
+
+def sets_no_cookie(name: str):
+    def check(reply, ctx):
+        cookies = [value for key, value in (reply.final.headers if reply.final else []) if key.lower() == "set-cookie"]
+        bound = [value for value in cookies if value.startswith(name + "=") and "Max-Age=0" not in value]
+        return [f"the answer sets {bound[0][:80]!r}"] if bound else []
     return check
 
 

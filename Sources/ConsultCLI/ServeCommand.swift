@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConsultServer
+import ConsultStore
 import Foundation
 import Hummingbird
 import Logging
@@ -31,7 +32,21 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "per-minute"))
     var rateLimit: Int = ProcessInfo.processInfo.environment["CONSULT_RATE_LIMIT"].flatMap(Int.init) ?? 600
 
+    @Option(help: ArgumentHelp(
+        "Open (not yet submitted) drafts one client address may hold over all surveys (env CONSULT_DRAFTS_PER_ADDRESS).",
+        valueName: "count"))
+    var draftsPerAddress: Int = ProcessInfo.processInfo.environment["CONSULT_DRAFTS_PER_ADDRESS"].flatMap(Int.init)
+        ?? DraftLimits.standard.perClient
+
+    @Option(help: ArgumentHelp(
+        "Open drafts one survey may hold (env CONSULT_DRAFTS_PER_SURVEY).", valueName: "count"))
+    var draftsPerSurvey: Int = ProcessInfo.processInfo.environment["CONSULT_DRAFTS_PER_SURVEY"].flatMap(Int.init)
+        ?? DraftLimits.standard.perSurvey
+
     func validate() throws {
+        guard draftsPerAddress >= 1, draftsPerSurvey >= 1 else {
+            throw ValidationError("--drafts-per-address and --drafts-per-survey must be at least 1.")
+        }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or a positive number of requests per minute.") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
     }
@@ -51,7 +66,13 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("survey loaded", metadata: ["survey": "\(survey.id)", "summary": "\(survey.summary(at: now))"])
         }
         logger.info("database open", metadata: ["path": "\(self.database.path)"])
-        let consultation = Consultation(surveys: loaded, database: database, clock: SystemInstantSource())
+        var draftLimits = DraftLimits.standard
+        draftLimits.perClient = draftsPerAddress
+        draftLimits.perSurvey = draftsPerSurvey
+        let consultation = Consultation(
+            surveys: loaded, database: database, clock: SystemInstantSource(), draftLimits: draftLimits)
+        let purged = try await database.purgeExpiredDrafts(of: loaded, at: consultation.clock.now(), limits: draftLimits)
+        logger.info("expired drafts purged", metadata: ["count": "\(purged)"])
         let app = try buildApplication(
             consultation, address: ServerAddress(host: host, port: port), rateLimit: rateLimit,
             deployment: try deployment.settings(), logger: logger)

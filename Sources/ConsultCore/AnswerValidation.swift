@@ -152,6 +152,7 @@ extension Question {
             if text.count > maxLength {
                 throw AnswerError(message: "the answer is \(text.count) characters long; at most \(maxLength) are allowed")
             }
+            try Self.checkBytes(of: text, characters: maxLength)
             return .text(text)
         case .number(let range):
             guard case .number(let number) = value, number.isFinite else {
@@ -180,6 +181,19 @@ extension Question {
                 throw AnswerError(message: "\"\(text)\" is not an e-mail address")
             }
             return .email(text)
+        }
+    }
+
+    /// UTF-8 bytes a text of at most `characters` characters may take: 4 per character, as many
+    /// as the longest single code point needs. A "character" (grapheme) may join any number of
+    /// combining marks, so the character count alone does not bound what is stored.
+    public static func byteLimit(characters: Int) -> Int { 4 * characters }
+
+    static func checkBytes(of text: String, characters: Int) throws(AnswerError) {
+        let limit = byteLimit(characters: characters)
+        if text.utf8.count > limit {
+            throw AnswerError(message: "the answer takes \(text.utf8.count) bytes in UTF-8; at most \(limit) "
+                + "(4 per allowed character) are allowed: it joins too many accents or other marks")
         }
     }
 
@@ -219,6 +233,7 @@ extension ChoiceList {
             if text.count > Survey.otherTextLimit {
                 throw AnswerError(message: "the \"other\" text is \(text.count) characters long; at most \(Survey.otherTextLimit) are allowed")
             }
+            try Question.checkBytes(of: text, characters: Survey.otherTextLimit)
             return .choice(ChoiceList.otherID, other: text)
         default:
             throw AnswerError(message: "expected an option id; " + optionsHint)

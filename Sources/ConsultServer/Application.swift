@@ -61,7 +61,9 @@ public func buildApplication(
     return Application(
         responder: HTTPSOnlyResponder(inner: semantics, isHTTPS: deployment.isHTTPS),
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "consult"),
-        services: [DatabaseCloser(database: consultation.database, logger: logger)],
+        // Services stop in reverse order: the purger before the database closes.
+        services: [DatabaseCloser(database: consultation.database, logger: logger),
+            DraftPurger(consultation: consultation, logger: logger)],
         logger: logger)
 }
 

@@ -11,12 +11,15 @@ public struct Consultation: Sendable {
     private let surveysByID: [String: Survey]
     public let database: ConsultDatabase
     public let clock: any InstantSource
+    /// The caps on open drafts and when drafts expire.
+    public let draftLimits: DraftLimits
 
-    public init(surveys: [Survey], database: ConsultDatabase, clock: any InstantSource) {
+    public init(surveys: [Survey], database: ConsultDatabase, clock: any InstantSource, draftLimits: DraftLimits = .standard) {
         self.surveys = surveys.sorted { $0.id < $1.id }
         surveysByID = Dictionary(surveys.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         self.database = database
         self.clock = clock
+        self.draftLimits = draftLimits
     }
 
     /// The survey named in the path, or a 404 problem.

@@ -21,9 +21,8 @@ struct DraftController {
         let now = consultation.clock.now()
         try await requireOpen(survey, at: now)
         let answers = try checkedDraft(body.answers, for: survey)
-        let (id, token) = try await consultation.storing {
-            try await consultation.database.createDraft(for: survey.id, answers: answers, at: now)
-        }
+        let (id, token) = try await consultation.newDraft(
+            for: survey, answers: answers, at: now, client: clientAddress(of: context))
         return json(.object([
             "id": .string(id), "survey_id": .string(survey.id.rawValue), "resume_token": .string(token),
             "updated_at": .string(Instant.utcText(now.truncatedToMilliseconds)),
@@ -34,6 +33,7 @@ struct DraftController {
         let id = try pathID(context, "draft_id")
         let token = try consultation.ownerToken(request, kind: "resume")
         let draft = try await consultation.storing { try await consultation.database.draft(id: id, token: token) }
+        if draft.submittedAs != nil { throw Problem.draftSubmitted }
         return json(.object([
             "id": .string(draft.id), "survey_id": .string(draft.surveyID),
             "answers": try JSONDecoder().decode(JSONValue.self, from: Data(draft.answersJSON.utf8)),
@@ -100,4 +100,37 @@ struct DraftController {
             throw Problem.invalidAnswers(error.problems)
         }
     }
+}
+
+extension Consultation {
+    /// Stores a new draft of `survey` started from `client`, within the caps on open drafts
+    /// (``draftLimits``): beyond them a `429` problem, and nothing is stored.
+    func newDraft(for survey: Survey, answers: AnswerSet, at now: Date, client: String) async throws
+        -> (id: String, token: String)
+    {
+        do {
+            return try await storing {
+                try await database.createDraft(for: survey.id, answers: answers, at: now, client: client, limits: draftLimits)
+            }
+        } catch DraftFailure.limitReached(let cap) {
+            let days = Int(draftLimits.untouchedLifetime / 86_400)
+            let detail: String
+            switch cap {
+            case .client(let limit):
+                detail = "This address already has \(limit) unfinished responses (drafts); nothing was stored. "
+                    + "Submit one of them, or wait until they expire (\(days) days after their last change)."
+            case .survey(let limit):
+                detail = "This consultation already holds \(limit) unfinished responses (drafts), its maximum; "
+                    + "nothing was stored. Try again later: drafts expire \(days) days after their last change."
+            }
+            throw Problem("too-many-drafts", status: .tooManyRequests, title: "Too many unfinished responses", detail: detail)
+        }
+    }
+}
+
+extension Problem {
+    /// A draft that was submitted: its resume token reads nothing any more.
+    static let draftSubmitted = Problem(
+        "draft-submitted", status: .gone, title: "This draft was submitted",
+        detail: "A submitted draft keeps no answers. Read or change the submission with its edit token instead.")
 }

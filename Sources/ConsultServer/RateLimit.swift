@@ -54,7 +54,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         guard limiter.perMinute > 0, request.method != .get, request.method != .head, request.method != .options else {
             return try await next(request, context)
         }
-        let client = context.clientAddress?.group ?? "unknown"
+        let client = clientAddress(of: context)
         if let wait = limiter.admit(client, at: clock.now()) {
             var problem = Problem(
                 "rate-limited", status: .tooManyRequests, title: "Too many requests",
@@ -65,4 +65,9 @@ struct RateLimitMiddleware: RouterMiddleware {
         }
         return try await next(request, context)
     }
+}
+
+/// The address a request is counted under, for the rate limit and the caps on open drafts.
+func clientAddress(of context: ConsultRequestContext) -> String {
+    context.clientAddress?.group ?? "unknown"
 }

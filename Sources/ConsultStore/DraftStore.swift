@@ -8,6 +8,8 @@ public struct StoredDraft: Sendable, Hashable {
     public let surveyID: String
     /// The answers as last saved, in canonical JSON.
     public let answersJSON: String
+    /// When the draft was started.
+    public let createdAt: Date
     public let updatedAt: Date
     /// The submission made from it, once submitted.
     public let submittedAs: String?
@@ -18,23 +20,56 @@ public enum DraftFailure: Error, Sendable {
     case notFound
     case wrongToken
     case alreadySubmitted(String)
+    /// A new draft would exceed a cap of ``DraftLimits``; nothing was stored.
+    case limitReached(DraftCap)
 }
 
 extension ConsultDatabase {
     /// Saves new draft answers; returns the draft id and its resume token (stored only as a hash).
-    public func createDraft(for survey: SurveyID, answers: AnswerSet, at instant: Date) async throws -> (id: String, token: String) {
+    ///
+    /// Refuses with ``DraftFailure/limitReached(_:)`` when the survey, or the client address
+    /// `client` (kept only as a hash, to count), already has as many open drafts as `limits` allow.
+    public func createDraft(
+        for survey: SurveyID, answers: AnswerSet, at instant: Date, client: String, limits: DraftLimits
+    ) async throws -> (id: String, token: String) {
         let id = Secret.newID()
         let token = Secret.newToken()
+        let clientHash = Secret.hash("client:" + client)
+        let liveSince = instant.addingTimeInterval(-limits.untouchedLifetime).milliseconds
         try await pool.write { db in
+            let ofSurvey = try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM draft WHERE survey_id = ? AND submitted_as IS NULL AND updated_at_ms >= ?",
+                arguments: [survey.rawValue, liveSince]) ?? 0
+            guard ofSurvey < limits.perSurvey else { throw DraftFailure.limitReached(.survey(limit: limits.perSurvey)) }
+            let ofClient = try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM draft WHERE client_hash = ? AND submitted_as IS NULL AND updated_at_ms >= ?",
+                arguments: [clientHash, liveSince]) ?? 0
+            guard ofClient < limits.perClient else { throw DraftFailure.limitReached(.client(limit: limits.perClient)) }
             try db.execute(
                 sql: """
-                    INSERT INTO draft (id, survey_id, resume_token_hash, answers_json, created_at_ms, updated_at_ms)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO draft (id, survey_id, resume_token_hash, answers_json, created_at_ms, updated_at_ms, client_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [id, survey.rawValue, Secret.hash(token), answers.canonicalText, instant.milliseconds,
-                    instant.milliseconds])
+                    instant.milliseconds, clientHash])
         }
         return (id, token)
+    }
+
+    /// Gives an open draft a new resume token, so that the old one opens nothing any more:
+    /// a browser that takes over a draft through a link shuts out whoever made the link.
+    public func rotateResumeToken(id: String, token: String, at instant: Date) async throws -> String {
+        let fresh = Secret.newToken()
+        try await pool.write { db in
+            let draft = try draft(id: id, token: token, in: db)
+            if let submission = draft.submittedAs { throw DraftFailure.alreadySubmitted(submission) }
+            try db.execute(
+                sql: "UPDATE draft SET resume_token_hash = ?, updated_at_ms = ? WHERE id = ?",
+                arguments: [Secret.hash(fresh), instant.milliseconds, id])
+        }
+        return fresh
     }
 
     /// The draft `id` if `token` is its resume token.
@@ -49,7 +84,8 @@ extension ConsultDatabase {
         guard Secret.constantTimeEqual(row["resume_token_hash"], Secret.hash(token)) else { throw DraftFailure.wrongToken }
         return StoredDraft(
             id: row["id"], surveyID: row["survey_id"], answersJSON: row["answers_json"],
-            updatedAt: Date(milliseconds: row["updated_at_ms"]), submittedAs: row["submitted_as"])
+            createdAt: Date(milliseconds: row["created_at_ms"]), updatedAt: Date(milliseconds: row["updated_at_ms"]),
+            submittedAs: row["submitted_as"])
     }
 
     /// Replaces a draft's answers.
@@ -61,16 +97,19 @@ extension ConsultDatabase {
                 sql: "UPDATE draft SET answers_json = ?, updated_at_ms = ? WHERE id = ?",
                 arguments: [answers.canonicalText, instant.milliseconds, id])
             return StoredDraft(
-                id: id, surveyID: draft.surveyID, answersJSON: answers.canonicalText,
+                id: id, surveyID: draft.surveyID, answersJSON: answers.canonicalText, createdAt: draft.createdAt,
                 updatedAt: instant.truncatedToMilliseconds, submittedAs: nil)
         }
     }
 
     /// Submits a draft's checked answers under the same deadline rule as any submission,
-    /// and marks the draft as submitted in the same transaction.
+    /// and marks the draft as submitted in the same transaction. The draft keeps no answers
+    /// after that: its resume token reads nothing.
     ///
     /// With `replacing`, the answers become a new version of that submission (checked
     /// against its edit token) instead of a new submission: the web form edits this way.
+    /// The submission then gets a new edit token (returned as the accepted `editToken`), so
+    /// whoever else knew the old edit link cannot read the answers just given.
     public func submitDraft(
         id: String, token: String, answers: AnswerSet, survey: Survey, receivedAt: Date,
         replacing edited: (id: String, token: String)? = nil
@@ -90,10 +129,17 @@ extension ConsultDatabase {
             } else {
                 outcome = .accepted(try insertSubmission(answers, of: survey, receivedAt: receivedAt, book: book, in: db))
             }
-            if case .accepted(let accepted) = outcome {
-                try db.execute(sql: "UPDATE draft SET submitted_as = ? WHERE id = ?", arguments: [accepted.id, id])
-            }
-            return outcome
+            guard case .accepted(let accepted) = outcome else { return outcome }
+            try db.execute(
+                sql: "UPDATE draft SET submitted_as = ?, answers_json = '{}', updated_at_ms = ? WHERE id = ?",
+                arguments: [accepted.id, receivedAt.milliseconds, id])
+            guard edited != nil else { return outcome }
+            let editToken = Secret.newToken()
+            try db.execute(
+                sql: "UPDATE submission SET edit_token_hash = ? WHERE id = ?", arguments: [Secret.hash(editToken), accepted.id])
+            return .accepted(AcceptedSubmission(
+                id: accepted.id, surveyID: accepted.surveyID, version: accepted.version, receivedAt: accepted.receivedAt,
+                editToken: editToken, receipt: accepted.receipt))
         }
     }
 }

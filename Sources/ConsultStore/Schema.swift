@@ -231,6 +231,15 @@ enum Schema {
                 ALTER TABLE role_token ADD COLUMN last_used_at_ms INTEGER;
                 """)
         }
+        migrator.registerMigration("v6-draft-limits: drafts counted per client address, expired by age") { db in
+            try db.execute(sql: """
+                -- A hash of the address that started the draft, only to count its open drafts.
+                ALTER TABLE draft ADD COLUMN client_hash BLOB;
+                CREATE INDEX draft_open_by_client ON draft(client_hash, updated_at_ms) WHERE submitted_as IS NULL;
+                CREATE INDEX draft_open_by_survey ON draft(survey_id, updated_at_ms) WHERE submitted_as IS NULL;
+                CREATE INDEX draft_by_age ON draft(updated_at_ms);
+                """)
+        }
         return migrator
     }
 }

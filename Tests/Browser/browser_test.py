@@ -31,6 +31,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from harness import (  # noqa: E402
     Browser, ConsultServer, Settings, http, iso_utc, parse_utc, security_header_problems, set_cookies, utc_now,
@@ -118,6 +119,15 @@ class BrowserTestCase(unittest.TestCase):
         browser.pick(f"q-publication-{publication}")
         browser.click('button[name=action][value=review]')
         self.assert_on_review(browser)
+
+    def assert_on_confirmation(self, browser: Browser, heading: str, not_before: dt.datetime) -> None:
+        """A resume or edit link shows a confirmation with when the response was started, binding nothing yet."""
+        self.assertEqual(browser.status, 200, browser.text("main")[:500])
+        self.assertEqual(browser.h1(), heading)
+        started = parse_utc(browser.find("main p time").get_attribute("datetime"))
+        self.assertTrue(not_before <= started <= utc_now(), started)
+        self.assertIn("UTC", browser.text("main"))
+        self.assertFalse(any(cookie["name"] == "consult_draft" for cookie in browser.driver.get_cookies()))
 
     def assert_on_review(self, browser: Browser, screenshot: str | None = None) -> None:
         self.assertEqual(browser.url_path, f"/s/{SURVEY}/review", browser.text("main")[:1000])
@@ -228,8 +238,11 @@ class RespondentWithJavaScript(BrowserTestCase):
         browser.driver.delete_all_cookies()
         browser.open(f"/s/{SURVEY}/page/3")
         self.assertEqual(browser.url_path, f"/s/{SURVEY}", "without its cookies the browser has no draft")
-        browser.open(resume)
+        browser.open(resume, screenshot="continue")
+        self.assert_on_confirmation(browser, "Continue your response?", started)
+        browser.click("#continue")
         self.assert_on_page(browser, 1)
+        self.assertNotEqual(browser.value("resume-link"), resume, "continuing gives this browser a new resume link")
         self.assertTrue(browser.checked("q-sector-other"))
         self.assertEqual(browser.value("q-sector-other-text"), SECTOR_OTHER)
         self.assertTrue(browser.displayed("q-sector-other-text"))
@@ -337,6 +350,10 @@ class RespondentWithJavaScript(BrowserTestCase):
 
         other = self.browser()  # another device: only the link
         other.open(edit_link)
+        self.assertEqual(other.status, 200)
+        self.assertEqual(other.h1(), "Change your submitted response?")
+        self.assertIn("Continue only if you submitted this response yourself", other.text("main"))
+        other.click("#continue")
         self.assert_on_page(other, 1)
         self.assertIn("changing your submission", other.text("main .muted"))
         self.assertTrue(other.checked("q-sector-other"))
@@ -358,6 +375,46 @@ class RespondentWithJavaScript(BrowserTestCase):
         self.assertIs(self.server.api("POST", "/api/v1/receipts/verify", payload=second).json()["valid"], True)
         stored = self.stored_answers(other, submission)
         self.assertEqual(stored["sector"], {"choice": "other", "other": "Neuroethics board of a hospital"})
+        self.assertNotEqual(other.value("edit-link"), edit_link, "submitted changes come with a new edit link")
+        browser.open(edit_link)
+        self.assertEqual(browser.status, 404, "the old edit link opens nothing once changes were submitted")
+
+    def test_a_planted_resume_link_does_not_let_its_maker_read_what_is_entered(self):
+        # Someone starts an empty draft through the API and sends its resume link.
+        planted = self.server.api("POST", f"/api/v1/surveys/{SURVEY}/drafts", payload={"answers": {}})
+        self.assertEqual(planted.status, 201, planted)
+        draft, secret = planted.json()["id"], planted.json()["resume_token"]
+        link = self.server.url(f"/s/{SURVEY}/resume/{draft}?token={secret}")
+        victim = self.browser()
+        victim.open(link)
+        self.assert_on_confirmation(victim, "Continue your response?", utc_now() - dt.timedelta(minutes=5))
+
+        # A page of another site posts the confirmation by itself: refused, the browser stays unbound.
+        attack = (f"<form method=post action='{self.server.url(f'/s/{SURVEY}/resume/{draft}')}'>"
+                  f"<input type=hidden name=token value='{secret}'></form><script>document.forms[0].submit()</script>")
+        victim.driver.get("data:text/html," + urllib.parse.quote(attack))
+        WebDriverWait(victim.driver, 30).until(lambda driver: driver.current_url.startswith(self.server.url("/")))
+        victim.arrived()
+        self.assertEqual(victim.status, 403)
+        self.assertEqual(victim.h1(), "This form cannot be accepted")
+        victim.open(f"/s/{SURVEY}/page/1")
+        self.assertEqual(victim.url_path, f"/s/{SURVEY}", "the browser is not bound to the planted draft")
+
+        # Its user confirms on this site: the draft moves to a new secret, the link's opens nothing.
+        victim.open(link)
+        victim.click("#continue")
+        self.assert_on_page(victim, 1)
+        own = victim.value("resume-link")
+        self.assertNotIn(secret, own)
+        victim.type("q-organisation", "Victim's agency")
+        victim.click('button[name=action][value=save]')
+        self.assert_on_page(victim, 1)
+        self.assertEqual(self.server.api("GET", f"/api/v1/drafts/{draft}", token=secret).status, 401)
+        mine = urllib.parse.parse_qs(urllib.parse.urlsplit(own).query)["token"][0]
+        self.assertEqual(self.server.api("GET", f"/api/v1/drafts/{draft}", token=mine).json()["answers"]["organisation"],
+                         "Victim's agency")
+        victim.open(link)
+        self.assertEqual(victim.status, 404, "the planted link opens nothing any more")
 
     def test_validation_shows_error_summary_and_keeps_typed_values(self):
         browser = self.browser()

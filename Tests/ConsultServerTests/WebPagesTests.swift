@@ -146,17 +146,25 @@ final class FormBrowser: @unchecked Sendable {
 
             let editor = FormBrowser(client)
             let opened = try await editor.get(editLink.replacingOccurrences(of: "&amp;", with: "&"))
-            #expect(opened.location == "/s/consult-test/page/1")
+            #expect(opened.status == .ok)
+            let token = try #require(editLink.components(separatedBy: "token=").last)
+            let confirmed = try await editor.post(
+                String(editLink.prefix { $0 != "?" }), [("token", token)])
+            #expect(confirmed.location == "/s/consult-test/page/1")
             let page = try await editor.get("/s/consult-test/page/1")
             #expect(page.html.contains(#"value="Ada""#))
             _ = try await editor.post("/s/consult-test/page/1", Self.firstPage.map { $0.0 == "q.name" ? ($0.0, "Ada L.") : $0 })
             _ = try await editor.get("/s/consult-test/review")
             let changed = try await editor.post("/s/consult-test/submit", [])
             #expect(changed.location == "/s/consult-test/done")
-            #expect(try await editor.get("/s/consult-test/done").html.contains("Your changes are received"))
+            let changedDone = try await editor.get("/s/consult-test/done")
+            #expect(changedDone.html.contains("Your changes are received"))
+            let newLink = try #require(
+                FormBrowser.firstMatch(#"id="edit-link"[^>]*value="http://[^/]+([^"]+)""#, in: changedDone.html))
+            #expect(try await FormBrowser(client).get(editLink.replacingOccurrences(of: "&amp;", with: "&")).status == .notFound)
 
             server.clock.set(testDeadline.addingTimeInterval(1))
-            let late = try await FormBrowser(client).get(editLink.replacingOccurrences(of: "&amp;", with: "&"))
+            let late = try await FormBrowser(client).get(newLink.replacingOccurrences(of: "&amp;", with: "&"))
             #expect(late.status == .forbidden)
             #expect(late.html.contains("The deadline has passed"))
         }

@@ -24,7 +24,9 @@ struct RespondentPages {
         router.get("/s/{survey_id}/done", use: confirmation)
         router.get("/s/{survey_id}/receipt", use: receipt)
         router.get("/s/{survey_id}/resume/{draft_id}", use: resume)
+        router.post("/s/{survey_id}/resume/{draft_id}", use: takeOverDraft)
         router.get("/s/{survey_id}/edit/{submission_id}", use: edit)
+        router.post("/s/{survey_id}/edit/{submission_id}", use: startEditing)
     }
 
     // MARK: Survey list and introduction
@@ -65,11 +67,10 @@ struct RespondentPages {
         var request = request
         try visit.checkFormToken(try await request.formFields())
         let now = consultation.clock.now()
-        try await requireOpen(survey, at: now, consequence: "No response was started.")
-        let (id, token) = try await consultation.storing {
-            try await consultation.database.createDraft(for: survey.id, answers: AnswerSet([:]), at: now)
-        }
-        visit.cookies.append(ResponseCookies.cookie(ResponseCookies.draftName, "\(id).\(token)", survey: survey.id.rawValue))
+        let window = try await requireOpen(survey, at: now, consequence: "No response was started.")
+        let (id, token) = try await consultation.newDraft(
+            for: survey, answers: AnswerSet([:]), at: now, client: clientAddress(of: context))
+        visit.cookies.append(draftCookie(ResponseCookies.Draft(id: id, token: token), of: survey, window: window, now: now))
         return visit.redirect(to: "/s/\(survey.id)/page/1")
     }
 
@@ -95,12 +96,12 @@ struct RespondentPages {
     @Sendable func saveSection(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let number = try sectionNumber(context, in: survey)
-        let visit = try await PageVisit(request, consultation: consultation)
+        var visit = try await PageVisit(request, consultation: consultation)
         var request = request
         let form = try await request.formFields()
         try visit.checkFormToken(form)
         let now = consultation.clock.now()
-        try await requireOpen(survey, at: now, consequence: "Your answers on this page were not saved.")
+        let window = try await requireOpen(survey, at: now, consequence: "Your answers on this page were not saved.")
         guard let (cookie, saved) = try await currentDraft(request, survey: survey) else {
             return visit.redirect(to: "/s/\(survey.id)")
         }
@@ -115,6 +116,8 @@ struct RespondentPages {
         _ = try await consultation.storing {
             try await consultation.database.updateDraft(id: cookie.id, token: cookie.token, answers: answers, at: now)
         }
+        // Saving keeps the draft alive, so its cookie lives on too.
+        visit.cookies.append(draftCookie(cookie, of: survey, window: window, now: now))
         let action = form["action"] ?? "next"
         if action != "back", action != "save" {
             for problem in missingAnswers(survey, answers)
@@ -177,9 +180,10 @@ struct RespondentPages {
         switch outcome {
         case .accepted(let accepted):
             let token = accepted.editToken ?? cookie.edits?.token ?? ""
-            visit.cookies.append(ResponseCookies.cookie(
-                ResponseCookies.submittedName, ResponseCookies.Submitted(id: accepted.id, token: token).value,
-                survey: survey.id.rawValue))
+            let closesAt = try await window(of: survey).closesAt
+            visit.cookies.append(ResponseCookies.submittedCookie(
+                ResponseCookies.Submitted(id: accepted.id, token: token), survey: survey.id.rawValue, closesAt: closesAt,
+                now: receivedAt))
             visit.cookies.append(ResponseCookies.removal(ResponseCookies.draftName, survey: survey.id.rawValue))
             return visit.redirect(to: "/s/\(survey.id)/done")
         case .refused(let status, let window, let receivedAt):
@@ -226,50 +230,130 @@ struct RespondentPages {
         return response
     }
 
+    /// A resume link opens a confirmation, not the draft: only a form posted from this site
+    /// (which a link on another site cannot do) binds the browser to the draft.
     @Sendable func resume(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let id = try pathID(context, "draft_id")
-        var visit = try await PageVisit(request, consultation: consultation)
+        let visit = try await PageVisit(request, consultation: consultation)
         let token = request.uri.queryParameters.get("token") ?? ""
+        let draft = try await linkedDraft(id, token: token, of: survey)
+        let window = try await requireOpen(
+            survey, at: consultation.clock.now(), consequence: "The response can no longer be changed.")
+        var view = continueView(survey, window: window, first: draft.createdAt, last: draft.updatedAt)
+        view["title"] = "Continue your response? – \(survey.title)"
+        view["action"] = "/s/\(survey.id)/resume/\(id)"
+        view["token"] = token
+        return visit.page(renderer, "continue", view)
+    }
+
+    /// Binds this browser to the draft under a new resume token: the link's token opens nothing any more.
+    @Sendable func takeOverDraft(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        let survey = try consultation.survey(pathID(context, "survey_id"))
+        let id = try pathID(context, "draft_id")
+        var visit = try await PageVisit(request, consultation: consultation)
+        var request = request
+        let form = try await request.formFields()
+        try visit.checkFormToken(form)
+        let now = consultation.clock.now()
+        let window = try await requireOpen(survey, at: now, consequence: "The response can no longer be changed.")
+        let token = form["token"] ?? ""
+        _ = try await linkedDraft(id, token: token, of: survey)
+        let fresh = try await consultation.storing {
+            try await consultation.database.rotateResumeToken(id: id, token: token, at: now)
+        }
+        visit.cookies.append(draftCookie(ResponseCookies.Draft(id: id, token: fresh), of: survey, window: window, now: now))
+        return visit.redirect(to: "/s/\(survey.id)/page/1")
+    }
+
+    /// An edit link opens a confirmation; nothing is written until it is posted.
+    @Sendable func edit(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        let survey = try consultation.survey(pathID(context, "survey_id"))
+        let id = try pathID(context, "submission_id")
+        let visit = try await PageVisit(request, consultation: consultation)
+        let token = request.uri.queryParameters.get("token") ?? ""
+        let submission = try await linkedSubmission(id, token: token, of: survey)
+        let window = try await requireOpen(
+            survey, at: consultation.clock.now(),
+            consequence: "Your submission can no longer be changed; it is kept as it was.")
+        var view = continueView(survey, window: window, first: submission.receivedAt, last: submission.updatedAt)
+        view["title"] = "Change your submitted response? – \(survey.title)"
+        view["isEdit"] = true
+        view["version"] = submission.version
+        view["action"] = "/s/\(survey.id)/edit/\(id)"
+        view["token"] = token
+        return visit.page(renderer, "continue", view)
+    }
+
+    /// Starts a draft holding the submission's answers, under a new resume token that only this
+    /// browser's cookie knows; submitting it replaces the submission (and changes its edit token).
+    @Sendable func startEditing(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        let survey = try consultation.survey(pathID(context, "survey_id"))
+        let id = try pathID(context, "submission_id")
+        var visit = try await PageVisit(request, consultation: consultation)
+        var request = request
+        let form = try await request.formFields()
+        try visit.checkFormToken(form)
+        let now = consultation.clock.now()
+        let token = form["token"] ?? ""
+        let submission = try await linkedSubmission(id, token: token, of: survey)
+        let window = try await requireOpen(
+            survey, at: now, consequence: "Your submission can no longer be changed; it is kept as it was.")
+        let answers = Self.keptAnswers(try rawAnswers(submission.answersJSON), of: survey).answers
+        let (draftID, draftToken) = try await consultation.newDraft(
+            for: survey, answers: answers, at: now, client: clientAddress(of: context))
+        let cookie = ResponseCookies.Draft(id: draftID, token: draftToken, edits: (id, token))
+        visit.cookies.append(draftCookie(cookie, of: survey, window: window, now: now))
+        return visit.redirect(to: "/s/\(survey.id)/page/1")
+    }
+
+    /// The open draft a resume link names, or a page saying why the link opens nothing.
+    private func linkedDraft(_ id: String, token: String, of survey: Survey) async throws -> StoredDraft {
         let draft: StoredDraft
         do {
             draft = try await consultation.database.draft(id: id, token: token)
         } catch {
-            throw Problem.notFound("This resume link is not valid. Check that you copied all of it.")
+            throw Problem.notFound(
+                "This resume link is not valid. Check that you copied all of it. A resume link stops working "
+                    + "once it has been used to continue the response in a browser, which then shows a new link.")
         }
         guard draft.surveyID == survey.id.rawValue else { throw Problem.notFound("This resume link is not for this survey.") }
-        if let submission = draft.submittedAs {
+        if draft.submittedAs != nil {
             throw Problem(
-                "draft-already-submitted", status: .conflict, title: "This response was already submitted",
-                detail: "It was submitted as \(submission). Use the private edit link on your confirmation page to change it.")
+                "draft-submitted", status: .gone, title: "This response was already submitted",
+                detail: "Use the private edit link on your confirmation page to change it.")
         }
-        visit.cookies.append(ResponseCookies.cookie(ResponseCookies.draftName, "\(id).\(token)", survey: survey.id.rawValue))
-        return visit.redirect(to: "/s/\(survey.id)/page/1")
+        return draft
     }
 
-    @Sendable func edit(_ request: Request, context: ConsultRequestContext) async throws -> Response {
-        let survey = try consultation.survey(pathID(context, "survey_id"))
-        let id = try pathID(context, "submission_id")
-        var visit = try await PageVisit(request, consultation: consultation)
-        let token = request.uri.queryParameters.get("token") ?? ""
+    /// The submission an edit link names, or a page saying the link opens nothing.
+    private func linkedSubmission(_ id: String, token: String, of survey: Survey) async throws -> StoredSubmission {
         let submission: StoredSubmission
         do {
             submission = try await consultation.database.submission(id: id, token: token)
         } catch {
-            throw Problem.notFound("This edit link is not valid. Check that you copied all of it.")
+            throw Problem.notFound(
+                "This edit link is not valid. Check that you copied all of it. After changes are submitted, "
+                    + "only the new edit link shown on the confirmation page works.")
         }
         guard submission.surveyID == survey.id.rawValue else { throw Problem.notFound("This edit link is not for this survey.") }
-        let now = consultation.clock.now()
-        try await requireOpen(survey, at: now, consequence: "Your submission can no longer be changed; it is kept as it was.")
-        let answers = Self.keptAnswers(try rawAnswers(submission.answersJSON), of: survey).answers
-        let (draftID, draftToken) = try await consultation.storing {
-            try await consultation.database.createDraft(for: survey.id, answers: answers, at: now)
-        }
-        let cookie = ResponseCookies.Draft(id: draftID, token: draftToken, edits: (id, token))
-        visit.cookies.append(ResponseCookies.cookie(ResponseCookies.draftName, cookie.value, survey: survey.id.rawValue))
-        visit.cookies.append(ResponseCookies.cookie(
-            ResponseCookies.submittedName, ResponseCookies.Submitted(id: id, token: token).value, survey: survey.id.rawValue))
-        return visit.redirect(to: "/s/\(survey.id)/page/1")
+        return submission
+    }
+
+    private func continueView(_ survey: Survey, window: SurveyWindow, first: Date, last: Date) -> [String: Any] {
+        var view = surveyView(survey, window: window)
+        view["firstLocal"] = PageDates.local(first, in: survey.timeZone)
+        view["firstUTC"] = PageDates.utc(first)
+        view["firstISO"] = Instant.utcText(first)
+        view["lastLocal"] = PageDates.local(last, in: survey.timeZone)
+        view["lastUTC"] = PageDates.utc(last)
+        view["lastISO"] = Instant.utcText(last)
+        return view
+    }
+
+    private func draftCookie(_ draft: ResponseCookies.Draft, of survey: Survey, window: SurveyWindow, now: Date) -> Cookie {
+        ResponseCookies.draftCookie(
+            draft, survey: survey.id.rawValue, limits: consultation.draftLimits, closesAt: window.closesAt, now: now)
     }
 
     // MARK: Helpers
@@ -278,14 +362,16 @@ struct RespondentPages {
         try await consultation.storing { try await consultation.database.window(of: survey) }
     }
 
-    /// A closed (or not yet open) survey's page instead of the form.
-    private func requireOpen(_ survey: Survey, at now: Date, consequence: String) async throws {
+    /// A closed (or not yet open) survey's page instead of the form; else the survey's window.
+    @discardableResult
+    private func requireOpen(_ survey: Survey, at now: Date, consequence: String) async throws -> SurveyWindow {
         let window = try await window(of: survey)
         let status = window.status(at: now.truncatedToMilliseconds)
         guard status == .open else {
             throw Problem.outsideWindow(
                 status, window: window, survey: survey, receivedAt: now.truncatedToMilliseconds, consequence: consequence)
         }
+        return window
     }
 
     /// The draft this browser is filling in for `survey`, with its saved raw answers.

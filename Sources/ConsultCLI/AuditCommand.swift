@@ -5,7 +5,8 @@ import ConsultStore
 /// `consult audit`: prints the append-only audit log.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Print the audit log (deadline changes, sector re-assignments, tokens).")
+        commandName: "audit",
+        abstract: "Print the audit log (deadline changes, sector re-assignments, tokens, sign-ins, export downloads).")
 
     @Option(help: "Only entries about this survey.") var survey: String?
     @OptionGroup var database: DatabaseOptions

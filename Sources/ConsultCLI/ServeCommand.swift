@@ -30,7 +30,38 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "per-minute"))
     var rateLimit: Int = ProcessInfo.processInfo.environment["CONSULT_RATE_LIMIT"].flatMap(Int.init) ?? 600
 
+    @Option(help: ArgumentHelp(
+        "Seconds a client may take to send a request's header lines, from its first byte (env CONSULT_HEADER_TIMEOUT).",
+        valueName: "seconds"))
+    var headerTimeout: Int = ProcessInfo.processInfo.environment["CONSULT_HEADER_TIMEOUT"].flatMap(Int.init) ?? 10
+
+    @Option(help: ArgumentHelp(
+        "Seconds a client may take to send a request's body, after its header lines (env CONSULT_BODY_TIMEOUT).",
+        valueName: "seconds"))
+    var bodyTimeout: Int = ProcessInfo.processInfo.environment["CONSULT_BODY_TIMEOUT"].flatMap(Int.init) ?? 30
+
+    @Option(help: ArgumentHelp(
+        "Seconds an open connection may wait for a request before it is closed (env CONSULT_IDLE_TIMEOUT).",
+        valueName: "seconds"))
+    var idleTimeout: Int = ProcessInfo.processInfo.environment["CONSULT_IDLE_TIMEOUT"].flatMap(Int.init) ?? 15
+
+    @Option(help: ArgumentHelp(
+        "Connections served at once; more wait until one closes (env CONSULT_MAX_CONNECTIONS).", valueName: "count"))
+    var maxConnections: Int = ProcessInfo.processInfo.environment["CONSULT_MAX_CONNECTIONS"].flatMap(Int.init) ?? 1000
+
+    /// The connection limits the options ask for.
+    var connectionLimits: ConnectionLimits {
+        ConnectionLimits(
+            headerTimeout: .seconds(headerTimeout), bodyTimeout: .seconds(bodyTimeout), idleTimeout: .seconds(idleTimeout),
+            maxConnections: maxConnections)
+    }
+
     func validate() throws {
+        for (name, seconds) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout)]
+        where !(1...3600).contains(seconds) {
+            throw ValidationError("\(name) must be between 1 and 3600 seconds.")
+        }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1.") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or a positive number of requests per minute.") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
     }
@@ -52,7 +83,8 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("database open", metadata: ["path": "\(self.database.path)"])
         let consultation = Consultation(surveys: loaded, database: database, clock: SystemInstantSource())
         let app = try buildApplication(
-            consultation, address: ServerAddress(host: host, port: port), rateLimit: rateLimit, logger: logger)
+            consultation, address: ServerAddress(host: host, port: port), rateLimit: rateLimit,
+            connections: connectionLimits, logger: logger)
         let shownHost = host.contains(":") ? "[\(host)]" : host
         logger.info("open the pages in a browser", metadata: ["url": "http://\(shownHost):\(port)/"])
         try await app.runService()

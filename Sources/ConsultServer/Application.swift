@@ -48,13 +48,19 @@ public func buildRouter(_ consultation: Consultation, rateLimit: Int = 0) throws
 ///
 /// On SIGTERM or SIGINT the server stops accepting connections, finishes the requests in
 /// flight, and only then is the database checkpointed and closed.
+///
+/// `connections` bounds how long a client may take over a request and how many connections are open.
 public func buildApplication(
-    _ consultation: Consultation, address: ServerAddress, rateLimit: Int = 0, logger: Logger
+    _ consultation: Consultation, address: ServerAddress, rateLimit: Int = 0,
+    connections: ConnectionLimits = ConnectionLimits(), logger: Logger
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(consultation, rateLimit: rateLimit)
     return Application(
         responder: HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") }),
-        configuration: .init(address: .hostname(address.host, port: address.port), serverName: "consult"),
+        server: connections.server,
+        configuration: .init(
+            address: .hostname(address.host, port: address.port), serverName: "consult",
+            availableConnectionsDelegate: connections.availableConnections(logger: logger)),
         services: [DatabaseCloser(database: consultation.database, logger: logger)],
         logger: logger)
 }

@@ -11,12 +11,18 @@ public struct Consultation: Sendable {
     private let surveysByID: [String: Survey]
     public let database: ConsultDatabase
     public let clock: any InstantSource
+    /// Where downloads write their export before streaming it (in a private folder, unlinked at once).
+    public let exportFolder: URL
 
-    public init(surveys: [Survey], database: ConsultDatabase, clock: any InstantSource) {
+    public init(
+        surveys: [Survey], database: ConsultDatabase, clock: any InstantSource,
+        exportFolder: URL = FileManager.default.temporaryDirectory
+    ) {
         self.surveys = surveys.sorted { $0.id < $1.id }
         surveysByID = Dictionary(surveys.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         self.database = database
         self.clock = clock
+        self.exportFolder = exportFolder
     }
 
     /// The survey named in the path, or a 404 problem.

@@ -102,7 +102,8 @@ struct OrganizerPages {
         view["audit"] = audit.reversed().map { entry in
             [
                 "at": PageDates.utc(entry.at), "actor": entry.actor, "action": entry.action,
-                "change": [entry.oldValue, entry.newValue].compactMap { $0 }.joined(separator: " → "),
+                "change": entry.action == ConsultDatabase.exportDownloadedAction
+                    ? entry.subject ?? "" : [entry.oldValue, entry.newValue].compactMap { $0 }.joined(separator: " → "),
                 "reason": entry.reason ?? "",
             ]
         }

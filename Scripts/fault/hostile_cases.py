@@ -708,14 +708,15 @@ def build_cases(ctx) -> list[Case]:
 
     # ---------------------------------------------------------------- slow and silent clients
     g = "slow-clients"
-    if ctx.limits:
-        for kind, count in (("header", 50), ("body", 20), ("idle", 50), ("kept-alive", 20)):
-            add(f"{count} connections, {kind}", g, r.get("/healthz"), 200, check=slow_clients_closed(kind, count),
-                note="each is closed within its timeout (consult serve --header-timeout, --body-timeout, "
-                     "--idle-timeout), while a normal request is still answered at once")
+    for kind, count in (("header", 50), ("body", 20), ("idle", 50), ("kept-alive", 20)):
+        add(f"{count} connections, {kind}", g, r.get("/healthz"), 200, check=slow_clients_closed(kind, count),
+            note="each is closed within its timeout (consult serve --header-timeout, --body-timeout, "
+                 "--idle-timeout), while a normal request is still answered at once")
     return cases
 
 
+# consult serve's connection timeouts (seconds) when none are given.
+DEFAULT_LIMITS = {"header": 10, "body": 30, "idle": 15}
 EXPORT_FILES = ["analysis.xml", "analysis.zip", "analysis/choices.csv", "responses.csv", "responses.xml"]
 
 
@@ -745,8 +746,9 @@ def hangs_up_on(path: str):
 def slow_clients_closed(kind: str, count: int):
     def check(reply, ctx):
         import slow_clients
-        limit = {"header": ctx.limits["header"], "body": ctx.limits["body"], "idle": ctx.limits["idle"],
-                 "kept-alive": ctx.limits["idle"]}[kind]
+        limits = ctx.limits or DEFAULT_LIMITS  # a server without the options must still close them in time
+        limit = {"header": limits["header"], "body": limits["body"], "idle": limits["idle"],
+                 "kept-alive": limits["idle"]}[kind]
         normal = []
 
         def meanwhile():

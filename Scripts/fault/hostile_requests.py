@@ -431,8 +431,12 @@ class Context:
         self.idempotency_key = "hostile-seed-key-1"
         self.idempotent_body = b""
         self.analyst_cookie = ""
-        self.limits = server.limits
         self.downloads = 0  # export downloads made by the checks, each of which the audit log must show
+
+    @property
+    def limits(self) -> dict[str, int] | None:
+        """The connection timeouts the server was started with (seconds), if it has them."""
+        return self.server.limits
 
     def export_files(self) -> list[str]:
         """What is in the server's temporary folder (where exports are written)."""
@@ -464,6 +468,9 @@ class Context:
         if reply.status != 303 or not cookies:
             raise SystemExit(f"hostile: the analyst cannot sign in: {reply.status} {reply.body[:200]!r}")
         self.analyst_cookie = "; ".join(cookies)
+
+    def call(self, data: bytes) -> Reply:
+        return exchange(self.port, data, timeout=60)
 
     def read_submission(self, id: str, token: str) -> dict:
         reply = self.call(self.requests.get(f"/api/v1/submissions/{id}", token=token))

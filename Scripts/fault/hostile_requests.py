@@ -290,12 +290,13 @@ class Server:
                                    timeout=60).stdout
         if "--rate-limit" in help_text:
             command += ["--rate-limit", "0"]
-        if "--header-timeout" in help_text and self.limits is None:
-            self.limits = {"header": 3, "body": 5, "idle": 4}
-        if self.limits:
+        if "--header-timeout" in help_text:
+            if self.limits is None:
+                self.limits = {"header": 3, "body": 5, "idle": 4}
             command += ["--header-timeout", str(self.limits["header"]), "--body-timeout", str(self.limits["body"]),
                         "--idle-timeout", str(self.limits["idle"])]
-        command += self.extra_options
+        if self.extra_options and self.extra_options[0] in help_text:
+            command += self.extra_options
         environment = dict(os.environ, TMPDIR=str(self.temporary))
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -98,6 +99,7 @@ class Case:
     timeout: float = 30.0            # seconds to wait for the whole answer
     max_responses: int | None = 1    # how many responses the bytes may produce (smuggling)
     check: Callable | None = None    # extra checks: (reply, ctx) -> list of problems
+    downloads: int = 0               # export downloads a 200 answer leaves in the audit log
     note: str = ""                   # why this expectation, when it is not obvious
 
 
@@ -382,7 +384,7 @@ def build_cases(ctx) -> list[Case]:
     add("20 KB URL on the API", g, r.get("/api/v1/surveys/" + "a" * 20000), 404)
     add("20 KB URL on a page", g, r.get("/s/" + "b" * 20000), 404)
     add("20 KB of query junk on an export", g,
-        r.get(f"/api/v1/surveys/{SURVEY}/responses.csv?junk=" + "j" * 20000, token=analyst), 200)
+        r.get(f"/api/v1/surveys/{SURVEY}/responses.csv?junk=" + "j" * 20000, token=analyst), 200, downloads=1)
 
     # ---------------------------------------------------------------- export query strings
     g = "export-query"
@@ -397,9 +399,10 @@ def build_cases(ctx) -> list[Case]:
     add("analysis table ?line_ending=cr", g,
         r.get(f"/api/v1/surveys/{SURVEY}/analysis/choices.csv?line_ending=cr", token=analyst), 400)
     add("analysis.xml?bom=maybe", g, r.get(f"/api/v1/surveys/{SURVEY}/analysis.xml?bom=maybe", token=analyst),
-        {200, 400}, note="the parameter is not the XML operation's; ignored (200) or refused, but then documented")
+        {200, 400}, downloads=1,
+        note="the parameter is not the XML operation's; ignored (200) or refused, but then documented")
     add("responses.xml?line_ending=cr", g,
-        r.get(f"/api/v1/surveys/{SURVEY}/responses.xml?line_ending=cr", token=analyst), {200, 400},
+        r.get(f"/api/v1/surveys/{SURVEY}/responses.xml?line_ending=cr", token=analyst), {200, 400}, downloads=1,
         note="the parameter is not the XML operation's; ignored (200) or refused, but then documented")
     add("export without a token", g, r.get(f"/api/v1/surveys/{SURVEY}/responses.csv?bom=maybe"), 401)
 
@@ -561,7 +564,7 @@ def build_cases(ctx) -> list[Case]:
         note="RFC 9110 9.1: every general-purpose server supports HEAD wherever GET works")
     add("HEAD survey list", g, r.build("HEAD", "/api/v1/surveys"), 200, head=True)
     add("HEAD an export", g, r.build("HEAD", f"/api/v1/surveys/{SURVEY}/responses.csv", token=analyst), 200,
-        head=True)
+        head=True, check=no_export_files())
     add("HEAD the home page", g, r.build("HEAD", "/"), 200, head=True)
     add("HEAD on a POST-only route", g, r.build("HEAD", SUB), 405, head=True)
 
@@ -712,6 +715,41 @@ def build_cases(ctx) -> list[Case]:
         check=errors_name("system_name"), note="max_length 200 also allows at most 800 bytes of UTF-8")
     add("draft text of combining marks", g, r.json("POST", DRAFTS, body({"answers": {"system_name": zalgo}})), 422,
         check=errors_name("system_name"))
+
+    # ---------------------------------------------------------------- exports leave no file behind
+    g = "export-files"
+    api_exports = [f"/api/v1/surveys/{SURVEY}/{file}" for file in EXPORT_FILES]
+    page_exports = [f"/analyst/s/{SURVEY}/download/{file}" for file in EXPORT_FILES]
+    for path in api_exports:
+        add(f"HEAD {path}", g, r.build("HEAD", path, token=analyst), 200, head=True,
+            check=all_of(no_export_files(), header_is("Cache-Control", "no-store")),
+            note="HEAD answers without producing the export, so nothing is written")
+    for path in page_exports:
+        add(f"HEAD {path}", g, r.build("HEAD", path, headers=[("Cookie", ctx.analyst_cookie)]), 200, head=True,
+            check=all_of(no_export_files(), header_is("Cache-Control", "no-store")))
+    for path in api_exports + page_exports:
+        add(f"GET {path}, client hangs up", g, r.get("/healthz"), 200,
+            check=hangs_up_on(path), note="the export file is unlinked once open: nothing stays when the client leaves")
+
+    # ---------------------------------------------------------------- secrets are not cached
+    g = "no-store"
+    add("GET own submission", g, r.get(f"/api/v1/submissions/{s1.id}", token=s1.token), 200,
+        check=header_is("Cache-Control", "no-store"))
+    add("GET own draft", g, r.get(f"/api/v1/drafts/{d1.id}", token=d1.token), 200,
+        check=header_is("Cache-Control", "no-store"))
+    for path in api_exports:
+        add(f"GET {path}", g, r.get(path, token=analyst), 200, downloads=1,
+            check=all_of(header_is("Cache-Control", "no-store"), no_export_files()))
+    for path in page_exports:
+        add(f"GET {path}", g, r.get(path, headers=[("Cookie", ctx.analyst_cookie)]), 200, downloads=1,
+            check=all_of(header_is("Cache-Control", "no-store"), no_export_files()))
+
+    # ---------------------------------------------------------------- slow and silent clients
+    g = "slow-clients"
+    for kind, count in (("header", 50), ("body", 20), ("idle", 50), ("kept-alive", 20)):
+        add(f"{count} connections, {kind}", g, r.get("/healthz"), 200, check=slow_clients_closed(kind, count),
+            note="each is closed within its timeout (consult serve --header-timeout, --body-timeout, "
+                 "--idle-timeout), while a normal request is still answered at once")
     return cases
 
 
@@ -744,6 +782,63 @@ def fill_draft_cap(ctx, most: int = 1_000):
         if reply.status != 201:
             raise SystemExit(f"hostile: filling the draft cap: {reply.status} {reply.body[:300]!r}")
     raise SystemExit(f"hostile: {most} open drafts from one address and no cap")
+
+
+
+# consult serve's connection timeouts (seconds) when none are given.
+DEFAULT_LIMITS = {"header": 10, "body": 30, "idle": 15}
+EXPORT_FILES = ["analysis.xml", "analysis.zip", "analysis/choices.csv", "responses.csv", "responses.xml"]
+
+
+def no_export_files():
+    def check(reply, ctx):
+        left = ctx.export_files()
+        return [f"{len(left)} export files left in the server's temporary folder: {left[:3]}"] if left else []
+    return check
+
+
+def header_is(name: str, expected: str):
+    def check(reply, ctx):
+        value = reply.header(name)
+        return [] if value == expected else [f"{name} is {value!r}, expected {expected!r}"]
+    return check
+
+
+def hangs_up_on(path: str):
+    """Starts a download of `path`, reads its first bytes, closes the connection, and finds no file left."""
+    def check(reply, ctx):
+        first = ctx.abort_download(path)
+        problems = [] if first.startswith(b"HTTP/1.1 200") else [f"the download began with {first[:40]!r}"]
+        return problems + no_export_files()(reply, ctx)
+    return check
+
+
+def slow_clients_closed(kind: str, count: int):
+    def check(reply, ctx):
+        import slow_clients
+        limits = ctx.limits or DEFAULT_LIMITS  # a server without the options must still close them in time
+        limit = {"header": limits["header"], "body": limits["body"], "idle": limits["idle"],
+                 "kept-alive": limits["idle"]}[kind]
+        normal = []
+
+        def meanwhile():
+            started = time.monotonic()
+            answer = ctx.call(ctx.requests.get("/healthz"))
+            normal.append((answer.status, time.monotonic() - started))
+
+        durations, _ = slow_clients.hold(ctx.port, kind, count, interval=1.0, give_up=limit + 10, while_open=meanwhile)
+        problems = []
+        late = [d for d in durations if d is None or d > limit + 2]
+        if late:
+            problems.append(f"{kind}: {len(late)} of {count} connections outlived the {limit} s timeout by over 2 s "
+                            f"({slow_clients.summary(durations)})")
+        early = [d for d in durations if d is not None and d < limit - 1]
+        if early:
+            problems.append(f"{kind}: {len(early)} connections closed before the {limit} s timeout")
+        if not normal or normal[0][0] != 200 or normal[0][1] > 2:
+            problems.append(f"a normal request meanwhile got {normal}")
+        return problems
+    return check
 
 
 def chunked(data: bytes, size: int = 65536) -> bytes:

@@ -32,6 +32,7 @@ import argparse
 import collections
 import hashlib
 import json
+import os
 import re
 import shutil
 import signal
@@ -63,6 +64,8 @@ STATE_TABLES = [
 STATE_COLUMNS = {"role_token": "id, role, name, token_hash, created_at_ms, expires_at_ms, revoked_at_ms"}
 # Counters kept up to date in place by each accepted submission: they grow, never shrink or vanish.
 TALLY_TABLES = {"question_tally": "respondents", "option_tally": "respondents", "number_tally": "answers"}
+# The audit log's action for an export download.
+DOWNLOADED = "export.downloaded"
 # Strings that would reveal the server's internals in an error body (unless the request carried them).
 LEAKS = [
     "sqlite", "grdb", "/work/", "/tmp/", "/home/", "/root/", "/usr/", ".swift", "fatal", "traceback",
@@ -251,6 +254,12 @@ class Server:
         self.log_path = folder / "serve.log"
         self.process: subprocess.Popen | None = None
         self.port = 0
+        # Where the server writes temporary files (exports), so the cases can see what it leaves there.
+        self.temporary = folder / "tmp"
+        self.temporary.mkdir()
+        # Short connection timeouts (seconds), so the slow-client cases finish quickly; None if unsupported.
+        self.limits: dict[str, int] | None = None
+        self.extra_options: list[str] = []
 
     def _copy(self, consult: Path) -> Path:
         """A private copy of the binary and its resource bundles (the build folder may change meanwhile)."""
@@ -283,8 +292,17 @@ class Server:
                                    timeout=60).stdout
         if "--rate-limit" in help_text:
             command += ["--rate-limit", "0"]
+        if "--header-timeout" in help_text:
+            if self.limits is None:
+                self.limits = {"header": 3, "body": 5, "idle": 4}
+            command += ["--header-timeout", str(self.limits["header"]), "--body-timeout", str(self.limits["body"]),
+                        "--idle-timeout", str(self.limits["idle"])]
+        if self.extra_options and self.extra_options[0] in help_text:
+            command += self.extra_options
+        environment = dict(os.environ, TMPDIR=str(self.temporary))
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        env=environment)
         log.close()
         for _ in range(200):  # at most about 20 s
             if self.process.poll() is not None:
@@ -335,12 +353,17 @@ class Fingerprint:
             self.rows: dict[str, collections.Counter] = {}
             for table in STATE_TABLES:
                 counter = collections.Counter()
-                for row in connection.execute(f"SELECT {STATE_COLUMNS.get(table, '*')} FROM {table}"):  # noqa: S608 - fixed names
+                # Export downloads are audited: they are counted apart, as each case expects its own.
+                query = f"SELECT {STATE_COLUMNS.get(table, '*')} FROM {table}" + (
+                    f" WHERE action != '{DOWNLOADED}'" if table == "audit_entry" else "")
+                for row in connection.execute(query):  # noqa: S608 - fixed names
                     counter[hashlib.sha256(repr(row).encode()).hexdigest()] += 1
                 self.rows[table] = counter
             self.tallied = {table: connection.execute(f"SELECT total({column}) FROM {table}").fetchone()[0]  # noqa: S608
                             for table, column in TALLY_TABLES.items()}
             self.refused = connection.execute("SELECT count(*) FROM refused_attempt").fetchone()[0]
+            self.downloads = connection.execute(
+                "SELECT count(*) FROM audit_entry WHERE action = ?", (DOWNLOADED,)).fetchone()[0]
         finally:
             connection.close()
 
@@ -350,9 +373,12 @@ class Fingerprint:
     def digest(self, table: str) -> str:
         return hashlib.sha256("".join(sorted(self.rows[table].elements())).encode()).hexdigest()[:12]
 
-    def changes(self, before: "Fingerprint", mode: str) -> list[str]:
-        """What changed from `before` that `mode` does not allow."""
+    def changes(self, before: "Fingerprint", mode: str, downloads: int = 0) -> list[str]:
+        """What changed from `before` that `mode` does not allow; `downloads` export downloads must have been audited."""
         problems = []
+        if self.downloads - before.downloads != downloads:
+            problems.append(f"audit log: {self.downloads - before.downloads} export downloads recorded, "
+                            f"expected {downloads}")
         if mode == "added":
             for table in STATE_TABLES:
                 if table in TALLY_TABLES:
@@ -408,6 +434,44 @@ class Context:
         self.sessions: list[Session] = []
         self.idempotency_key = "hostile-seed-key-1"
         self.idempotent_body = b""
+        self.analyst_cookie = ""
+        self.downloads = 0  # export downloads made by the checks, each of which the audit log must show
+
+    @property
+    def limits(self) -> dict[str, int] | None:
+        """The connection timeouts the server was started with (seconds), if it has them."""
+        return self.server.limits
+
+    def export_files(self) -> list[str]:
+        """What is in the server's temporary folder (where exports are written)."""
+        return sorted(str(path.relative_to(self.server.temporary)) for path in self.server.temporary.rglob("*"))
+
+    def abort_download(self, path: str) -> bytes:
+        """Starts a download as the analyst, reads its first bytes and closes the connection."""
+        headers = [("Cookie", self.analyst_cookie)] if path.startswith("/analyst/") else []
+        token = None if headers else self.analyst
+        data = self.requests.build("GET", path, token=token, headers=headers, close=False)
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as connection:
+            connection.sendall(data)
+            first = connection.recv(64)
+        if first.startswith(b"HTTP/1.1 200"):
+            self.downloads += 1
+        return first
+
+    def sign_in_analyst(self) -> None:
+        """A browser session signed in with the analyst's token, for the analyst pages' downloads."""
+        page = self.call(self.requests.get("/sign-in"))
+        match = re.search(rb'name="csrf" value="([^"]+)"', page.body)
+        cookie = (page.header("Set-Cookie") or "").split(";", 1)[0]
+        if page.status != 200 or not match or not cookie:
+            raise SystemExit(f"hostile: cannot open a browser session: {page.status}")
+        form = f"csrf={match.group(1).decode()}&token={urllib.parse.quote(self.analyst)}"
+        reply = self.call(self.requests.form("/sign-in", form, cookie=cookie))
+        cookies = [value.split(";", 1)[0] for name, value in (reply.final.headers if reply.final else [])
+                   if name.lower() == "set-cookie"]
+        if reply.status != 303 or not cookies:
+            raise SystemExit(f"hostile: the analyst cannot sign in: {reply.status} {reply.body[:200]!r}")
+        self.analyst_cookie = "; ".join(cookies)
 
     def call(self, data: bytes) -> Reply:
         return exchange(self.port, data, timeout=60)
@@ -420,6 +484,8 @@ class Context:
 
     def download(self, path: str) -> tuple[int | None, bytes]:
         reply = self.call(self.requests.get(path, token=self.analyst))
+        if reply.status == 200:
+            self.downloads += 1
         return reply.status, reply.body
 
     def seed(self) -> None:
@@ -574,7 +640,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, log)")
     parser.add_argument("--only", default="", help="run only cases whose group/name contains this text")
     parser.add_argument("--verbose", action="store_true", help="print each answer's first bytes")
+    parser.add_argument("--measure", action="store_true",
+                        help="instead of the cases, measure slow clients and export temporary files (RELIABILITY.md)")
     options = parser.parse_args()
+    if options.measure:
+        return measure(options)
 
     folder = Path(tempfile.mkdtemp(prefix="consult-hostile-"))
     server = Server(options.consult, options.surveys.resolve(), folder)
@@ -589,6 +659,7 @@ def main() -> int:
         context.requests = corpus.Requests(server.port)
         CURRENT_CONTEXT = context
         context.seed()
+        context.sign_in_analyst()
         document_reply = context.call(context.requests.get("/openapi.json"))
         documented = Documented(json.loads(document_reply.body))
         seeded = {owned.id: context.read_submission(owned.id, owned.token) for owned in context.submissions}
@@ -598,12 +669,14 @@ def main() -> int:
         before = Fingerprint(server.db)
         for case in cases:
             tried += 1
+            downloads_before = context.downloads
             reply = exchange(server.port, case.data, head=case.head, half_close=case.half_close,
                              timeout=case.timeout)
             problems = check_case(case, reply, documented)
             after = Fingerprint(server.db)
             mode = case.db if case.db != "added" or (reply.status or 0) // 100 == 2 else "same"
-            problems += after.changes(before, mode)
+            downloads = context.downloads - downloads_before + (case.downloads if reply.status == 200 else 0)
+            problems += after.changes(before, mode, downloads)
             before = after
             if not server.alive() or not server.healthy():
                 problems.append("the server is no longer healthy")
@@ -653,6 +726,77 @@ def main() -> int:
     failed = tried - passed
     print(f"hostile: {tried} tried, {passed} passed, {failed} failed", flush=True)
     return 0 if failed == 0 else 1
+
+
+def measure(options) -> int:
+    """The figures RELIABILITY.md records: 300 clients sending a header line every 5 s, with the
+    default limits and with a cap of 100 connections; the files left in the server's temporary
+    folder after 1,000 HEAD requests and 1,000 downloads cut off by the client."""
+    import slow_clients
+    global CURRENT_CONTEXT
+    folder = Path(tempfile.mkdtemp(prefix="consult-measure-"))
+    server = Server(options.consult, options.surveys.resolve(), folder)
+    failures = []
+    try:
+        context = Context(server)
+        context.organizer = server.token("organizer", "Olga Organizer")
+        context.analyst = server.token("analyst", "Anton Analyst")
+        for label, extra in (("default limits", []), ("--max-connections 100", ["--max-connections", "100"])):
+            server.limits = {"header": 10, "body": 30, "idle": 15}  # the defaults, stated
+            server.extra_options = extra
+            server.start()
+            context.port = server.port
+            context.requests = corpus.Requests(server.port)
+            normal = []
+
+            def meanwhile():
+                started = time.monotonic()
+                answer = exchange(server.port, context.requests.get("/healthz"), timeout=60)
+                normal.append((answer.status, time.monotonic() - started))
+
+            durations, _ = slow_clients.hold(server.port, "header", 300, interval=5.0, give_up=90,
+                                             while_open=meanwhile)
+            print(f"slow clients, {label}: 300 connections sending a header line every 5 s: "
+                  f"{slow_clients.summary(durations)}; a normal request meanwhile: "
+                  f"{normal[0][0]} in {normal[0][1]:.2f} s", flush=True)
+            if any(d is None for d in durations) or not normal or normal[0][0] != 200:
+                failures.append(f"slow clients, {label}")
+            server.stop()
+        server.limits = None
+        server.extra_options = []
+        server.start()
+        context.port = server.port
+        context.requests = corpus.Requests(server.port)
+        CURRENT_CONTEXT = context
+        context.seed()
+        context.sign_in_analyst()
+        paths = [f"/api/v1/surveys/{corpus.SURVEY}/{file}" for file in corpus.EXPORT_FILES]
+        paths += [f"/analyst/s/{corpus.SURVEY}/download/{file}" for file in corpus.EXPORT_FILES]
+        started = time.monotonic()
+        heads = 0
+        for index in range(1000):
+            path = paths[index % len(paths)]
+            headers = [("Cookie", context.analyst_cookie)] if path.startswith("/analyst/") else []
+            data = context.requests.build("HEAD", path, token=None if headers else context.analyst, headers=headers)
+            heads += exchange(server.port, data, head=True, timeout=30, linger=0.05).status == 200
+        head_files = context.export_files()
+        aborted = sum(context.abort_download(paths[index % len(paths)]).startswith(b"HTTP/1.1 200")
+                      for index in range(1000))
+        time.sleep(1)  # let the server notice the last hang-ups
+        files = context.export_files()
+        print(f"export temporary files: {heads} of 1,000 HEAD answered 200, then {len(head_files)} files; "
+              f"{aborted} of 1,000 downloads cut off after their first bytes, then {len(files)} files "
+              f"({time.monotonic() - started:.0f} s)", flush=True)
+        if files or head_files or heads != 1000 or aborted != 1000:
+            failures.append("export temporary files")
+    finally:
+        server.stop()
+        if options.keep:
+            print(f"hostile: kept {folder}", flush=True)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    print("measure: " + ("failed: " + ", ".join(failures) if failures else "ok"), flush=True)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import ConsultStore
 /// `consult audit`: prints the append-only audit log.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Print the audit log (deadline changes, sector re-assignments, tokens).",
+        commandName: "audit", abstract: "Print the audit log (deadline changes, sector re-assignments, tokens, sign-ins, export downloads).",
         discussion: """
             One line per entry. Control and text-direction characters in names, values and reasons are \
             printed as markers such as ⟨U+202E⟩, so no entry can disguise itself or the lines around it.

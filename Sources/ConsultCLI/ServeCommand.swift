@@ -43,10 +43,41 @@ struct ServeCommand: AsyncParsableCommand {
     var draftsPerSurvey: Int = ProcessInfo.processInfo.environment["CONSULT_DRAFTS_PER_SURVEY"].flatMap(Int.init)
         ?? DraftLimits.standard.perSurvey
 
+    @Option(help: ArgumentHelp(
+        "Seconds a client may take to send a request's header lines, from its first byte (env CONSULT_HEADER_TIMEOUT).",
+        valueName: "seconds"))
+    var headerTimeout: Int = ProcessInfo.processInfo.environment["CONSULT_HEADER_TIMEOUT"].flatMap(Int.init) ?? 10
+
+    @Option(help: ArgumentHelp(
+        "Seconds a client may take to send a request's body, after its header lines (env CONSULT_BODY_TIMEOUT).",
+        valueName: "seconds"))
+    var bodyTimeout: Int = ProcessInfo.processInfo.environment["CONSULT_BODY_TIMEOUT"].flatMap(Int.init) ?? 30
+
+    @Option(help: ArgumentHelp(
+        "Seconds an open connection may wait for a request before it is closed (env CONSULT_IDLE_TIMEOUT).",
+        valueName: "seconds"))
+    var idleTimeout: Int = ProcessInfo.processInfo.environment["CONSULT_IDLE_TIMEOUT"].flatMap(Int.init) ?? 15
+
+    @Option(help: ArgumentHelp(
+        "Connections served at once; more wait until one closes (env CONSULT_MAX_CONNECTIONS).", valueName: "count"))
+    var maxConnections: Int = ProcessInfo.processInfo.environment["CONSULT_MAX_CONNECTIONS"].flatMap(Int.init) ?? 1000
+
+    /// The connection limits the options ask for.
+    var connectionLimits: ConnectionLimits {
+        ConnectionLimits(
+            headerTimeout: .seconds(headerTimeout), bodyTimeout: .seconds(bodyTimeout), idleTimeout: .seconds(idleTimeout),
+            maxConnections: maxConnections)
+    }
+
     func validate() throws {
         guard draftsPerAddress >= 1, draftsPerSurvey >= 1 else {
             throw ValidationError("--drafts-per-address and --drafts-per-survey must be at least 1.")
         }
+        for (name, seconds) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout)]
+        where !(1...3600).contains(seconds) {
+            throw ValidationError("\(name) must be between 1 and 3600 seconds.")
+        }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1.") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must be 0 (off) or a positive number of requests per minute.") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
     }
@@ -75,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("expired drafts purged", metadata: ["count": "\(purged)"])
         let app = try buildApplication(
             consultation, address: ServerAddress(host: host, port: port), rateLimit: rateLimit,
-            deployment: try deployment.settings(), logger: logger)
+            deployment: try deployment.settings(), connections: connectionLimits, logger: logger)
         let shownHost = host.contains(":") ? "[\(host)]" : host
         let url = try deployment.settings().publicOrigin?.link("/") ?? "http://\(shownHost):\(port)/"
         logger.info("open the pages in a browser", metadata: ["url": "\(url)"])

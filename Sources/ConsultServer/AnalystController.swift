@@ -7,9 +7,10 @@ import NIOCore
 
 /// Analysts' (and organizers') exports and headline figures.
 ///
-/// Each export is written to a temporary folder by the same streaming writers as
-/// `consult export`, then streamed to the client in 1 MiB chunks and deleted, so memory
-/// stays flat whatever the survey's size.
+/// Each export is written to a private temporary folder by the same streaming writers as
+/// `consult export`, unlinked as soon as it is open, then streamed to the client in 1 MiB
+/// chunks, so memory stays flat whatever the survey's size and nothing stays on disk.
+/// Every download is recorded in the audit log.
 struct AnalystController {
     let consultation: Consultation
 
@@ -44,11 +45,11 @@ struct AnalystController {
     }
 
     @Sendable func analysisXML(_ request: Request, context: ConsultRequestContext) async throws -> Response {
-        try await export(request, context, content: .analysis, format: .xml, type: "application/xml")
+        try await export(request, context, ExportDownload(.analysis, .xml))
     }
 
     @Sendable func analysisZIP(_ request: Request, context: ConsultRequestContext) async throws -> Response {
-        try await export(request, context, content: .analysis, format: .zip, type: "application/zip")
+        try await export(request, context, ExportDownload(.analysis, .zip))
     }
 
     @Sendable func analysisTable(_ request: Request, context: ConsultRequestContext) async throws -> Response {
@@ -59,59 +60,47 @@ struct AnalystController {
             throw Problem.notFound("There is no table \"\(file)\"; the tables are "
                 + SurveyAnalysis.tables(of: survey).map { "\($0.name).csv" }.joined(separator: ", ") + ".")
         }
-        return try await export(request, context, content: .analysis, format: .csv, type: "text/csv; charset=utf-8", tables: [table])
+        return try await export(request, context, ExportDownload(.analysis, .csv, table: table))
     }
 
     @Sendable func responsesCSV(_ request: Request, context: ConsultRequestContext) async throws -> Response {
-        try await export(request, context, content: .raw, format: .csv, type: "text/csv; charset=utf-8")
+        try await export(request, context, ExportDownload(.raw, .csv))
     }
 
     @Sendable func responsesXML(_ request: Request, context: ConsultRequestContext) async throws -> Response {
-        try await export(request, context, content: .raw, format: .xml, type: "application/xml")
+        try await export(request, context, ExportDownload(.raw, .xml))
     }
 
     /// Checks the analyst's token, then streams the export.
-    private func export(
-        _ request: Request, _ context: ConsultRequestContext, content: ExportContent, format: ExportFormat, type: String,
-        tables: Set<String>? = nil
-    ) async throws -> Response {
+    private func export(_ request: Request, _ context: ConsultRequestContext, _ export: ExportDownload) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
-        _ = try await consultation.require([.analyst, .organizer], for: request)
+        let principal = try await consultation.require([.analyst, .organizer], for: request)
         return try await Self.download(
-            survey, consultation: consultation, content: content, format: format, type: type,
-            csv: format == .xml ? CSVOptions() : try csvOptions(request), tables: tables)
+            export, of: survey, by: principal, consultation: consultation, context: context,
+            csv: export.format == .xml ? CSVOptions() : try csvOptions(request))
     }
 
-    /// Writes the export to a temporary folder and streams its one file back, deleting it afterwards.
+    /// Streams an export, written through a file that is already unlinked, and records the download
+    /// in the audit log. A `HEAD` gets the headers without the export being produced.
     static func download(
-        _ survey: Survey, consultation: Consultation, content: ExportContent, format: ExportFormat, type: String,
-        csv options: CSVOptions = CSVOptions(), tables: Set<String>? = nil
+        _ export: ExportDownload, of survey: Survey, by principal: Principal, consultation: Consultation,
+        context: ConsultRequestContext, csv options: CSVOptions = CSVOptions()
     ) async throws -> Response {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("consult-export-\(Secret.newID())")
-        let files: [URL]
-        do {
-            files = try await Exporter(database: consultation.database, clock: { consultation.clock.now() }).export(
-                survey, content: content, format: format, into: folder, csv: options, tables: tables)
-        } catch {
-            try? FileManager.default.removeItem(at: folder)
-            throw error
+        var headers = HTTPFields.notStored
+        headers[.contentType] = export.mediaType
+        headers[.contentDisposition] = "attachment; filename=\"\(survey.id)-\(export.fileName)\""
+        guard !context.answersHEAD else { return Response(status: .ok, headers: headers) }
+        let exporter = Exporter(database: consultation.database, clock: { consultation.clock.now() })
+        let file = try await UnlinkedExportFile.write(in: consultation.exportFolder) { folder in
+            try await exporter.export(
+                survey, content: export.content, format: export.format, into: folder, csv: options,
+                tables: export.table.map { [$0] })
         }
-        guard let file = files.first else {
-            try? FileManager.default.removeItem(at: folder)
-            throw Problem.notFound("The export produced no file.")
+        try await consultation.storing {
+            try await consultation.database.recordExportDownload(
+                of: survey.id.rawValue, export: export.auditName, by: principal.actor, at: consultation.clock.now())
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? nil
-        var headers: HTTPFields = [.contentType: type]
-        headers[.contentDisposition] = "attachment; filename=\"\(survey.id)-\(file.lastPathComponent)\""
-        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: size) { writer in
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let handle = try FileHandle(forReadingFrom: file)
-            defer { try? handle.close() }
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                try await writer.write(ByteBuffer(data: chunk))
-            }
-            try await writer.finish(nil)
-        })
+        return Response(status: .ok, headers: headers, body: file.responseBody)
     }
 
     /// `?bom=true` adds the UTF-8 byte-order mark; `?line_ending=lf` ends lines with LF instead of CRLF.

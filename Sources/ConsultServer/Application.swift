@@ -52,15 +52,20 @@ public func buildRouter(
 ///
 /// On SIGTERM or SIGINT the server stops accepting connections, finishes the requests in
 /// flight, and only then is the database checkpointed and closed.
+///
+/// `connections` bounds how long a client may take over a request and how many connections are open.
 public func buildApplication(
     _ consultation: Consultation, address: ServerAddress, rateLimit: Int = 0, deployment: Deployment = Deployment(),
-    logger: Logger
+    connections: ConnectionLimits = ConnectionLimits(), logger: Logger
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(consultation, rateLimit: rateLimit, deployment: deployment)
     let semantics = HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") })
     return Application(
         responder: HTTPSOnlyResponder(inner: semantics, isHTTPS: deployment.isHTTPS),
-        configuration: .init(address: .hostname(address.host, port: address.port), serverName: "consult"),
+        server: connections.server,
+        configuration: .init(
+            address: .hostname(address.host, port: address.port), serverName: "consult",
+            availableConnectionsDelegate: connections.availableConnections(logger: logger)),
         // Services stop in reverse order: the purger before the database closes.
         services: [DatabaseCloser(database: consultation.database, logger: logger),
             DraftPurger(consultation: consultation, logger: logger)],

@@ -2,7 +2,8 @@ import Hummingbird
 import NIOCore
 
 /// The request context of consult's routes: Hummingbird's core storage, who sent the
-/// request (the rate limit counts requests by it) and where the pages' links point.
+/// request (the rate limit counts requests by it), where the pages' links point, and
+/// whether the request is a `HEAD`.
 public struct ConsultRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
@@ -12,6 +13,9 @@ public struct ConsultRequestContext: RequestContext, RemoteAddressRequestContext
     public var clientAddress: ClientAddress?
     /// The configured public URL (`DeploymentMiddleware`), if any.
     public var publicOrigin: PublicOrigin?
+    /// True when the client sent `HEAD`: the route runs as `GET`, and may skip producing a body
+    /// that would only be dropped (an export, for instance).
+    public internal(set) var answersHEAD = false
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -13,13 +13,19 @@ public struct Consultation: Sendable {
     public let clock: any InstantSource
     /// The caps on open drafts and when drafts expire.
     public let draftLimits: DraftLimits
+    /// Where downloads write their export before streaming it (in a private folder, unlinked at once).
+    public let exportFolder: URL
 
-    public init(surveys: [Survey], database: ConsultDatabase, clock: any InstantSource, draftLimits: DraftLimits = .standard) {
+    public init(
+        surveys: [Survey], database: ConsultDatabase, clock: any InstantSource, draftLimits: DraftLimits = .standard,
+        exportFolder: URL = FileManager.default.temporaryDirectory
+    ) {
         self.surveys = surveys.sorted { $0.id < $1.id }
         surveysByID = Dictionary(surveys.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         self.database = database
         self.clock = clock
         self.draftLimits = draftLimits
+        self.exportFolder = exportFolder
     }
 
     /// The survey named in the path, or a 404 problem.

@@ -26,7 +26,7 @@ struct DraftController {
         return json(.object([
             "id": .string(id), "survey_id": .string(survey.id.rawValue), "resume_token": .string(token),
             "updated_at": .string(Instant.utcText(now.truncatedToMilliseconds)),
-        ]), status: .created, headers: [.location: "/api/v1/drafts/\(id)"])
+        ]), status: .created, headers: [.location: "/api/v1/drafts/\(id)", .cacheControl: "no-store"])
     }
 
     @Sendable func read(_ request: Request, context: ConsultRequestContext) async throws -> Response {
@@ -39,7 +39,7 @@ struct DraftController {
             "answers": try JSONDecoder().decode(JSONValue.self, from: Data(draft.answersJSON.utf8)),
             "updated_at": .string(Instant.utcText(draft.updatedAt)),
             "submitted_as": SurveyJSON.optional(draft.submittedAs),
-        ]))
+        ]), headers: .notStored)
     }
 
     @Sendable func update(_ request: Request, context: ConsultRequestContext) async throws -> Response {

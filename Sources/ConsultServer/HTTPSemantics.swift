@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 
 /// What the router leaves to the HTTP layer (RFC 9110, RFC 9112): `HEAD` answered as `GET`
-/// without the body, `405 Method Not Allowed` with `Allow` for a path that exists only under
+/// without the body (the context tells the route, so it need not produce one), `405 Method Not Allowed` with `Allow` for a path that exists only under
 /// other methods, and `400` for a request without exactly one well-formed `Host`.
 struct HTTPSemanticsResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == ConsultRequestContext {
     typealias Context = ConsultRequestContext
@@ -38,6 +38,8 @@ struct HTTPSemanticsResponder<Inner: HTTPResponder>: HTTPResponder where Inner.C
         guard request.method == .head else { return try await inner.respond(to: request, context: context) }
         var head = request.head
         head.method = .get
+        var context = context
+        context.answersHEAD = true
         var response = try await inner.respond(to: Request(head: head, body: request.body), context: context)
         response.body = ResponseBody()
         return response

@@ -48,7 +48,7 @@ struct SubmissionController {
             "region": SurveyJSON.optional(submission.region),
             "publication": .string(submission.publication),
             "level": SurveyJSON.optional(submission.level),
-        ]))
+        ]), headers: .notStored)
     }
 
     @Sendable func replace(_ request: Request, context: ConsultRequestContext) async throws -> Response {
@@ -146,7 +146,7 @@ extension Consultation {
 enum SubmissionResponses {
     static func created(_ outcome: SubmissionOutcome, survey: Survey) throws -> Response {
         let accepted = try acceptedSubmission(outcome, survey: survey)
-        var headers = HTTPFields()
+        var headers = HTTPFields.notStored
         headers[.location] = "/api/v1/submissions/\(accepted.id)"
         var body = members(of: accepted)
         body["edit_token"] = SurveyJSON.optional(accepted.editToken)
@@ -154,7 +154,7 @@ enum SubmissionResponses {
     }
 
     static func updated(_ outcome: SubmissionOutcome, survey: Survey) throws -> Response {
-        json(.object(members(of: try acceptedSubmission(outcome, survey: survey))))
+        json(.object(members(of: try acceptedSubmission(outcome, survey: survey))), headers: .notStored)
     }
 
     private static func acceptedSubmission(_ outcome: SubmissionOutcome, survey: Survey) throws -> AcceptedSubmission {

@@ -54,30 +54,30 @@ struct AnalystPages {
     @Sendable func download(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
-        _ = try visit.requireStaff([.analyst, .organizer])
-        let (content, format, type): (ExportContent, ExportFormat, String)
+        let principal = try visit.requireStaff([.analyst, .organizer])
+        let export: ExportDownload
         switch context.parameters.get("file") ?? "" {
-        case "analysis.zip": (content, format, type) = (.analysis, .zip, "application/zip")
-        case "analysis.xml": (content, format, type) = (.analysis, .xml, "application/xml")
-        case "responses.csv": (content, format, type) = (.raw, .csv, "text/csv; charset=utf-8")
-        case "responses.xml": (content, format, type) = (.raw, .xml, "application/xml")
+        case "analysis.zip": export = ExportDownload(.analysis, .zip)
+        case "analysis.xml": export = ExportDownload(.analysis, .xml)
+        case "responses.csv": export = ExportDownload(.raw, .csv)
+        case "responses.xml": export = ExportDownload(.raw, .xml)
         default: throw Problem.notFound("There is no such export; the page lists them all.")
         }
-        return try await AnalystController.download(survey, consultation: consultation, content: content, format: format, type: type)
+        return try await AnalystController.download(export, of: survey, by: principal, consultation: consultation, context: context)
     }
 
     @Sendable func downloadTable(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
-        _ = try visit.requireStaff([.analyst, .organizer])
+        let principal = try visit.requireStaff([.analyst, .organizer])
         let file = context.parameters.get("file") ?? ""
         let table = file.hasSuffix(".csv") ? String(file.dropLast(4)) : ""
         guard SurveyAnalysis.tables(of: survey).contains(where: { $0.name == table }) else {
             throw Problem.notFound("There is no table \"\(file)\"; the page lists them all.")
         }
         return try await AnalystController.download(
-            survey, consultation: consultation, content: .analysis, format: .csv, type: "text/csv; charset=utf-8",
-            tables: [table])
+            ExportDownload(.analysis, .csv, table: table), of: survey, by: principal, consultation: consultation,
+            context: context)
     }
 
     /// A chart per closed question: the percent choosing each option, overall and in each sector with answers.

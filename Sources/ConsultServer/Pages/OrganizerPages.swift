@@ -103,7 +103,8 @@ struct OrganizerPages {
             [
                 "at": PageDates.utc(entry.at), "actor": UntrustedText.pageView(entry.actor),
                 "action": UntrustedText.pageView(entry.action),
-                "change": UntrustedText.pageView([entry.oldValue, entry.newValue].compactMap { $0 }.joined(separator: " → ")),
+                "change": UntrustedText.pageView(entry.action == ConsultDatabase.exportDownloadedAction
+                    ? entry.subject ?? "" : [entry.oldValue, entry.newValue].compactMap { $0 }.joined(separator: " → ")),
                 "reason": UntrustedText.pageView(entry.reason ?? ""),
             ]
         }

@@ -225,7 +225,7 @@ struct RespondentPages {
         let receipt = try await consultation.storing {
             try await consultation.database.receipt(ofSubmission: submitted.id, token: submitted.token)
         }
-        var response = json(SubmissionResponses.receiptJSON(receipt))
+        var response = json(SubmissionResponses.receiptJSON(receipt), headers: .notStored)
         response.headers[.contentDisposition] = "attachment; filename=\"receipt-\(survey.id)-\(receipt.submissionID).json\""
         return response
     }

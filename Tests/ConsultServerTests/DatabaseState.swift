@@ -1,0 +1,34 @@
+import ConsultStore
+import Foundation
+
+/// Every row of every table of the database at `path`, as `sqlite3` prints them, but for what
+/// a read may rightly write: the audit entries of export downloads and a token's last use.
+/// Comparing two states tells whether requests changed anything a user could see.
+func databaseState(_ path: String) throws -> String {
+    let tables = try sqlite3(path, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .split(separator: "\n").map(String.init)
+    let queries = tables.map { table in
+        switch table {
+        case "audit_entry":
+            "SELECT * FROM audit_entry WHERE action != '\(ConsultDatabase.exportDownloadedAction)' ORDER BY rowid;"
+        case "role_token":
+            "SELECT id, role, name, token_hash, created_at_ms, expires_at_ms, revoked_at_ms FROM role_token ORDER BY id;"
+        default:
+            "SELECT '\(table)'; SELECT * FROM \"\(table)\";"
+        }
+    }
+    return try sqlite3(path, queries.joined(separator: "\n"))
+}
+
+private func sqlite3(_ path: String, _ sql: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["sqlite3", path, sql]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    return String(decoding: data, as: UTF8.self)
+}

@@ -28,8 +28,10 @@ struct DeadlineSetCommand: AsyncParsableCommand {
     @OptionGroup var surveys: SurveyFolderOptions
 
     func validate() throws {
-        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw ValidationError("Give a reason for moving the deadline.")
+        do {
+            _ = try AuditReason(reason)
+        } catch {
+            throw ValidationError("--reason: \(error.message).")
         }
     }
 
@@ -46,7 +48,7 @@ struct DeadlineSetCommand: AsyncParsableCommand {
         do {
             let previous = try await database.moveDeadline(
                 of: survey, to: closesAt, actor: commandLineActor,
-                reason: reason.trimmingCharacters(in: .whitespacesAndNewlines), at: Date())
+                reason: try AuditReason(reason).text, at: Date())
             print("\(survey.id): deadline moved from \(Instant.utcText(previous)) to \(Instant.utcText(closesAt)) "
                 + "(\(Instant.localText(closesAt, in: survey.timeZone)) \(survey.timeZone.identifier))")
         } catch let refusal as DeadlineRefusal {

@@ -14,13 +14,20 @@ struct TokenRevokeCommand: AsyncParsableCommand {
     @Option(help: "Why the token is revoked, for the audit log.") var reason: String?
     @OptionGroup var database: DatabaseOptions
 
+    func validate() throws {
+        do {
+            _ = try reason.map(AuditReason.init)
+        } catch {
+            throw ValidationError("--reason: \(error.message).")
+        }
+    }
+
     func run() async throws {
         let database = try self.database.open()
         defer { try? database.close() }
-        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
         do {
             let token = try await database.revokeToken(
-                id: id, by: commandLineActor, reason: reason?.isEmpty == false ? reason : nil, at: Date())
+                id: id, by: commandLineActor, reason: try reason.map(AuditReason.init)?.text, at: Date())
             print("Revoked \(token.id) (\(token.role.rawValue) \(UntrustedText.visible(token.name))); "
                 + "its browser sessions are signed out.")
         } catch let failure as TokenRevocationFailure {

@@ -110,20 +110,13 @@ struct SubmissionController {
     }
 }
 
-/// A required, non-blank `reason` of at most 1000 characters.
+/// The request's `reason` for an audited change, checked by `AuditReason`'s rule, or a 422 problem.
 func requiredReason(_ value: JSONValue?) throws -> String {
-    let text = value?.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-    if let problem = reasonProblem(text) { throw Problem.invalidField("reason", problem) }
-    return text
-}
-
-/// What is wrong with a trimmed reason for an audited change, or nil when it will do.
-func reasonProblem(_ text: String) -> String? {
-    if text.isEmpty { return "say why: a reason is required" }
-    if text.count > 1000 { return "the reason is longer than 1000 characters" }
-    // SQLite's text binding ends at a NUL, so the audit log would keep only what comes before it.
-    if text.unicodeScalars.contains("\u{0}") { return "the reason holds a NUL character (U+0000); remove it" }
-    return nil
+    do {
+        return try AuditReason(value?.text ?? "").text
+    } catch {
+        throw Problem.invalidField("reason", error.message)
+    }
 }
 
 extension Consultation {

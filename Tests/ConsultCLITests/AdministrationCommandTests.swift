@@ -42,6 +42,13 @@ import Testing
         let noReason = try ConsultProcess.run(
             "deadline", "set", "neurotech-2025", "--closes-at", "2025-11-17T18:00 Europe/Vienna", "--reason", " ", "--db", db)
         #expect(noReason.status != 0)
+        #expect(noReason.errors.contains("--reason: say why: a reason is required."))
+        // The API's and the organizer page's rule: at most 1000 characters.
+        let longReason = try ConsultProcess.run(
+            "deadline", "set", "neurotech-2025", "--closes-at", "2025-11-17T18:00 Europe/Vienna",
+            "--reason", String(repeating: "x", count: 1001), "--db", db)
+        #expect(longReason.status != 0)
+        #expect(longReason.errors.contains("the reason is longer than 1000 characters"))
         let noOffset = try ConsultProcess.run(
             "deadline", "set", "neurotech-2025", "--closes-at", "2025-11-17T18:00", "--reason", "why", "--db", db)
         #expect(noOffset.status != 0)

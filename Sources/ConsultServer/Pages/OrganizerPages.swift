@@ -45,8 +45,12 @@ struct OrganizerPages {
         } catch {
             errors["closes_at"] = closesAtText.isEmpty ? "Enter the new deadline." : error.message
         }
-        let reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if let problem = reasonProblem(reason) { errors["reason"] = problem.prefix(1).uppercased() + problem.dropFirst() + "." }
+        var reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        do {
+            reason = try AuditReason(reason).text
+        } catch {
+            errors["reason"] = error.message.prefix(1).uppercased() + error.message.dropFirst() + "."
+        }
         if let closesAt, errors.isEmpty {
             do {
                 _ = try await consultation.storing {

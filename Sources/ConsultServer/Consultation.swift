@@ -67,12 +67,8 @@ public struct Consultation: Sendable {
             return try await operation()
         } catch let error as Problem {
             throw error
-        } catch let error as AccessFailure {
-            throw error
-        } catch let error as DraftFailure {
-            throw error
-        } catch let error as DeadlineRefusal {
-            throw error
+        } catch let refusal as any StoreRefusal {
+            throw refusal
         } catch {
             Logger(label: "consult.store").error("database failure", metadata: ["error": "\(error)"])
             throw Problem.unavailable

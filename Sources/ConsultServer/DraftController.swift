@@ -108,22 +108,8 @@ extension Consultation {
     func newDraft(for survey: Survey, answers: AnswerSet, at now: Date, client: String) async throws
         -> (id: String, token: String)
     {
-        do {
-            return try await storing {
-                try await database.createDraft(for: survey.id, answers: answers, at: now, client: client, limits: draftLimits)
-            }
-        } catch DraftFailure.limitReached(let cap) {
-            let days = Int(draftLimits.untouchedLifetime / 86_400)
-            let detail: String
-            switch cap {
-            case .client(let limit):
-                detail = "This address already has \(limit) unfinished responses (drafts); nothing was stored. "
-                    + "Submit one of them, or wait until they expire (\(days) days after their last change)."
-            case .survey(let limit):
-                detail = "This consultation already holds \(limit) unfinished responses (drafts), its maximum; "
-                    + "nothing was stored. Try again later: drafts expire \(days) days after their last change."
-            }
-            throw Problem("too-many-drafts", status: .tooManyRequests, title: "Too many unfinished responses", detail: detail)
+        try await storing {
+            try await database.createDraft(for: survey.id, answers: answers, at: now, client: client, limits: draftLimits)
         }
     }
 }

@@ -13,18 +13,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
-        } catch AccessFailure.notFound, DraftFailure.notFound {
-            throw Problem.notFound("There is nothing at \(request.uri.path).")
-        } catch AccessFailure.wrongToken, DraftFailure.wrongToken {
-            throw Problem.unauthorized("The token does not open this resource.")
-        } catch DraftFailure.alreadySubmitted(let submission) {
-            var problem = Problem(
-                "draft-already-submitted", status: .conflict, title: "The draft was already submitted",
-                detail: "This draft became submission \(submission); edit that submission with its edit token instead.")
-            problem.extensions["submission_id"] = .string(submission)
-            throw problem
-        } catch let refusal as DeadlineRefusal {
-            throw Problem.invalidField("closes_at", refusal.message)
+        } catch let refusal as any StoreRefusal {
+            throw Problem(refusal, path: request.uri.path)
         } catch let error as any HTTPResponseError {
             throw Problem(
                 error.status == .notFound ? "not-found" : "http-\(error.status.code)", status: error.status,

@@ -20,14 +20,15 @@ public enum DraftFailure: Error, Sendable {
     case notFound
     case wrongToken
     case alreadySubmitted(String)
-    /// A new draft would exceed a cap of ``DraftLimits``; nothing was stored.
-    case limitReached(DraftCap)
+    /// A new draft would exceed a cap of ``DraftLimits``; nothing was stored. Drafts expire
+    /// after `untouchedLifetime` without a change.
+    case limitReached(DraftCap, untouchedLifetime: TimeInterval)
 }
 
 extension ConsultDatabase {
     /// Saves new draft answers; returns the draft id and its resume token (stored only as a hash).
     ///
-    /// Refuses with ``DraftFailure/limitReached(_:)`` when the survey, or the client address
+    /// Refuses with ``DraftFailure/limitReached(_:untouchedLifetime:)`` when the survey, or the client address
     /// `client` (kept only as a hash, to count), already has as many open drafts as `limits` allow.
     public func createDraft(
         for survey: SurveyID, answers: AnswerSet, at instant: Date, client: String, limits: DraftLimits
@@ -41,12 +42,12 @@ extension ConsultDatabase {
                 db,
                 sql: "SELECT count(*) FROM draft WHERE survey_id = ? AND submitted_as IS NULL AND updated_at_ms >= ?",
                 arguments: [survey.rawValue, liveSince]) ?? 0
-            guard ofSurvey < limits.perSurvey else { throw DraftFailure.limitReached(.survey(limit: limits.perSurvey)) }
+            guard ofSurvey < limits.perSurvey else { throw DraftFailure.limitReached(.survey(limit: limits.perSurvey), untouchedLifetime: limits.untouchedLifetime) }
             let ofClient = try Int.fetchOne(
                 db,
                 sql: "SELECT count(*) FROM draft WHERE client_hash = ? AND submitted_as IS NULL AND updated_at_ms >= ?",
                 arguments: [clientHash, liveSince]) ?? 0
-            guard ofClient < limits.perClient else { throw DraftFailure.limitReached(.client(limit: limits.perClient)) }
+            guard ofClient < limits.perClient else { throw DraftFailure.limitReached(.client(limit: limits.perClient), untouchedLifetime: limits.untouchedLifetime) }
             try db.execute(
                 sql: """
                     INSERT INTO draft (id, survey_id, resume_token_hash, answers_json, created_at_ms, updated_at_ms, client_hash)

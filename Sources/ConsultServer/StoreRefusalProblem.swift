@@ -1,0 +1,49 @@
+import ConsultStore
+import Hummingbird
+
+extension Problem {
+    /// The problem for each way the store refuses a request (`path` is the request's): the one
+    /// place where the store's refusals meet HTTP.
+    init(_ refusal: any StoreRefusal, path: String) {
+        switch refusal {
+        case let failure as AccessFailure:
+            switch failure {
+            case .notFound: self = .notFound("There is nothing at \(path).")
+            case .wrongToken: self = .unauthorized("The token does not open this resource.")
+            }
+        case let failure as DraftFailure:
+            switch failure {
+            case .notFound: self = .notFound("There is nothing at \(path).")
+            case .wrongToken: self = .unauthorized("The token does not open this resource.")
+            case .alreadySubmitted(let submission):
+                self.init(
+                    "draft-already-submitted", status: .conflict, title: "The draft was already submitted",
+                    detail: "This draft became submission \(submission); edit that submission with its edit token instead.")
+                extensions["submission_id"] = .string(submission)
+            case .limitReached(let cap, let untouchedLifetime):
+                self = .tooManyDrafts(cap, expiringAfterDays: Int(untouchedLifetime / 86_400))
+            }
+        case let refusal as DeadlineRefusal:
+            self = .invalidField("closes_at", refusal.message)
+        case let failure as TokenRevocationFailure:
+            self.init("token-not-revoked", status: .conflict, title: "The token cannot be revoked", detail: failure.message)
+        default:
+            self.init(
+                "refused", status: .badRequest, title: "The request was refused",
+                detail: "\(path): the request was refused; nothing was changed.")
+        }
+    }
+
+    /// A new draft beyond a cap on open drafts; nothing was stored.
+    static func tooManyDrafts(_ cap: DraftCap, expiringAfterDays days: Int) -> Problem {
+        let detail = switch cap {
+        case .client(let limit):
+            "This address already has \(limit) unfinished responses (drafts); nothing was stored. "
+                + "Submit one of them, or wait until they expire (\(days) days after their last change)."
+        case .survey(let limit):
+            "This consultation already holds \(limit) unfinished responses (drafts), its maximum; "
+                + "nothing was stored. Try again later: drafts expire \(days) days after their last change."
+        }
+        return Problem("too-many-drafts", status: .tooManyRequests, title: "Too many unfinished responses", detail: detail)
+    }
+}

@@ -892,7 +892,8 @@ class AnalystHeatMaps(BrowserTestCase):
         self.assertGreaterEqual(len(tables), 3, "a heat map per closed question")
         sector_ids = {"law_enforcement", "academia", "unclassified", "all"}
         for table in tables:
-            self.assertTrue(table.find_element(By.CSS_SELECTOR, "caption").text.strip(), "each heat map has a caption")
+            self.assertTrue(table.find_element(By.CSS_SELECTOR, "caption").get_attribute("textContent").strip(),
+                            "each heat map has a caption")
             headings = self.header_labels(table)
             self.assertEqual(headings[0], "All respondents")
             self.assertFalse(sector_ids & set(headings), f"sector ids instead of labels: {headings}")

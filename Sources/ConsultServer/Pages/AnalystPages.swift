@@ -5,7 +5,8 @@ import Foundation
 import Hummingbird
 
 /// The analysts' pages: the headline tables by sector and region, a heat map per closed
-/// question by sector (with a chart of all respondents), and links to every export (downloaded with the browser's session).
+/// question by sector (with a chart of all respondents), and links to every export
+/// (downloaded with the browser's session).
 struct AnalystPages {
     let consultation: Consultation
     let renderer: PageRenderer

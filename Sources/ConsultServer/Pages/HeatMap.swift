@@ -82,15 +82,16 @@ struct HeatMap {
 
     /// What the template reads.
     func view() -> [String: Any] {
-        var chart = ""
+        var chart = "", allBase = 0
         if !isEmpty, let all = columns.firstIndex(where: { $0.sector == SurveyAnalysis.allSectors }) {
+            allBase = columns[all].base
             chart = SVGChart.labelledBars(
-                id: "bars-\(id)", title: "\(caption): all respondents (n = \(columns[all].base))",
+                id: "bars-\(id)", title: "All respondents (n = \(columns[all].base)) – \(caption)",
                 bars: rows.map { ($0.label, $0.percents[all] ?? 0) }, format: PercentText.display)
         }
         return [
-            "id": id, "caption": caption, "rowHeading": rowHeading, "empty": isEmpty,
-            "columns": columns.map { ["label": $0.label, "base": $0.base, "all": $0.sector == SurveyAnalysis.allSectors] },
+            "id": id, "caption": caption, "rowHeading": rowHeading,
+            "columns": columns.map { ["label": $0.label, "base": $0.base] },
             "rows": rows.map { row in
                 [
                     "label": row.label,
@@ -100,7 +101,7 @@ struct HeatMap {
                     },
                 ] as [String: Any]
             },
-            "chart": chart,
+            "chart": chart, "allBase": allBase,
         ]
     }
 }

@@ -307,12 +307,4 @@ public enum CountryTable {
     public static func country(_ alpha2: String) -> Country? {
         byAlpha2[alpha2]
     }
-
-    /// The region code of respondents without a known region (no country, or Antarctica), as exports write it.
-    public static let unknownRegion = "unknown"
-
-    /// The name a person reads for a region code: the region's name, or "Unknown" for ``unknownRegion``.
-    public static func regionLabel(_ region: String) -> String {
-        region == unknownRegion ? "Unknown" : region
-    }
 }

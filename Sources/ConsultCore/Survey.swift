@@ -46,6 +46,13 @@ public struct Survey: Sendable, Hashable {
     public func sector(_ id: SectorID) -> Sector? {
         sectors.first { $0.id == id }
     }
+
+    /// The label a person reads for a final sector: the sector's own label, "Unclassified" for
+    /// ``RespondentProfile/unclassified``, else the id itself (never invented).
+    public func sectorLabel(_ id: String) -> String {
+        if let sector = sector(SectorID(id)) { return sector.label }
+        return id == RespondentProfile.unclassified.rawValue ? "Unclassified" : id
+    }
 }
 
 /// Which questions carry the respondent facts the analysis groups by.

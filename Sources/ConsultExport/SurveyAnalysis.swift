@@ -153,9 +153,12 @@ public struct SurveyAnalysis: Sendable {
     /// "all" and then every sector.
     var sectorGroups: [String] { [Self.allSectors] + sectorIDs }
 
-    func sectorLabel(_ id: String) -> String {
-        survey.sector(SectorID(id))?.label ?? (id == Self.allSectors ? "All respondents" : "Unclassified")
+    /// The label of a sector group: "All respondents" for ``allSectors``, else the survey's sector label.
+    public static func sectorLabel(_ id: String, in survey: Survey) -> String {
+        id == allSectors ? "All respondents" : survey.sectorLabel(id)
     }
+
+    func sectorLabel(_ id: String) -> String { Self.sectorLabel(id, in: survey) }
 
     private func writeSectors(to sink: some TableSink) throws {
         for sector in sectorIDs + [Self.allSectors] {
@@ -170,7 +173,7 @@ public struct SurveyAnalysis: Sendable {
     ]
 
     /// The name a region column shows for respondents without a known region.
-    static let unknownRegion = "unknown"
+    static let unknownRegion = CountryTable.unknownRegion
 
     static func region(of code: String?, in scheme: (Country) -> String?) -> String {
         code.flatMap(CountryTable.country).flatMap(scheme) ?? unknownRegion

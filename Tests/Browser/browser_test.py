@@ -835,6 +835,167 @@ class StaffPages(BrowserTestCase):
 # =========================================================================================
 
 
+RISK_SURVEY = "ai-risk-assessment"
+ONE_DECIMAL_PERCENT = re.compile(r"^\d{1,3}\.\d %$")
+
+
+class AnalystHeatMaps(BrowserTestCase):
+    """The analyst page at a glance: heat maps with sector labels, one-decimal percents and each
+    base n, wrapped labels, the region "Unknown", a phone's width, and empty states."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ConsultServer("analyst", generate=60)
+        cls.server.cli("generate", RISK_SURVEY, "--count", "40", "--seed", "3", "--surveys", str(Settings.surveys))
+        cls.server.start()
+        cls.empty = ConsultServer("analyst-empty")
+        cls.empty.start()
+        # Antarctica has no region: this respondent counts in the region "unknown".
+        items = ["mental_privacy", "freedom_of_thought", "mental_integrity", "psychological_continuity",
+                 "self_incrimination", "fair_trial", "non_discrimination", "ill_treatment", "neural_data",
+                 "informed_consent"]
+        stored = cls.server.api("POST", f"/api/v1/surveys/{SURVEY}/submissions", payload={"answers": {
+            "sector": "academia", "country": "AQ", "organisation_size": "individual", "familiarity": 2,
+            "technologies_known": ["none_known"], "rights_concern": {item: 3 for item in items},
+            "publication": "confidential"}})
+        if stored.status != 201:
+            raise AssertionError(f"the Antarctic submission was refused: {stored!r}")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+        cls.empty.close()
+
+    def analyst_page(self, survey: str, *, server: ConsultServer | None = None, phone: bool = False) -> Browser:
+        server = server or self.server
+        browser = Browser(server, phone=phone)
+        self.addCleanup(browser.quit)
+        browser.open("/sign-in")
+        browser.type("token", server.analyst)
+        form = browser.find("input#token").find_element(By.XPATH, "ancestor::form")
+        browser.click_element(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        self.assertEqual(browser.url_path, "/analyst", browser.text("main")[:800])
+        browser.open(f"/analyst/s/{survey}")
+        self.assertEqual(browser.status, 200, browser.text("main")[:800])
+        return browser
+
+    def header_labels(self, table) -> list[str]:
+        """The column headings of a heat map without their "n = …" line."""
+        return table.parent.execute_script(
+            "return Array.from(arguments[0].querySelectorAll('thead th')).slice(1)"
+            ".map(th => th.firstChild.textContent.trim())", table)
+
+    def test_heat_maps_show_sector_labels_one_decimal_percents_and_each_base(self):
+        browser = self.analyst_page(SURVEY)
+        browser.screenshot("analyst-heatmap")
+        tables = browser.find_all("table.heat")
+        self.assertGreaterEqual(len(tables), 3, "a heat map per closed question")
+        sector_ids = {"law_enforcement", "academia", "unclassified", "all"}
+        for table in tables:
+            self.assertTrue(table.find_element(By.CSS_SELECTOR, "caption").get_attribute("textContent").strip(),
+                            "each heat map has a caption")
+            headings = self.header_labels(table)
+            self.assertEqual(headings[0], "All respondents")
+            self.assertFalse(sector_ids & set(headings), f"sector ids instead of labels: {headings}")
+            for heading in table.find_elements(By.CSS_SELECTOR, "thead th")[1:]:
+                self.assertRegex(heading.find_element(By.CSS_SELECTOR, ".n").text, r"^n = \d+$")
+            self.assertEqual(table.find_element(By.CSS_SELECTOR, "thead th").get_attribute("scope"), "col")
+            for row in table.find_elements(By.CSS_SELECTOR, "tbody tr"):
+                self.assertEqual(row.find_element(By.CSS_SELECTOR, "th").get_attribute("scope"), "row")
+                for cell in row.find_elements(By.CSS_SELECTOR, "td"):
+                    self.assertTrue(ONE_DECIMAL_PERCENT.match(cell.text) or cell.text == "–", cell.text)
+                    self.assertRegex(cell.get_attribute("class"), r"\bheat-(\d|none)\b")
+        self.assertIn("Law enforcement", self.header_labels(tables[0]))
+        # The headline tables round too; nowhere on the page more than one decimal.
+        for cell in browser.find_all("#by-sector td:last-child, #by-region td:last-child"):
+            self.assertRegex(cell.text, ONE_DECIMAL_PERCENT)
+        self.assertNotRegex(browser.text("main"), r"\d\.\d{2,}\s?%")
+        # Beside each heat map, a chart of all respondents with a text alternative.
+        charts = browser.find_all("figure.all-respondents svg.chart")
+        self.assertEqual(len(charts), len(tables))
+        for chart in charts:
+            self.assertEqual(chart.get_attribute("role"), "img")
+            self.assertTrue(chart.find_elements(By.CSS_SELECTOR, "title"))
+        # A long option label wraps: several lines in the chart, and its table cell is taller than a line.
+        technologies = browser.find("#question-technologies_known")
+        label = next(text for text in technologies.find_elements(By.CSS_SELECTOR, "svg text")
+                     if "P300-based" in text.get_attribute("textContent"))
+        self.assertGreater(len(label.find_elements(By.CSS_SELECTOR, "tspan")), 1, "the long label is split into lines")
+        self.assertGreater(label.rect["height"], 25, "the long label takes more than one line")
+        heading = next(th for th in technologies.find_elements(By.CSS_SELECTOR, "tbody th") if "P300-based" in th.text)
+        line_height = float(browser.driver.execute_script(
+            "return parseFloat(getComputedStyle(arguments[0]).lineHeight)", heading))
+        self.assertGreater(heading.rect["height"], line_height * 1.5, "the long label wraps in the table")
+        bars = technologies.find_element(By.CSS_SELECTOR, "svg.chart").rect
+        self.assertLessEqual(label.rect["x"] + label.rect["width"], bars["x"] + bars["width"] + 1, "the label stays in its chart")
+
+    def test_the_level_heat_map_names_the_sectors_by_their_labels(self):
+        browser = self.analyst_page(RISK_SURVEY)
+        table = browser.find("table#heat-levels")
+        headings = self.header_labels(table)
+        self.assertIn("Police", headings)
+        self.assertIn("Customs and border agencies", headings)
+        self.assertNotIn("police", headings)
+        visible = browser.text("main")
+        for sector_id in ("customs_border", "prosecution_courts", "technology_provider"):
+            self.assertNotIn(sector_id, visible)
+        levels = [row.text for row in table.find_elements(By.CSS_SELECTOR, "tbody th")]
+        self.assertIn("Extremely high", levels)
+
+    def test_the_region_of_respondents_without_one_reads_unknown(self):
+        browser = self.analyst_page(SURVEY)
+        regions = [cell.text for cell in browser.find_all("#by-region tbody th")]
+        self.assertIn("Unknown", regions)
+        self.assertNotIn("unknown", regions)
+
+    def test_at_phone_width_nothing_scrolls_but_the_heat_map_and_chart_text_stays_readable(self):
+        for survey, shot in ((SURVEY, "analyst-heatmap-phone"), (RISK_SURVEY, None)):
+            with self.subTest(survey):
+                browser = self.analyst_page(survey, phone=True)
+                if shot:
+                    browser.screenshot(shot)
+                overflow = browser.driver.execute_script(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                self.assertLessEqual(overflow, 0, "the document does not scroll sideways")
+                sizes = browser.driver.execute_script("""
+                    return Array.from(document.querySelectorAll('svg.chart text')).map(text => {
+                        const svg = text.ownerSVGElement;
+                        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                        return parseFloat(getComputedStyle(text).fontSize) * scale;
+                    });""")
+                self.assertTrue(sizes, "the page has chart text")
+                self.assertGreaterEqual(min(sizes), 12, "chart text is at least 12 px")
+                cells = browser.driver.execute_script("""
+                    return Array.from(document.querySelectorAll('table.heat td, table.heat th'))
+                        .map(cell => parseFloat(getComputedStyle(cell).fontSize));""")
+                self.assertGreaterEqual(min(cells), 12, "heat-map text is at least 12 px")
+                wide = browser.driver.execute_script("""
+                    return Array.from(document.querySelectorAll('.heat-scroll')).some(box => box.scrollWidth > box.clientWidth);""")
+                self.assertTrue(wide, "a wide heat map scrolls inside its own box")
+
+    def test_a_server_without_submissions_says_so_in_every_table(self):
+        for survey in (SURVEY, RISK_SURVEY):
+            with self.subTest(survey):
+                browser = self.analyst_page(survey, server=self.empty)
+                if survey == SURVEY:
+                    browser.screenshot("analyst-empty")
+                for table in browser.find_all("main table"):
+                    rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+                    self.assertTrue(rows, f"table {table.get_attribute('id')} has a row")
+                self.assertEqual(browser.text("#by-sector tbody"), "No submissions yet.")
+                self.assertEqual(browser.text("#by-region tbody"), "No submissions yet.")
+                self.assertFalse(browser.exists("table.heat"), "no heat map of nothing")
+                sections = browser.find_all("section.question-chart")
+                self.assertTrue(sections)
+                for section in sections:
+                    self.assertIn("No answers yet.", section.text)
+                if survey == RISK_SURVEY:
+                    self.assertEqual(browser.text("#levels-empty"), "No submissions yet.")
+
+
+# =========================================================================================
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--consult", type=Path, default=Settings.consult, help="the consult binary")

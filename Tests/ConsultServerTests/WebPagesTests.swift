@@ -313,8 +313,9 @@ final class FormBrowser: @unchecked Sendable {
             #expect(try await browser.get("/organizer").status == .forbidden)
             let page = try await browser.get("/analyst/s/consult-test")
             #expect(page.status == .ok)
-            #expect(page.html.contains(#"id="chart-tools""#))
-            #expect(page.html.contains("<td>Academia</td><td class=\"number\">1</td>"))
+            #expect(page.html.contains(#"<table class="data heat" id="heat-tools">"#))
+            #expect(page.html.contains(#"id="bars-tools""#))
+            #expect(page.html.contains("<th scope=\"row\">Academia</th><td class=\"number\">1</td><td class=\"number\">100.0 %</td>"))
             for file in ["analysis.zip", "analysis.xml", "responses.csv", "responses.xml", "analysis/choices.csv"] {
                 let download = try await browser.get("/analyst/s/consult-test/download/\(file)")
                 #expect(download.status == .ok, "\(file)")

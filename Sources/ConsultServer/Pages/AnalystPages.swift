@@ -4,8 +4,9 @@ import ConsultStore
 import Foundation
 import Hummingbird
 
-/// The analysts' pages: the headline tables by sector and region, a bar chart per closed
-/// question by sector, and links to every export (downloaded with the browser's session).
+/// The analysts' pages: the headline tables by sector and region, a heat map per closed
+/// question by sector (with a chart of all respondents), and links to every export
+/// (downloaded with the browser's session).
 struct AnalystPages {
     let consultation: Consultation
     let renderer: PageRenderer
@@ -39,14 +40,18 @@ struct AnalystPages {
         view["surveyId"] = survey.id.rawValue
         view["surveyTitle"] = survey.title
         view["respondents"] = analysis.respondents
+        view["hasSubmissions"] = analysis.respondents > 0
         view["bySector"] = tables.rows("respondents_by_sector").map {
-            ["label": $0["label"] ?? "", "respondents": $0["respondents"] ?? "", "percent": $0["percent"] ?? ""]
+            ["label": $0["label"] ?? "", "respondents": $0["respondents"] ?? "", "percent": Self.percentText($0["percent"])]
         }
         view["byRegion"] = tables.rows("respondents_by_region").filter { $0["scheme"] == "m49_region" }.map {
-            ["region": $0["region"] ?? "", "respondents": $0["respondents"] ?? "", "percent": $0["percent"] ?? ""]
+            [
+                "region": CountryTable.regionLabel($0["region"] ?? ""), "respondents": $0["respondents"] ?? "",
+                "percent": Self.percentText($0["percent"]),
+            ]
         }
-        view["levels"] = levelChart(survey, tables.rows("levels"))
-        view["questions"] = questionCharts(survey, choices: tables.rows("choices"), sectorRows: tables.rows("respondents_by_sector"))
+        view["levels"] = levelHeatMap(survey, tables.rows("levels"))
+        view["questions"] = questionHeatMaps(survey, choices: tables.rows("choices"))
         view["tables"] = SurveyAnalysis.tables(of: survey).map { ["name": $0.name, "title": $0.title] }
         return visit.page(renderer, "analyst", view)
     }
@@ -80,62 +85,39 @@ struct AnalystPages {
             context: context)
     }
 
-    /// A chart per closed question: the percent choosing each option, overall and in each sector with answers.
-    private func questionCharts(_ survey: Survey, choices: [[String: String]], sectorRows: [[String: String]]) -> [[String: Any]] {
-        let sectorLabels = Dictionary(sectorRows.map { ($0["sector"] ?? "", $0["label"] ?? "") }, uniquingKeysWith: { a, _ in a })
+    /// A table's percent cell for reading: one decimal, empty when there is no base.
+    private static func percentText(_ cell: String?) -> String {
+        cell.flatMap(Double.init).map(PercentText.display) ?? ""
+    }
+
+    /// A heat map per closed question: the percent choosing each option, overall and in each sector with answers.
+    private func questionHeatMaps(_ survey: Survey, choices: [[String: String]]) -> [[String: Any]] {
         var byQuestion: [String: [[String: String]]] = [:]
         for row in choices { byQuestion[row["question"] ?? "", default: []].append(row) }
         return survey.questions.compactMap { question -> [String: Any]? in
             guard let rows = byQuestion[question.id.rawValue] else { return nil }
-            var sectors: [String] = []
-            var bases: [String: String] = [:]
-            for row in rows {
-                let sector = row["sector"] ?? ""
-                if !sectors.contains(sector), (Int(row["base"] ?? "") ?? 0) > 0 { sectors.append(sector) }
-                bases[sector] = row["base"]
+            let entries = rows.map { row in
+                HeatMap.Entry(
+                    row: row["option"] ?? "", rowLabel: row["label"] ?? "", sector: row["sector"] ?? "",
+                    base: Int(row["base"] ?? "") ?? 0, percent: Double(row["percent"] ?? ""))
             }
-            var options: [String] = []
-            var labels: [String: String] = [:]
-            var percents: [String: [String: Double]] = [:]
-            for row in rows {
-                let option = row["option"] ?? ""
-                if labels[option] == nil { options.append(option); labels[option] = row["label"] }
-                percents[option, default: [:]][row["sector"] ?? ""] = Double(row["percent"] ?? "") ?? 0
-            }
-            let groups = options.map { option in
-                SVGChart.Group(label: labels[option] ?? option, values: sectors.map { percents[option]?[$0] ?? 0 })
-            }
-            let series = sectors.map { sector in
-                "\(sector == SurveyAnalysis.allSectors ? "All sectors" : sectorLabels[sector] ?? sector) (n = \(bases[sector] ?? "0"))"
-            }
-            return [
-                "text": question.text, "id": question.id.rawValue,
-                "chart": sectors.isEmpty ? "" : SVGChart.horizontalBars(
-                    id: "chart-\(question.id.rawValue)", title: question.text, groups: groups, series: series,
-                    format: { Cell.decimal($0).text + " %" }),
-                "noAnswers": sectors.isEmpty,
-            ]
+            let map = HeatMap(id: question.id.rawValue, caption: question.text, rowHeading: "Option", entries: entries, survey: survey)
+            return ["text": question.text, "id": question.id.rawValue, "heatMap": map.view(), "noAnswers": map.isEmpty]
         }
     }
 
-    /// The scored levels per sector, for scored instruments.
-    private func levelChart(_ survey: Survey, _ rows: [[String: String]]) -> String? {
+    /// The scored levels per sector, for scored instruments, as a heat map of percents.
+    private func levelHeatMap(_ survey: Survey, _ rows: [[String: String]]) -> [String: Any]? {
         guard survey.scoring != nil, !rows.isEmpty else { return nil }
-        var sectors: [String] = []
-        var levels: [String] = []
-        var labels: [String: String] = [:]
-        var counts: [String: [String: Double]] = [:]
-        for row in rows {
-            let sector = row["sector"] ?? "", level = row["level"] ?? ""
-            if !sectors.contains(sector) { sectors.append(sector) }
-            if !levels.contains(level) { levels.append(level); labels[level] = row["label"] }
-            counts[level, default: [:]][sector] = Double(row["respondents"] ?? "") ?? 0
+        var bases: [String: Int] = [:]
+        for row in rows { bases[row["sector"] ?? "", default: 0] += Int(row["respondents"] ?? "") ?? 0 }
+        let entries = rows.map { row in
+            HeatMap.Entry(
+                row: row["level"] ?? "", rowLabel: row["label"] ?? "", sector: row["sector"] ?? "",
+                base: bases[row["sector"] ?? ""] ?? 0, percent: Double(row["percent"] ?? ""))
         }
-        let shown = sectors.filter { sector in levels.contains { (counts[$0]?[sector] ?? 0) > 0 } }
-        return SVGChart.horizontalBars(
-            id: "chart-levels", title: "Scored level per sector",
-            groups: levels.map { level in SVGChart.Group(label: labels[level] ?? level, values: shown.map { counts[level]?[$0] ?? 0 }) },
-            series: shown.map { $0 == SurveyAnalysis.allSectors ? "All sectors" : $0 }, format: { String(Int($0)) })
+        let map = HeatMap(id: "levels", caption: "Scored level per sector", rowHeading: "Level", entries: entries, survey: survey)
+        return ["heatMap": map.view(), "noAnswers": map.isEmpty]
     }
 }
 

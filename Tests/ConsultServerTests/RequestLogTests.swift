@@ -55,8 +55,7 @@ final class CapturedLog: Sendable {
         let log = CapturedLog()
         let reason = "Reason-\(UUID().uuidString)"
         let answerText = "Answer-\(UUID().uuidString)"
-        var answers = validAnswers
-        answers["which"] = .string(answerText)
+        let answers = validAnswers.merging(["which": .string(answerText)]) { $1 }
         let (ids, secrets) = try await server.run(logger: log.logger()) { client in
             var ids: [String] = []
             func note(_ headers: HTTPFields) throws {

@@ -994,6 +994,8 @@ class StaffPages(BrowserTestCase):
         self.assertEqual(browser.status, 200)
         self.assertFalse(browser.exists("table#audit"))
         self.assertEqual(browser.text("#audit-empty"), "No changes yet.")
+        self.assertEqual(browser.text("#sectors-empty"), "No submissions yet.")
+        self.assertFalse(browser.exists("svg#chart-by-sector"))
         browser.screenshot("organizer-empty")
 
     def test_organizer_links_to_the_analysis_and_exports(self):

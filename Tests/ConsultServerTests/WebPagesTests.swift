@@ -265,6 +265,7 @@ final class FormBrowser: @unchecked Sendable {
         defer { server.remove() }
         let token = try await server.token(.organizer)
         try await server.run { client in
+            #expect(try await client.submit(validAnswers).status == .created)  // something for the charts to show
             let browser = FormBrowser(client)
             #expect(try await browser.get("/organizer").status == .unauthorized)
             _ = try await browser.get("/sign-in")

@@ -141,6 +141,7 @@ struct OrganizerPages {
         view["timeZone"] = zone.identifier
         view["offsetNow"] = Self.offset(zone, at: now)
         view["submissions"] = bySector.values.reduce(0, +)
+        view["hasSubmissions"] = bySector.values.reduce(0, +) > 0
         view["drafts"] = drafts
         view["late"] = refused["deadline-passed"] ?? 0
         view["early"] = refused["not-yet-open"] ?? 0

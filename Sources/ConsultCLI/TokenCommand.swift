@@ -16,8 +16,9 @@ struct TokenCreateCommand: AsyncParsableCommand {
         commandName: "create",
         abstract: "Create a token and print it once; only its hash is stored.",
         discussion: """
-            The token goes to standard output, its public id (for `consult token list` and \
-            `consult token revoke`) to standard error. Without an expiry the token holds until it is revoked.
+            The token goes to standard output, alone on its line; standard error says whose token it is, \
+            its role, its public id (for `consult token list` and `consult token revoke`), and that it is \
+            shown only this once. Without an expiry the token holds until it is revoked.
             """)
 
     @Option(help: "organizer or analyst.") var role: Role
@@ -57,10 +58,12 @@ struct TokenCreateCommand: AsyncParsableCommand {
             role: role, name: name.trimmingCharacters(in: .whitespacesAndNewlines), expiresAt: expiry,
             by: commandLineActor, at: now)
         print(token)
+        // Standard output holds the bare token for scripts; what it is goes to standard error.
         printToStandardError(
-            "Token \(record.id) for \(record.role.rawValue) \(UntrustedText.visible(record.name)), "
-                + (record.expiresAt.map { "expires \(Instant.utcText($0))" } ?? "no expiry")
-                + ". It is shown this once; `consult token revoke \(record.id)` ends it.")
+            "Token \(record.id) (on standard output) is the \(record.role.rawValue) token of "
+                + "\(UntrustedText.visible(record.name)), "
+                + (record.expiresAt.map { "expires \(Instant.utcText($0))" } ?? "no expiry") + ".\n"
+                + "It is shown only this once: only its hash is stored. `consult token revoke \(record.id)` ends it.")
     }
 }
 

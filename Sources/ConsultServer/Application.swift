@@ -61,7 +61,7 @@ public func buildApplication(
     let router = try buildRouter(consultation, rateLimit: rateLimit, deployment: deployment)
     let semantics = HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") })
     return Application(
-        responder: HTTPSOnlyResponder(inner: semantics, isHTTPS: deployment.isHTTPS),
+        responder: RequestLogResponder(inner: HTTPSOnlyResponder(inner: semantics, isHTTPS: deployment.isHTTPS)),
         server: connections.server,
         configuration: .init(
             address: .hostname(address.host, port: address.port), serverName: "consult",

@@ -16,6 +16,8 @@ public struct ConsultRequestContext: RequestContext, RemoteAddressRequestContext
     /// True when the client sent `HEAD`: the route runs as `GET`, and may skip producing a body
     /// that would only be dropped (an export, for instance).
     public internal(set) var answersHEAD = false
+    /// The id `RequestLogResponder` gave this request: in its log line, its `X-Request-Id` header and its problem document.
+    public internal(set) var requestID: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -31,6 +31,7 @@ public struct Problem: HTTPResponseError, Sendable {
         members["status"] = .number(Double(status.code))
         members["detail"] = .string(detail)
         members["instance"] = .string(request.uri.path)
+        if let id = (context as? ConsultRequestContext)?.requestID { members["request_id"] = .string(id) }
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(members).canonicalText)))

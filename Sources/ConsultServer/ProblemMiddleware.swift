@@ -20,7 +20,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 error.status == .notFound ? "not-found" : "http-\(error.status.code)", status: error.status,
                 title: error.status.reasonPhrase, detail: "\(request.method) \(request.uri.path): \(error.status.reasonPhrase).")
         } catch {
-            context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            // The route template, not the path: a path may hold a resume or edit link.
+            context.logger.error("unexpected error", metadata: ["error": "\(error)", "route": "\(context.endpointPath ?? "unmatched")"])
             throw Problem(
                 "internal-error", status: .internalServerError, title: "Something went wrong",
                 detail: "The server could not complete the request; it was logged.")

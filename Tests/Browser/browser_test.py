@@ -758,15 +758,17 @@ class StaffPages(BrowserTestCase):
                             or chart.find_elements(By.CSS_SELECTOR, "title"), "each chart has a text alternative")
         self.assertTrue(browser.exists("table#audit"))
 
-        # A new deadline in the survey's own zone, with a reason.
+        # A new deadline in the survey's own zone, with a reason; confirmed on the next page.
         vienna = zoneinfo.ZoneInfo("Europe/Vienna")
         new_deadline = (utc_now() + dt.timedelta(hours=5)).replace(second=0, microsecond=0)
-        browser.type("closes_at", new_deadline.astimezone(vienna).strftime("%Y-%m-%dT%H:%M") + " Europe/Vienna")
+        self.set_local_time(browser, "closes_at", new_deadline.astimezone(vienna).strftime("%Y-%m-%dT%H:%M"))
         reason = f"Extended for the partner agencies ({uuid.uuid4().hex[:8]})"
         browser.type("reason", reason)
         form = browser.find("input#closes_at").find_element(By.XPATH, "ancestor::form")
         self.assertEqual(urllib.parse.urlsplit(form.get_attribute("action")).path, f"/organizer/s/{SURVEY}/deadline")
         self.submit_form_of(browser, "input#closes_at")
+        self.assertEqual(browser.status, 200, browser.text("main")[:800])
+        browser.click("button#confirm")
         self.assertEqual(browser.status, 200, browser.text("main")[:800])
         self.assertEqual(browser.url_path, f"/organizer/s/{SURVEY}")
         browser.screenshot("organizer")
@@ -779,13 +781,14 @@ class StaffPages(BrowserTestCase):
         self.assertIn(reason, self.server.api("GET", "/api/v1/audit", token=self.server.organizer).text)
 
         # Without a reason the deadline does not move, and the page says why.
-        browser.type("closes_at", iso_utc(new_deadline + dt.timedelta(hours=1)))
+        typed = (new_deadline + dt.timedelta(hours=1)).astimezone(vienna).strftime("%Y-%m-%dT%H:%M")
+        self.set_local_time(browser, "closes_at", typed)
         browser.type("reason", "")
         self.submit_form_of(browser, "input#closes_at")
         self.assertEqual(browser.status, 422)
         targets = [link.get_attribute("href").split("#", 1)[1] for link in browser.find_all(".error-summary a")]
         self.assertIn("reason", targets)
-        self.assertEqual(browser.value("closes_at"), iso_utc(new_deadline + dt.timedelta(hours=1)), "the typed value is kept")
+        self.assertEqual(browser.value("closes_at"), typed, "the typed value is kept")
         self.assertEqual(parse_utc(self.server.api("GET", f"/api/v1/surveys/{SURVEY}").json()["closes_at"]), closes)
 
         # Signing out ends the staff session.
@@ -830,6 +833,194 @@ class StaffPages(BrowserTestCase):
         # An analyst may not see the organizer's pages.
         browser.open(f"/organizer/s/{SURVEY}")
         self.assertEqual(browser.status, 403)
+
+    # --- Organizers (issue 13): styled token field, deadline control and confirmation, audit sentences, links ---
+
+    VIENNA = zoneinfo.ZoneInfo("Europe/Vienna")
+
+    def set_local_time(self, browser: Browser, element_id: str, value: str) -> None:
+        """Sets a datetime-local control as its picker would (typing into it depends on the locale)."""
+        element = browser.find(f"input#{element_id}")
+        self.assertEqual(element.get_attribute("type"), "datetime-local")
+        browser.driver.execute_script(
+            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}))",
+            element, value)
+        self.assertEqual(browser.value(element_id), value)
+
+    def local(self, moment: dt.datetime) -> str:
+        return moment.astimezone(self.VIENNA).strftime("%Y-%m-%dT%H:%M")
+
+    def deadline_via_api(self, moment: dt.datetime | None = None) -> dt.datetime:
+        """Sets the deadline through the API (when given) and returns the one in force."""
+        if moment is not None:
+            moved = self.server.api("PUT", f"/api/v1/surveys/{SURVEY}/deadline", token=self.server.organizer,
+                                    payload={"closes_at": iso_utc(moment), "reason": "Set up by the browser test"})
+            self.assertEqual(moved.status, 200, moved)
+        return parse_utc(self.server.api("GET", f"/api/v1/surveys/{SURVEY}").json()["closes_at"])
+
+    def ask_for_deadline(self, browser: Browser, moment: dt.datetime, reason: str, screenshot: str | None = None):
+        """Fills the deadline form on the organizer's survey page and posts it: the confirmation step."""
+        browser.open(f"/organizer/s/{SURVEY}")
+        self.set_local_time(browser, "closes_at", self.local(moment))
+        browser.type("reason", reason)
+        self.submit_form_of(browser, "input#closes_at")
+        self.assertEqual(browser.status, 200, browser.text("main")[:800])
+        self.assertEqual(browser.h1(), "Check the new deadline")
+        if screenshot:
+            browser.screenshot(screenshot)
+
+    def test_organizer_token_field_is_styled_like_the_other_fields(self):
+        browser = self.browser()
+        browser.open("/sign-in")
+        # The same control as a text field would be, in the same place: the stylesheet must treat both alike.
+        styles = browser.driver.execute_script("""
+            const token = document.getElementById('token');
+            const text = document.createElement('input');
+            text.type = 'text';
+            token.parentNode.appendChild(text);
+            const names = ['border-top-style', 'border-top-width', 'border-top-color', 'padding-left', 'width',
+                           'font-size', 'background-color'];
+            const read = (element) => Object.fromEntries(names.map((name) => [name, getComputedStyle(element)[name]]));
+            const result = {token: read(token), text: read(text)};
+            text.remove();
+            return result;""")
+        self.assertEqual(styles["token"], styles["text"])
+        self.assertEqual(styles["token"]["border-top-style"], "solid", "not the browser's inset default")
+        self.assertNotEqual(styles["token"]["padding-left"], "2px", "not the browser's default padding")
+
+    def test_organizer_deadline_control_shows_the_survey_zone(self):
+        browser = self.browser()
+        self.sign_in(browser, self.server.organizer, "organizer")
+        closes = self.deadline_via_api()
+        control = browser.find("input#closes_at")
+        self.assertEqual(control.get_attribute("type"), "datetime-local")
+        value = browser.value("closes_at")
+        self.assertRegex(value, r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+        self.assertEqual(value[:16], self.local(closes), "the deadline in force, in Europe/Vienna time")
+        offset = utc_now().astimezone(self.VIENNA).strftime("%z")
+        help_text = browser.text("#closes_at-help")
+        self.assertIn("Europe/Vienna", help_text)
+        self.assertIn(f"UTC{offset[:3]}:{offset[3:]}", help_text)
+        self.assertIn("closes_at-help", control.get_attribute("aria-describedby"))
+        self.assertEqual(browser.find("#closes_at-help").value_of_css_property("display"), "block")
+        self.assertEqual(control.value_of_css_property("border-top-style"), "solid")
+
+    def test_organizer_reopening_a_closed_survey_is_stated_and_moves_nothing_until_confirmed(self):
+        closed_at = self.deadline_via_api((utc_now() - dt.timedelta(hours=1)).replace(second=0, microsecond=0))
+        try:
+            browser = self.browser()
+            self.sign_in(browser, self.server.organizer, "organizer")
+            self.assertIn("Closed", browser.text("p.status"))
+            reopen_until = (utc_now() + dt.timedelta(hours=3)).replace(second=0, microsecond=0)
+            reason = f"Reopened for late replies ({uuid.uuid4().hex[:8]})"
+            self.ask_for_deadline(browser, reopen_until, reason, screenshot="organizer-confirm")
+            summary = browser.text("#change-summary")
+            self.assertIn("This reopens the survey, closed since", summary)
+            self.assertIn(closed_at.astimezone(self.VIENNA).strftime("%-d %B %Y, %H:%M"), summary)
+            self.assertIn(f"until {reopen_until.astimezone(self.VIENNA).strftime('%-d %B %Y, %H:%M')}", summary)
+            self.assertIn("Europe/Vienna", summary)
+            self.assertIn(reopen_until.strftime("%H:%M:%S UTC"), summary)
+            self.assertIn(reason, browser.text("#confirm-reason"))
+            self.assertEqual(self.deadline_via_api(), closed_at, "nothing moves before the confirmation")
+
+            # Back: the form again, with what was typed; still nothing moved.
+            browser.click("button#back")
+            self.assertEqual(browser.url_path, f"/organizer/s/{SURVEY}/deadline")
+            self.assertEqual(browser.value("closes_at"), self.local(reopen_until))
+            self.assertEqual(browser.value("reason"), reason)
+            self.assertEqual(self.deadline_via_api(), closed_at)
+
+            self.submit_form_of(browser, "input#closes_at")
+            self.assertEqual(browser.h1(), "Check the new deadline")
+            browser.click("button#confirm")
+            self.assertEqual(browser.url_path, f"/organizer/s/{SURVEY}")
+            self.assertIn("The deadline was moved", browser.text(".notice"))
+            self.assertEqual(self.deadline_via_api(), reopen_until)
+            self.assertIn("Open", browser.text("p.status"))
+            newest = browser.text("table#audit tbody tr")
+            self.assertIn("Olga Organizer (organizer) moved the deadline from", newest)
+            self.assertIn(f"because “{reason}”.", newest)
+            self.assertIn(closed_at.strftime("%H:%M:%S UTC"), newest)
+        finally:
+            self.deadline_via_api(utc_now() + dt.timedelta(hours=2))
+
+    def test_organizer_shortening_an_open_survey_states_the_time_lost_on_a_phone(self):
+        before = self.deadline_via_api((utc_now() + dt.timedelta(hours=10)).replace(second=0, microsecond=0))
+        try:
+            browser = self.browser(phone=True)
+            self.sign_in(browser, self.server.organizer, "organizer")
+            shorter = before - dt.timedelta(hours=6)
+            self.ask_for_deadline(browser, shorter, "Board meeting moved earlier", screenshot="organizer-confirm-phone")
+            summary = browser.text("#change-summary")
+            self.assertIn("This shortens the open survey from", summary)
+            self.assertIn("respondents will have 6 hours less", summary)
+            overflow = browser.driver.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            self.assertLessEqual(overflow, 0, "the confirmation step fits a 390 px screen")
+            self.assertEqual(self.deadline_via_api(), before, "nothing moves before the confirmation")
+
+            # Someone else moves the deadline meanwhile: the words are checked again rather than confirmed blindly.
+            elsewhere = self.deadline_via_api(before + dt.timedelta(hours=1))
+            browser.click("button#confirm")
+            self.assertEqual(browser.status, 409)
+            self.assertIn("moved by someone else", browser.text(".notice"))
+            self.assertIn("respondents will have 7 hours less", browser.text("#change-summary"))
+            self.assertEqual(self.deadline_via_api(), elsewhere)
+            browser.click("button#confirm")
+            self.assertEqual(browser.url_path, f"/organizer/s/{SURVEY}")
+            self.assertEqual(self.deadline_via_api(), shorter)
+        finally:
+            self.deadline_via_api(utc_now() + dt.timedelta(hours=2))
+
+    def test_organizer_audit_log_reads_as_sentences_and_empty_tables_say_so(self):
+        browser = self.browser()
+        self.sign_in(browser, self.server.organizer, "organizer")
+        rows = [row.text for row in browser.find_all("table#audit tbody tr")]
+        self.assertTrue(rows, "the deadline set for the tests is in the log")
+        oldest = rows[-1]
+        self.assertRegex(oldest, r"\(command line\) moved the deadline from .+ to .+ because “Browser test”\.")
+        self.assertNotIn("deadline.changed", browser.text("main"))
+        self.assertRegex(oldest, r"\(Europe/Vienna, UTC[+-]\d{2}:\d{2}\)")
+        self.assertRegex(oldest, r"\d{2}:\d{2}:\d{2} UTC")
+        access = " ".join(row.text for row in browser.find_all("table#access-log tbody tr"))
+        self.assertIn("Olga Organizer (organizer) signed in on the web.", access)
+        self.assertRegex(access, r"\(command line\) created a token for Anton Analyst \(analyst, tk-[0-9a-f]+\), without expiry\.")
+        self.assertNotIn("session.signed-in", browser.text("main"))
+        # Names stay isolated from the sentence around them.
+        self.assertTrue(browser.exists("table#access-log tbody tr bdi"))
+
+        # A survey nobody has changed says so instead of showing an empty table.
+        browser.open("/organizer/s/ai-risk-assessment")
+        self.assertEqual(browser.status, 200)
+        self.assertFalse(browser.exists("table#audit"))
+        self.assertEqual(browser.text("#audit-empty"), "No changes yet.")
+        self.assertEqual(browser.text("#sectors-empty"), "No submissions yet.")
+        self.assertFalse(browser.exists("svg#chart-by-sector"))
+        browser.screenshot("organizer-empty")
+
+    def test_organizer_links_to_the_analysis_and_exports(self):
+        browser = self.browser()
+        self.sign_in(browser, self.server.organizer, "organizer")
+        links = [urllib.parse.urlsplit(link.get_attribute("href")).path
+                 for link in browser.find_all("#organizer-downloads a.download")]
+        self.assertEqual(links, [f"/analyst/s/{SURVEY}/download/{name}"
+                                 for name in ("analysis.zip", "analysis.xml", "responses.csv", "responses.xml")])
+        for path in links:
+            with self.subTest(path):
+                result = browser.fetch("GET", path)
+                self.assertEqual(result.status, 200, result)
+                self.assertIn("attachment", result.header("Content-Disposition") or "")
+        browser.open(f"/organizer/s/{SURVEY}")
+        newest = [cell.text for cell in browser.find_all("table#audit tbody tr td:nth-child(2)")][:4]
+        self.assertIn("Olga Organizer (organizer) downloaded responses.csv.", newest)
+        browser.click("#analysis-link")
+        self.assertEqual(browser.status, 200)
+        self.assertEqual(browser.url_path, f"/analyst/s/{SURVEY}")
+        self.assertGreaterEqual(len(browser.find_all("svg.chart")), 1)
+        # Organizers read the analysis; re-assigning sectors stays the analysts' (API) right.
+        refused = self.server.api("PUT", f"/api/v1/submissions/{'0' * 32}/sector", token=self.server.organizer,
+                                  payload={"sector": "academia", "reason": "Not mine to change"})
+        self.assertEqual(refused.status, 403, refused)
 
 
 # =========================================================================================

@@ -98,6 +98,20 @@ import Testing
         #expect(audit.output.split(separator: "\n").count == 1)
         for raw in ["\u{202E}", "\u{1B}", "\u{07}"] { #expect(!audit.output.contains(raw)) }
     }
+
+    @Test func createPrintsTheBareTokenAndSaysOnStandardErrorWhoseItIsAndThatItIsShownOnce() throws {
+        let run = try ConsultProcess.run("token", "create", "--role", "organizer", "--name", "Ana Silva", "--db", db)
+        #expect(run.status == 0, "\(run.errors)")
+        // Standard output is the token and nothing else, so `$(consult token create …)` is the token.
+        #expect(run.output.wholeMatch(of: /[A-Za-z0-9_-]{43}\n/) != nil, "\(run.output)")
+        let token = run.output.trimmingCharacters(in: .newlines)
+        let id = try #require(publicID(run))
+        #expect(run.errors.contains("Token \(id) (on standard output) is the organizer token of Ana Silva, no expiry."))
+        #expect(run.errors.contains("It is shown only this once"))
+        #expect(!run.errors.contains(token))
+        let listed = Self.columns(try ConsultProcess.run("token", "list", "--db", db).output)
+        #expect(listed.count == 2 && listed[1].first == id && listed[1].last == "Ana Silva")
+    }
 }
 
 extension ConsultProcess {

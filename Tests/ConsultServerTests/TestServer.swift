@@ -150,12 +150,13 @@ struct TestServer {
     /// Starts the real server on a free loopback port, runs `test`, and stops it (closing the database).
     func run<Value: Sendable>(
         _ setup: TestingSetup = .live, clock: (any InstantSource)? = nil, rateLimit: Int = 0,
-        deployment: Deployment = Deployment(),
+        deployment: Deployment = Deployment(), logger given: Logger? = nil,
         _ test: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
         let consultation = Consultation(surveys: [survey], database: try openDatabase(), clock: clock ?? self.clock)
         var logger = Logger(label: "consult-test")
         logger.logLevel = .warning
+        if let given { logger = given }
         let app = try buildApplication(
             consultation, address: ServerAddress(host: "127.0.0.1", port: 0), rateLimit: rateLimit,
             deployment: deployment, logger: logger)

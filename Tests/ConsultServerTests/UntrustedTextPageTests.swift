@@ -28,9 +28,11 @@ import Testing
             let marker = { (code: String) in #"<span class="hidden-char" title="A hidden character, shown by its code point">⟨"#
                 + code + "⟩</span>"
             }
-            #expect(page.html.contains("<td><bdi>ok" + marker("U+202E") + " gnol" + marker("U+001B") + "[2J" + marker("U+0007")
-                + "done</bdi></td>"))
-            #expect(page.html.contains("<td><bdi>organizer:Eve" + marker("U+202E") + "nimda</bdi></td>"))
+            #expect(page.html.contains("because “<bdi>ok" + marker("U+202E") + " gnol" + marker("U+001B") + "[2J"
+                + marker("U+0007") + "done</bdi>”."))
+            #expect(page.html.contains("<td><bdi>Eve" + marker("U+202E") + "nimda</bdi> (organizer) moved the deadline from "))
+            #expect(page.html.contains("<bdi>ops</bdi> (command line) created a token for <bdi>Eve" + marker("U+202E")
+                + "nimda</bdi> (organizer, tk-"))
             #expect(page.html.contains("Signed in as <bdi>Eve" + marker("U+202E") + "nimda</bdi> (organizer)"))
             for raw in ["\u{202E}", "\u{1B}", "\u{07}"] {
                 #expect(!page.html.contains(raw), "a raw \(UntrustedText.visible(raw)) reached the page")

@@ -265,6 +265,7 @@ final class FormBrowser: @unchecked Sendable {
         defer { server.remove() }
         let token = try await server.token(.organizer)
         try await server.run { client in
+            #expect(try await client.submit(validAnswers).status == .created)  // something for the charts to show
             let browser = FormBrowser(client)
             #expect(try await browser.get("/organizer").status == .unauthorized)
             _ = try await browser.get("/sign-in")
@@ -284,13 +285,28 @@ final class FormBrowser: @unchecked Sendable {
                 token: .some(nil))
             #expect(forged.status == .forbidden)
 
-            let moved = try await browser.post(
+            // Posting the form only states the change; its Confirm button moves the deadline.
+            let checked = try await browser.post(
                 "/organizer/s/consult-test/deadline",
                 [("closes_at", "2025-11-17T18:00 Europe/Vienna"), ("reason", "Extended for member states")])
+            #expect(checked.status == .ok)
+            #expect(checked.html.contains("This extends the open survey from 10 November 2025, 18:00 (Europe/Vienna, "
+                + "UTC+01:00) = 17:00:00 UTC to 17 November 2025, 18:00 (Europe/Vienna, UTC+01:00) = 17:00:00 UTC; "
+                + "respondents will have 7 days more."))
+            let unmoved = try await client.send(.get, "/api/v1/surveys/consult-test")
+            #expect(unmoved.body["closes_at"] == .string("2025-11-10T17:00:00.000Z"), "nothing moves before the confirmation")
+            let ambiguous = try await browser.post(
+                "/organizer/s/consult-test/deadline", [("closes_at", "2025-10-26T02:30"), ("reason", "Clocks go back")])
+            #expect(ambiguous.status == .unprocessableContent)
+            #expect(ambiguous.html.contains("happens twice in Europe/Vienna"))
+            let moved = try await browser.post(
+                "/organizer/s/consult-test/deadline",
+                [("closes_at", "2025-11-17T17:00:00.000Z"), ("reason", "Extended for member states"),
+                 ("from", "2025-11-10T17:00:00.000Z"), ("action", "confirm")])
             #expect(moved.location == "/organizer/s/consult-test?moved=1")
             let audited = try await browser.get("/organizer/s/consult-test?moved=1")
-            #expect(audited.html.contains("<td><bdi>Extended for member states</bdi></td>"))
-            #expect(audited.html.contains("2025-11-17T17:00:00.000Z"))
+            #expect(audited.html.contains("because “<bdi>Extended for member states</bdi>”."))
+            #expect(audited.html.contains("to 17 November 2025, 18:00 (Europe/Vienna, UTC+01:00) = 17:00:00 UTC because"))
 
             _ = try await browser.post("/sign-out", [])
             #expect(try await browser.get("/organizer/s/consult-test").status == .unauthorized)

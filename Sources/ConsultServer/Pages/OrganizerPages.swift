@@ -30,18 +30,22 @@ struct OrganizerPages {
         return visit.page(renderer, "organizer", try await view(survey, notice: notice, closesAtText: nil, errors: [:]))
     }
 
+    /// The deadline form posts here three ways: first to see the change in plain words (nothing moves),
+    /// then `action=confirm` to move it, or `action=back` to return to the form with its values.
     @Sendable func moveDeadline(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
+        let zone = survey.timeZone
         let visit = try await PageVisit(request, consultation: consultation)
         let principal = try visit.requireStaff([.organizer])
         var request = request
         let form = try await request.formFields()
         try visit.checkFormToken(form)
+        let action = form["action"] ?? "check"
         let closesAtText = (form["closes_at"] ?? "").trimmingCharacters(in: .whitespaces)
         var errors: [String: String] = [:]
         var closesAt: Date?
         do {
-            closesAt = try Instant.parse(closesAtText)
+            closesAt = try LocalInstant.parse(closesAtText, in: zone)
         } catch {
             errors["closes_at"] = closesAtText.isEmpty ? "Enter the new deadline." : error.message
         }
@@ -51,11 +55,37 @@ struct OrganizerPages {
         } catch {
             errors["reason"] = error.message.prefix(1).uppercased() + error.message.dropFirst() + "."
         }
-        if let closesAt, errors.isEmpty {
+        if action == "back" {
+            var view = try await view(survey, notice: nil, closesAtText: closesAt.map { LocalInstant.controlValue($0, in: zone) }
+                ?? closesAtText, errors: [:])
+            view["reason"] = reason
+            return visit.page(renderer, "organizer", view)
+        }
+        let window = try await consultation.storing { try await consultation.database.window(of: survey) }
+        let now = consultation.clock.now()
+        var change: DeadlineChange?
+        if let closesAt {
+            do {
+                change = try DeadlineChange(window, to: closesAt, at: now)
+            } catch {
+                errors["closes_at"] = DeadlineConfirmation.message(error, window, zone: zone)
+            }
+        }
+        if let change, errors.isEmpty {
+            guard action == "confirm" else {
+                return visit.page(renderer, "organizer-confirm", confirmView(survey, change, reason: reason, now: now, notice: nil))
+            }
+            // The words confirmed described the deadline then in force: if it has moved since, they are checked again.
+            guard form["from"] == Instant.utcText(window.closesAt) else {
+                let notice = "The deadline was moved by someone else meanwhile; check the change again."
+                return visit.page(
+                    renderer, "organizer-confirm", confirmView(survey, change, reason: reason, now: now, notice: notice),
+                    status: .conflict)
+            }
             do {
                 _ = try await consultation.storing {
                     try await consultation.database.moveDeadline(
-                        of: survey, to: closesAt, actor: principal.actor, reason: reason, at: consultation.clock.now())
+                        of: survey, to: change.closesAt, actor: principal.actor, reason: reason, at: consultation.clock.now())
                 }
                 return visit.redirect(to: "/organizer/s/\(survey.id)?moved=1")
             } catch let refusal as DeadlineRefusal {
@@ -67,52 +97,92 @@ struct OrganizerPages {
         return visit.page(renderer, "organizer", view, status: .unprocessableContent)
     }
 
+    /// The confirmation step: the change in plain words, and the values to post again.
+    private func confirmView(_ survey: Survey, _ change: DeadlineChange, reason: String, now: Date, notice: String?)
+        -> [String: Any]
+    {
+        let zone = survey.timeZone
+        return [
+            "title": "Confirm the new deadline – \(survey.title)", "surveyId": survey.id.rawValue, "surveyTitle": survey.title,
+            "summary": DeadlineConfirmation.summary(change, zone: zone, now: now), "kind": change.kind.rawValue,
+            "notice": notice ?? false,
+            "fromText": PageDates.localAndUTC(change.window.closesAt, in: zone),
+            "toText": PageDates.localAndUTC(change.closesAt, in: zone),
+            "reasonText": UntrustedText.pageView(reason), "reason": reason,
+            "closesAtValue": Instant.utcText(change.closesAt), "fromValue": Instant.utcText(change.window.closesAt),
+        ]
+    }
+
+    /// The exports an organizer may download from the analysis page, by file name there.
+    static let downloads = [
+        ("analysis.zip", "Every analysis table as CSV (ZIP)"), ("analysis.xml", "The analysis as one XML document"),
+        ("responses.csv", "Raw responses (CSV, one row per submission)"), ("responses.xml", "Raw responses (XML)"),
+    ]
+
+    /// The most audit entries about tokens and sign-ins the page shows.
+    static let accessEntriesShown = 50
+
     private func view(_ survey: Survey, notice: String?, closesAtText: String?, errors: [String: String]) async throws
         -> [String: Any]
     {
         let database = consultation.database
         let now = consultation.clock.now()
+        let zone = survey.timeZone
         let (window, bySector, refused, drafts, activity, audit) = try await consultation.storing {
             (try await database.window(of: survey), try await database.respondentsBySector(survey: survey.id),
              try await database.refusedAttempts(survey: survey.id), try await database.openDraftCount(survey: survey.id),
-             try await database.activityByQuarterHour(survey: survey.id), try await database.auditLog(survey: survey.id.rawValue))
+             try await database.activityByQuarterHour(survey: survey.id), try await database.auditLog())
         }
-        var view = PageDates.deadline(window, zone: survey.timeZone, now: now)
+        var view = PageDates.deadline(window, zone: zone, now: now)
         view["wide"] = true
         view["title"] = "Organizer – \(survey.title)"
         view["surveyId"] = survey.id.rawValue
         view["surveyTitle"] = survey.title
-        view["timeZone"] = survey.timeZone.identifier
+        view["timeZone"] = zone.identifier
+        view["offsetNow"] = Self.offset(zone, at: now)
         view["submissions"] = bySector.values.reduce(0, +)
+        view["hasSubmissions"] = bySector.values.reduce(0, +) > 0
         view["drafts"] = drafts
         view["late"] = refused["deadline-passed"] ?? 0
         view["early"] = refused["not-yet-open"] ?? 0
         view["notice"] = notice
-        view["closesAtValue"] = closesAtText ?? Instant.localText(window.closesAt, in: survey.timeZone)
+        view["closesAtValue"] = closesAtText ?? LocalInstant.controlValue(window.closesAt, in: zone)
         view["closesAtError"] = errors["closes_at"]
         view["reasonError"] = errors["reason"]
         view["hasErrors"] = !errors.isEmpty
-        let sectors = survey.sectors.map { ($0.id.rawValue, $0.label) } + [(RespondentProfile.unclassified.rawValue, "Unclassified")]
+        view["analysisLink"] = "/analyst/s/\(survey.id)"
+        view["downloads"] = Self.downloads.map { ["href": "/analyst/s/\(survey.id)/download/\($0.0)", "label": $0.1] }
+        let sectors = survey.sectors.map(\.id.rawValue) + [RespondentProfile.unclassified.rawValue]
         view["sectorChart"] = SVGChart.horizontalBars(
             id: "chart-by-sector", title: "Submissions by sector",
-            groups: sectors.map { SVGChart.Group(label: $0.1, values: [Double(bySector[$0.0] ?? 0)]) },
+            groups: sectors.map { SVGChart.Group(label: survey.sectorLabel($0), values: [Double(bySector[$0] ?? 0)]) },
             series: ["Submissions"], format: { String(Int($0)) })
-        let days = DailyActivity.days(activity, in: survey.timeZone)
+        let days = DailyActivity.days(activity, in: zone)
         view["hasDays"] = !days.isEmpty
         view["dayChart"] = SVGChart.horizontalBars(
-            id: "chart-by-day", title: "Submissions and late attempts per day (\(survey.timeZone.identifier))",
+            id: "chart-by-day", title: "Submissions and late attempts per day (\(zone.identifier))",
             groups: days.map { SVGChart.Group(label: $0.date, values: [Double($0.submissions), Double($0.late)]) },
             series: ["Submissions", "Refused after the deadline"], format: { String(Int($0)) })
-        view["audit"] = audit.reversed().map { entry in
+        func entryView(_ entry: AuditRecord) -> [String: Any] {
             [
-                "at": PageDates.utc(entry.at), "actor": UntrustedText.pageView(entry.actor),
-                "action": UntrustedText.pageView(entry.action),
-                "change": UntrustedText.pageView(entry.action == ConsultDatabase.exportDownloadedAction
-                    ? entry.subject ?? "" : [entry.oldValue, entry.newValue].compactMap { $0 }.joined(separator: " → ")),
-                "reason": UntrustedText.pageView(entry.reason ?? ""),
+                "iso": Instant.utcText(entry.at), "local": PageDates.local(entry.at, in: zone), "utc": PageDates.utc(entry.at),
+                "sentence": AuditSentence(entry, survey: survey).pageView(zone: zone),
             ]
         }
+        let surveyEntries = audit.filter { $0.surveyID == survey.id.rawValue }.reversed().map(entryView)
+        let accessEntries = audit.filter { $0.surveyID == nil }.reversed()
+        view["audit"] = surveyEntries
+        view["hasAudit"] = !surveyEntries.isEmpty
+        view["access"] = accessEntries.prefix(Self.accessEntriesShown).map(entryView)
+        view["hasAccess"] = !accessEntries.isEmpty
+        view["accessCut"] = accessEntries.count > Self.accessEntriesShown ? Self.accessEntriesShown : false
         return view
+    }
+
+    /// "UTC+01:00": the zone's offset at `date`.
+    static func offset(_ zone: TimeZone, at date: Date) -> String {
+        let minutes = zone.secondsFromGMT(for: date) / 60
+        return "UTC" + (minutes < 0 ? "-" : "+") + String(format: "%02d:%02d", abs(minutes) / 60, abs(minutes) % 60)
     }
 }
 

@@ -23,16 +23,26 @@ extension SurveyDecoder {
         var seen = UniqueIDs<ScoreLevel>(kind: "level")
         var complete = true
         for (element, path) in elements {
-            guard let fields = reader.fields(of: element, at: path, allowed: ["id", "label"], required: ["id", "label"])
+            guard let fields = reader.fields(
+                of: element, at: path, allowed: ["id", "label", "meaning", "next_steps"], required: ["id", "label"])
             else { complete = false; continue }
             let id: LevelID? = fields["id"].flatMap { reader.identifier($0, at: fields.path("id")) }
             let label = fields["label"].flatMap { reader.text($0, at: fields.path("label")) }
+            let meaning = fields["meaning"].map { reader.text($0, at: fields.path("meaning")) }
+            let nextSteps = fields["next_steps"].map { nextSteps($0, at: fields.path("next_steps")) }
             guard let id, seen.insert(id, at: fields.valueLocation("id"), path: fields.path("id"), into: &reader),
-                let label
+                let label, meaning != .some(nil), nextSteps != .some(nil)
             else { complete = false; continue }
-            levels.append(ScoreLevel(id: id, label: label))
+            levels.append(ScoreLevel(id: id, label: label, meaning: meaning ?? nil, nextSteps: (nextSteps ?? nil) ?? []))
         }
         return complete ? levels : nil
+    }
+
+    /// A level's next steps: a list of texts, each reported where it is blank or not text.
+    mutating func nextSteps(_ node: DefinitionNode, at path: FieldPath) -> [String]? {
+        guard let elements = reader.elements(of: node, at: path) else { return nil }
+        let steps = elements.map { reader.text($0.node, at: $0.path) }
+        return steps.contains(where: { $0 == nil }) ? nil : steps.compactMap { $0 }
     }
 
     /// One score with its bands, and where its id was written.

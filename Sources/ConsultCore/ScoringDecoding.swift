@@ -28,12 +28,20 @@ extension SurveyDecoder {
             else { complete = false; continue }
             let id: LevelID? = fields["id"].flatMap { reader.identifier($0, at: fields.path("id")) }
             let label = fields["label"].flatMap { reader.text($0, at: fields.path("label")) }
-            let meaning = fields["meaning"].map { reader.text($0, at: fields.path("meaning")) }
-            let nextSteps = fields["next_steps"].map { nextSteps($0, at: fields.path("next_steps")) }
+            var meaning: String?
+            var described = true
+            if let node = fields["meaning"] {
+                meaning = reader.text(node, at: fields.path("meaning"))
+                described = meaning != nil
+            }
+            var steps: [String] = []
+            if let node = fields["next_steps"] {
+                if let read = nextSteps(node, at: fields.path("next_steps")) { steps = read } else { described = false }
+            }
             guard let id, seen.insert(id, at: fields.valueLocation("id"), path: fields.path("id"), into: &reader),
-                let label, meaning != .some(nil), nextSteps != .some(nil)
+                let label, described
             else { complete = false; continue }
-            levels.append(ScoreLevel(id: id, label: label, meaning: meaning ?? nil, nextSteps: (nextSteps ?? nil) ?? []))
+            levels.append(ScoreLevel(id: id, label: label, meaning: meaning, nextSteps: steps))
         }
         return complete ? levels : nil
     }

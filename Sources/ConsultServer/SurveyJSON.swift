@@ -145,7 +145,7 @@ enum SurveyJSON {
                 let highest = section.highest
                 return .object([
                     "id": .string(section.section.id.rawValue), "title": .string(section.section.title),
-                    "score": highest.map { .number(Double($0.value)) } ?? .null,
+                    "score": highest.map { JSONValue.number(Double($0.value)) } ?? .null,
                     "level": optional(highest?.level.id.rawValue),
                     "scores": .array(section.scores.map(computed)),
                 ])

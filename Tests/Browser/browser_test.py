@@ -931,7 +931,7 @@ class RiskAssessmentResults(BrowserTestCase):
             self.assertEqual(browser.headers.get("cache-control"), "no-store")
             self.assert_result(browser)
             self.assertEqual(self.review_answers(browser).get("Name of the AI system"), "Plate reader v2")
-            receipt = json.loads(browser.fetch("GET", f"/s/{RISK}/receipt").text())
+            receipt = json.loads(browser.fetch("GET", f"/s/{RISK}/receipt").text)
             self.assertEqual(browser.text("#receipt-hash"), receipt["answers_sha256"])
             self.assertEqual(browser.text("#submission-id"), submission)
         with self.subTest("printed, the copy leaves out navigation and buttons"):

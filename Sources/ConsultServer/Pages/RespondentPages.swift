@@ -216,9 +216,8 @@ struct RespondentPages {
         view["receivedUTC"] = PageDates.utc(submission.updatedAt)
         view["receivedISO"] = Instant.utcText(submission.updatedAt)
         view["editLink"] = absolute("/s/\(survey.id)/edit/\(submission.id)?token=\(submitted.token)", context)
-        view["result"] = ResultView.make(
-            consultation.result(of: try storedAnswers(submission.answersJSON), surveyID: submission.surveyID),
-            heading: "Your result")
+        let answers = Self.keptAnswers(try rawAnswers(submission.answersJSON), of: survey).answers
+        view["result"] = ResultView.make(survey.result(for: answers), heading: "Your result")
         return visit.page(renderer, "confirmation", view)
     }
 
@@ -234,9 +233,7 @@ struct RespondentPages {
         let receipt = try await consultation.storing {
             try await consultation.database.receipt(ofSubmission: submitted.id, token: submitted.token)
         }
-        let stored = try storedAnswers(submission.answersJSON)
-        guard case .object(let raw) = stored else { throw Problem.badRequest("The submission cannot be read.") }
-        let answers = Self.keptAnswers(raw, of: survey).answers
+        let answers = Self.keptAnswers(try rawAnswers(submission.answersJSON), of: survey).answers
         var view = surveyView(survey, window: try await window(of: survey))
         view["title"] = "Your response – \(survey.title)"
         view["submissionId"] = submission.id
@@ -436,10 +433,6 @@ struct RespondentPages {
             draft.surveyID == survey.id.rawValue, draft.submittedAs == nil
         else { return nil }
         return (cookie, try rawAnswers(draft.answersJSON))
-    }
-
-    private func storedAnswers(_ json: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
     }
 
     private func rawAnswers(_ json: String) throws -> [String: JSONValue] {

@@ -16,10 +16,16 @@ public struct Scoring: Sendable, Hashable {
 public struct ScoreLevel: Sendable, Hashable, Identifiable {
     public let id: LevelID
     public let label: String
+    /// What reaching this level means for the assessed case, as the survey file words it.
+    public let meaning: String?
+    /// What to do next at this level, in order; empty if the file gives none.
+    public let nextSteps: [String]
 
-    public init(id: LevelID, label: String) {
+    public init(id: LevelID, label: String, meaning: String? = nil, nextSteps: [String] = []) {
         self.id = id
         self.label = label
+        self.meaning = meaning
+        self.nextSteps = nextSteps
     }
 }
 

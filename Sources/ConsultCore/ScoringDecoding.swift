@@ -23,16 +23,34 @@ extension SurveyDecoder {
         var seen = UniqueIDs<ScoreLevel>(kind: "level")
         var complete = true
         for (element, path) in elements {
-            guard let fields = reader.fields(of: element, at: path, allowed: ["id", "label"], required: ["id", "label"])
+            guard let fields = reader.fields(
+                of: element, at: path, allowed: ["id", "label", "meaning", "next_steps"], required: ["id", "label"])
             else { complete = false; continue }
             let id: LevelID? = fields["id"].flatMap { reader.identifier($0, at: fields.path("id")) }
             let label = fields["label"].flatMap { reader.text($0, at: fields.path("label")) }
+            var meaning: String?
+            var described = true
+            if let node = fields["meaning"] {
+                meaning = reader.text(node, at: fields.path("meaning"))
+                described = meaning != nil
+            }
+            var steps: [String] = []
+            if let node = fields["next_steps"] {
+                if let read = nextSteps(node, at: fields.path("next_steps")) { steps = read } else { described = false }
+            }
             guard let id, seen.insert(id, at: fields.valueLocation("id"), path: fields.path("id"), into: &reader),
-                let label
+                let label, described
             else { complete = false; continue }
-            levels.append(ScoreLevel(id: id, label: label))
+            levels.append(ScoreLevel(id: id, label: label, meaning: meaning, nextSteps: steps))
         }
         return complete ? levels : nil
+    }
+
+    /// A level's next steps: a list of texts, each reported where it is blank or not text.
+    mutating func nextSteps(_ node: DefinitionNode, at path: FieldPath) -> [String]? {
+        guard let elements = reader.elements(of: node, at: path) else { return nil }
+        let steps = elements.map { reader.text($0.node, at: $0.path) }
+        return steps.contains(where: { $0 == nil }) ? nil : steps.compactMap { $0 }
     }
 
     /// One score with its bands, and where its id was written.

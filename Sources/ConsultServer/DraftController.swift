@@ -79,7 +79,7 @@ struct DraftController {
             try await consultation.database.submitDraft(
                 id: id, token: token, answers: answers, survey: survey, receivedAt: receivedAt)
         }
-        return try SubmissionResponses.created(outcome, survey: survey)
+        return try SubmissionResponses.created(outcome, survey: survey, answers: answers)
     }
 
     /// Drafts are saved only while the survey is open.

@@ -25,20 +25,21 @@ struct SubmissionController {
         let outcome = try await consultation.storing {
             try await consultation.database.submit(answers, to: survey, receivedAt: receivedAt, idempotency: idempotency)
         }
-        return try SubmissionResponses.created(outcome, survey: survey)
+        return try SubmissionResponses.created(outcome, survey: survey, answers: answers)
     }
 
     @Sendable func read(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let id = try pathID(context, "submission_id")
         let token = try consultation.ownerToken(request, kind: "edit")
         let submission = try await consultation.storing { try await consultation.database.submission(id: id, token: token) }
+        let answers = try JSONDecoder().decode(JSONValue.self, from: Data(submission.answersJSON.utf8))
         return json(.object([
             "id": .string(submission.id),
             "survey_id": .string(submission.surveyID),
             "version": .number(Double(submission.version)),
             "received_at": .string(Instant.utcText(submission.receivedAt)),
             "updated_at": .string(Instant.utcText(submission.updatedAt)),
-            "answers": try JSONDecoder().decode(JSONValue.self, from: Data(submission.answersJSON.utf8)),
+            "answers": answers,
             "sector": .object([
                 "declared": .string(submission.declaredSector),
                 "other_text": SurveyJSON.optional(submission.otherSectorText),
@@ -48,6 +49,7 @@ struct SubmissionController {
             "region": SurveyJSON.optional(submission.region),
             "publication": .string(submission.publication),
             "level": SurveyJSON.optional(submission.level),
+            "result": SurveyJSON.result(consultation.result(of: answers, surveyID: submission.surveyID)),
         ]), headers: .notStored)
     }
 
@@ -65,7 +67,7 @@ struct SubmissionController {
             try await consultation.database.replaceAnswers(
                 of: id, token: token, with: answers, survey: survey, receivedAt: receivedAt)
         }
-        return try SubmissionResponses.updated(outcome, survey: survey)
+        return try SubmissionResponses.updated(outcome, survey: survey, answers: answers)
     }
 
     @Sendable func reassignSector(_ request: Request, context: ConsultRequestContext) async throws -> Response {
@@ -120,6 +122,14 @@ func requiredReason(_ value: JSONValue?) throws -> String {
 }
 
 extension Consultation {
+    /// The scored result of stored answers; nil if the survey is gone, not scored, or nothing could be computed.
+    func result(of stored: JSONValue, surveyID: String) -> ScoreResult? {
+        guard let survey = try? self.survey(surveyID), case .object(let raw) = stored,
+            let answers = try? survey.check(raw, as: .draft)
+        else { return nil }
+        return survey.result(for: answers)
+    }
+
     /// The answers checked as a submission. When they are invalid and the survey is closed
     /// anyway, the refusal for the deadline wins (and is counted), since no answer could help.
     func checked(_ raw: [String: JSONValue], for survey: Survey, receivedAt: Date) async throws -> AnswerSet {
@@ -137,17 +147,20 @@ extension Consultation {
 
 /// The responses for the store's submission outcomes.
 enum SubmissionResponses {
-    static func created(_ outcome: SubmissionOutcome, survey: Survey) throws -> Response {
+    static func created(_ outcome: SubmissionOutcome, survey: Survey, answers: AnswerSet) throws -> Response {
         let accepted = try acceptedSubmission(outcome, survey: survey)
         var headers = HTTPFields.notStored
         headers[.location] = "/api/v1/submissions/\(accepted.id)"
         var body = members(of: accepted)
+        body["result"] = SurveyJSON.result(survey.result(for: answers))
         body["edit_token"] = SurveyJSON.optional(accepted.editToken)
         return json(.object(body), status: .created, headers: headers)
     }
 
-    static func updated(_ outcome: SubmissionOutcome, survey: Survey) throws -> Response {
-        json(.object(members(of: try acceptedSubmission(outcome, survey: survey))), headers: .notStored)
+    static func updated(_ outcome: SubmissionOutcome, survey: Survey, answers: AnswerSet) throws -> Response {
+        var body = members(of: try acceptedSubmission(outcome, survey: survey))
+        body["result"] = SurveyJSON.result(survey.result(for: answers))
+        return json(.object(body), headers: .notStored)
     }
 
     private static func acceptedSubmission(_ outcome: SubmissionOutcome, survey: Survey) throws -> AcceptedSubmission {

@@ -100,7 +100,12 @@ enum SurveyJSON {
 
     static func scoring(_ scoring: Scoring) -> JSONValue {
         .object([
-            "levels": .array(scoring.levels.map { .object(["id": .string($0.id.rawValue), "label": .string($0.label)]) }),
+            "levels": .array(scoring.levels.map { level in
+                .object([
+                    "id": .string(level.id.rawValue), "label": .string(level.label), "meaning": optional(level.meaning),
+                    "next_steps": .array(level.nextSteps.map(JSONValue.string)),
+                ])
+            }),
             "scores": .array(scoring.scores.map { rule in
                 var members: [String: JSONValue] = [
                     "id": .string(rule.id.rawValue), "label": .string(rule.label),
@@ -117,6 +122,36 @@ enum SurveyJSON {
                 }
                 return .object(members)
             }),
+        ])
+    }
+
+    /// A respondent's scored result: the level with its meaning and next steps, the score that set
+    /// it, and each section's scores; null when the survey is not scored or nothing could be computed.
+    static func result(_ result: ScoreResult?) -> JSONValue {
+        guard let result else { return .null }
+        func computed(_ score: ScoreResult.ComputedScore) -> JSONValue {
+            .object([
+                "id": .string(score.rule.id.rawValue), "label": .string(score.rule.label),
+                "score": .number(Double(score.value)), "level": .string(score.level.id.rawValue),
+            ])
+        }
+        return .object([
+            "level": .string(result.level.id.rawValue),
+            "level_label": .string(result.level.label),
+            "score": .number(Double(result.score.value)),
+            "score_id": .string(result.score.rule.id.rawValue),
+            "score_label": .string(result.score.rule.label),
+            "sections": .array(result.sections.map { section in
+                let highest = section.highest
+                return .object([
+                    "id": .string(section.section.id.rawValue), "title": .string(section.section.title),
+                    "score": highest.map { JSONValue.number(Double($0.value)) } ?? .null,
+                    "level": optional(highest?.level.id.rawValue),
+                    "scores": .array(section.scores.map(computed)),
+                ])
+            }),
+            "meaning": optional(result.level.meaning),
+            "next_steps": .array(result.level.nextSteps.map(JSONValue.string)),
         ])
     }
 

@@ -1184,6 +1184,220 @@ class AnalystHeatMaps(BrowserTestCase):
                     self.assertEqual(browser.text("#levels-empty"), "No submissions yet.")
 
 
+# Respondents' results, copies and receipts (issue 13) ===================================
+
+RISK = "ai-risk-assessment"
+RISK_TITLE = "Risk assessment of an AI use case in law enforcement"
+RISK_PAGES = {2: ("lawful_basis", "proportionality"), 3: ("accuracy", "safety"), 4: ("human_oversight", "privacy"),
+              5: ("discrimination", "redress"), 6: ("accountability", "traceability")}
+RISK_EXAMPLE = Path(__file__).resolve().parents[2] / "Scripts" / "examples" / "ai-risk-submission.json"
+
+
+class RiskAssessmentResults(BrowserTestCase):
+    """The scored risk assessment shows its level, score, sections, meaning and next steps."""
+
+    def start_risk_assessment(self, browser: Browser) -> None:
+        browser.open(f"/s/{RISK}")
+        browser.click(f'form[action="/s/{RISK}/start"] button[type=submit]')
+        self.assertEqual(browser.url_path, f"/s/{RISK}/page/1", browser.text("main")[:800])
+
+    def next_risk_page(self, browser: Browser, number: int) -> None:
+        browser.click('button[name=action][value=next]')
+        self.assertEqual(browser.url_path, f"/s/{RISK}/page/{number + 1}", browser.text("main")[:1500])
+
+    def fill_risk_assessment(self, browser: Browser) -> None:
+        """Every risk 2 × 2 (low) but discrimination 4 × 4 = 16 (high); safeguards add up to 2 (low)."""
+        self.start_risk_assessment(browser)
+        browser.pick("q-agency_type-police")
+        browser.choose("q-country", "FR")
+        browser.type("q-system_name", "Plate reader v2")
+        browser.type("q-use_case_description", "Cameras read number plates and match them against a list.")
+        browser.pick("q-lifecycle_stage-testing")
+        self.next_risk_page(browser, 1)
+        for page, risks in RISK_PAGES.items():
+            for risk in risks:
+                value = 4 if risk == "discrimination" else 2
+                browser.pick(f"q-{risk}_likelihood-{value}", f"q-{risk}_impact-{value}")
+            self.next_risk_page(browser, page)
+        browser.pick("q-human_review-always", "q-bias_testing-internal", "q-audit_logging-full",
+                     "q-contest_procedure-partial", "q-impact_assessment-done")
+        self.next_risk_page(browser, 7)
+        browser.pick("q-core_functions-yes", "q-other_rights_effects-no")
+        self.next_risk_page(browser, 8)
+        browser.pick("q-publication-confidential")
+        browser.click('button[name=action][value=review]')
+        self.assertEqual(browser.url_path, f"/s/{RISK}/review", browser.text("main")[:1500])
+
+    def assert_result(self, browser: Browser) -> None:
+        self.assertEqual(browser.text("#result-level"), "High")
+        self.assertEqual(browser.text("#result-score"), "16")
+        result = browser.text("#result")
+        self.assertIn("Discriminatory outcomes", result)
+        self.assertIn("should not move to deployment", result, "the level's meaning")
+        self.assertEqual(len(browser.find_all("#result .next-steps li")), 5, "the level's next steps")
+        rows = {row.find_element(By.CSS_SELECTOR, "th").text.strip():
+                [cell.text.strip() for cell in row.find_elements(By.CSS_SELECTOR, "td")]
+                for row in browser.find_all("#result tr.result-section")}
+        self.assertEqual(rows.get("Fairness"), ["16", "High"], rows)
+        self.assertEqual(rows.get("Lawfulness"), ["4", "Low"], rows)
+        self.assertEqual(rows.get("Safeguards"), ["2", "Low"], rows)
+        self.assertNotIn("About the use case", rows)
+
+    def api_submission(self) -> dict:
+        created = self.server.api("POST", f"/api/v1/surveys/{RISK}/submissions", payload=json.loads(RISK_EXAMPLE.read_text()))
+        self.assertEqual(created.status, 201, created)
+        return created.json()
+
+    def test_result_on_review_confirmation_and_copy_with_copy_button_and_print_stylesheet(self):
+        browser = self.browser()
+        self.fill_risk_assessment(browser)
+        with self.subTest("the review page shows what the level would be"):
+            self.assertIn("if you submit", browser.text("#result-heading"))
+            self.assert_result(browser)
+        browser.click(f'form[action="/s/{RISK}/submit"] button[type=submit]')
+        self.assertEqual(browser.url_path, f"/s/{RISK}/done", browser.text("main")[:1000])
+        browser.screenshot("result")
+        with self.subTest("the confirmation shows the result"):
+            self.assert_result(browser)
+        submission = browser.text("#submission-id").strip()
+        link = browser.value("edit-link")
+        token = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["token"][0]
+        with self.subTest("the API's reading of the submission has the same result"):
+            read = self.server.api("GET", f"/api/v1/submissions/{submission}", token=token)
+            self.assertEqual(read.status, 200, read)
+            result = read.json()["result"]
+            self.assertEqual((result["level"], result["score"], result["score_id"]), ("high", 16, "discrimination_risk"))
+        with self.subTest("the copy button copies the private edit link"):
+            browser.driver.execute_cdp_cmd("Browser.grantPermissions", {
+                "origin": self.server.url(""), "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+            button = browser.find("#edit-link ~ button.copy-button")
+            self.assertEqual(button.text, "Copy the link")
+            button.click()
+            WebDriverWait(browser.driver, 10).until(lambda driver: browser.text(".copy-status") == "Copied.")
+            copied = browser.driver.execute_async_script(
+                "var done = arguments[0]; navigator.clipboard.readText().then(done, function (e) { done('error: ' + e); });")
+            self.assertEqual(copied, link)
+        browser.click("#copy-link", screenshot="copy")
+        with self.subTest("the copy shows the answers, the result and the receipt"):
+            self.assertEqual(browser.url_path, f"/s/{RISK}/copy")
+            self.assertEqual(browser.headers.get("cache-control"), "no-store")
+            self.assert_result(browser)
+            self.assertEqual(self.review_answers(browser).get("Name of the AI system"), "Plate reader v2")
+            receipt = json.loads(browser.fetch("GET", f"/s/{RISK}/receipt").text)
+            self.assertEqual(browser.text("#receipt-hash"), receipt["answers_sha256"])
+            self.assertEqual(browser.text("#submission-id"), submission)
+        with self.subTest("printed, the copy leaves out navigation and buttons"):
+            self.assertTrue(browser.find("button[data-print]").is_displayed())
+            browser.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+            try:
+                for selector in ("header.site", "footer.site", "button[data-print]", "p.no-print"):
+                    self.assertFalse(browser.find(selector).is_displayed(), f"{selector} is printed")
+                self.assertTrue(browser.find("#result").is_displayed())
+                self.assertTrue(browser.find(".receipt").is_displayed())
+            finally:
+                browser.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+    def test_result_page_at_phone_width(self):
+        created = self.api_submission()
+        browser = self.browser(phone=True)
+        browser.open(f"/s/{RISK}/edit/{created['id']}?token={created['edit_token']}")
+        browser.click("#see-copy")
+        browser.open(f"/s/{RISK}/done", screenshot="result-phone")
+        self.assertEqual(browser.text("#result-level"), "High")
+        self.assertEqual(browser.text("#result-score"), "12")
+        overflow = browser.driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.assertLessEqual(overflow, 0, "the result page scrolls sideways at 390 px")
+
+    def test_the_copy_behind_an_edit_link_needs_this_sites_confirmation(self):
+        created = self.api_submission()
+        browser = self.browser()
+        browser.open(f"/s/{RISK}/copy")
+        self.assertEqual(browser.url_path, f"/s/{RISK}", "a browser without a submission sees no copy")
+        browser.open(f"/s/{RISK}/edit/{created['id']}?token={created['edit_token']}")
+        self.assertEqual(browser.h1(), "Change your submitted response?")
+        self.assertEqual(browser.fetch("GET", f"/s/{RISK}/copy").status, 303,
+                         "opening the (possibly planted) link alone must not open the copy")
+        browser.click("#see-copy")
+        self.assertEqual(browser.url_path, f"/s/{RISK}/copy")
+        self.assertEqual(self.review_answers(browser).get("Name of the AI system"), "Licence-plate recognition on motorways")
+        self.assertEqual(browser.text("#receipt-hash"), created["receipt"]["answers_sha256"])
+        self.assertEqual(browser.text("#result-level"), "High")
+        self.assertEqual(self.server.api("GET", f"/api/v1/submissions/{created['id']}", token=created["edit_token"])
+                         .json()["version"], 1, "seeing the copy changed the submission")
+
+    def test_receipt_check_page_tells_genuine_from_tampered(self):
+        created = self.api_submission()
+        receipt = created["receipt"]
+        browser = self.browser()
+        browser.open("/")
+        browser.click('a[href="/receipts/check"]')
+        self.assertEqual(browser.h1(), "Check a receipt")
+        browser.type("receipt", json.dumps(receipt, indent=2))
+        browser.click('form[action="/receipts/check"] button[type=submit]', screenshot="receipt-check")
+        outcome = browser.text("#receipt-outcome")
+        self.assertIn("This receipt is genuine", outcome)
+        for fact in (RISK_TITLE, receipt["submission_id"], "version 1", receipt["answers_sha256"], "Europe/Paris", "UTC"):
+            self.assertIn(fact, outcome)
+        self.assertTrue(browser.text("#receipt-on-time").startswith("Yes"), browser.text("#receipt-on-time"))
+
+        tampered = dict(receipt, answers_sha256="0" * 64)
+        browser.type("receipt", json.dumps(tampered))
+        browser.click('form[action="/receipts/check"] button[type=submit]')
+        self.assertIn("This receipt is not valid", browser.text("#receipt-outcome"))
+        self.assertIn("signature does not match", browser.text("#receipt-outcome"))
+
+        browser.type("receipt", "not a receipt")
+        browser.click('form[action="/receipts/check"] button[type=submit]')
+        self.assertEqual(browser.status, 422)
+        self.assertIn("This is not a receipt", browser.text("#receipt-outcome"))
+
+    def test_risk_pairs_have_their_own_labels_and_hints_are_tied_to_their_fields(self):
+        browser = self.browser()
+        self.start_risk_assessment(browser)
+        with self.subTest("hints are described-by of their field"):
+            for field, hint in (("q-people_affected", "A whole number"), ("q-use_case_description", "At most 5000")):
+                described = browser.find(f"#{field}").get_attribute("aria-describedby") or ""
+                texts = [browser.text(f"#{name}") for name in described.split()]
+                self.assertTrue(any(text.startswith(hint) for text in texts), f"{field}: {described} {texts}")
+        legends = []
+        for page in RISK_PAGES:
+            browser.open(f"/s/{RISK}/page/{page}")
+            for risk in RISK_PAGES[page]:
+                legends.append(browser.text(f"#q-{risk}_likelihood legend"))
+                impact = browser.text(f"#q-{risk}_impact legend")
+                self.assertTrue(impact.startswith("Impact of "), impact)
+                legends.append(impact)
+        self.assertEqual(len(legends), len(set(legends)), "two risk questions share a label")
+        browser.open(f"/s/{RISK}/page/7")
+        described = browser.find("#q-missing_safeguards").get_attribute("aria-describedby") or ""
+        self.assertIn("Choose all that apply.", [browser.text(f"#{name}") for name in described.split()])
+
+
+class RiskAssessmentWithoutJavaScript(BrowserTestCase):
+    def test_private_links_are_selectable_text_without_javascript(self):
+        created = self.server.api("POST", f"/api/v1/surveys/{RISK}/submissions",
+                                  payload=json.loads(RISK_EXAMPLE.read_text()))
+        self.assertEqual(created.status, 201, created)
+        created = created.json()
+        browser = self.browser(javascript=False)
+        browser.open(f"/s/{RISK}/edit/{created['id']}?token={created['edit_token']}")
+        browser.click("#see-copy")
+        self.assertFalse(browser.find("button[data-print]").is_displayed(), "a print button that cannot work")
+        browser.open(f"/s/{RISK}/done")
+        link = browser.find("#edit-link")
+        self.assertEqual(link.get_attribute("readonly"), "true")
+        self.assertIn(f"/s/{RISK}/edit/{created['id']}?token=", link.get_attribute("value"))
+        self.assertFalse(browser.exists(".copy-button"), "a copy button that cannot work")
+        self.assertEqual(browser.text("#result-level"), "High")
+        browser.open(f"/s/{RISK}")
+        browser.click(f'form[action="/s/{RISK}/start"] button[type=submit]')
+        resume = browser.find("#resume-link")
+        self.assertEqual(resume.get_attribute("readonly"), "true")
+        self.assertIn(f"/s/{RISK}/resume/", resume.get_attribute("value"))
+        self.assertFalse(browser.exists(".copy-button"))
+
+
 # =========================================================================================
 
 

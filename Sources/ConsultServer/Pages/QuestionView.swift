@@ -29,7 +29,6 @@ enum QuestionView {
             view["errorId"] = "\(base)-error"
             described.insert("\(base)-error", at: 0)
         }
-        if !described.isEmpty { view["describedBy"] = described.joined(separator: " ") }
         if sameSectionCondition, let condition = question.showIf {
             view["showIf"] = [
                 "field": AnswerForm.field(condition.question),
@@ -64,7 +63,10 @@ enum QuestionView {
         case .multipleChoice(let list, let picks):
             view["isChoice"] = true
             choices(list, multiple: true)
-            view["picksHint"] = picksHint(picks, of: list.choiceCount)
+            if let hint = picksHint(picks, of: list.choiceCount) {
+                view["picksHint"] = hint
+                described.append("\(base)-hint")
+            }
         case .scale(let scale):
             view["isChoice"] = true
             view["inputType"] = "radio"
@@ -97,11 +99,15 @@ enum QuestionView {
             view["value"] = values.first ?? ""
             view["maxLength"] = maxLength
             view["lengthHint"] = "At most \(maxLength) characters."
+            if multiline { described.append("\(base)-hint") }
         case .number(let range):
             view["isNumber"] = true
             view["value"] = values.first ?? ""
             view["inputMode"] = range.integerOnly ? "numeric" : "decimal"
-            view["rangeHint"] = rangeHint(range)
+            if let hint = rangeHint(range) {
+                view["rangeHint"] = hint
+                described.append("\(base)-hint")
+            }
         case .country:
             view["isCountry"] = true
             let chosen = values.first?.uppercased()
@@ -112,6 +118,9 @@ enum QuestionView {
             view["isEmail"] = true
             view["value"] = values.first ?? ""
         }
+        // Error first, then help, then the hint on the expected form of the answer.
+        if !described.isEmpty { view["describedBy"] = described.joined(separator: " ") }
+        view["hintId"] = "\(base)-hint"
         return view
     }
 

@@ -23,10 +23,12 @@ struct RespondentPages {
         router.post("/s/{survey_id}/submit", use: submit)
         router.get("/s/{survey_id}/done", use: confirmation)
         router.get("/s/{survey_id}/receipt", use: receipt)
+        router.get("/s/{survey_id}/copy", use: copy)
         router.get("/s/{survey_id}/resume/{draft_id}", use: resume)
         router.post("/s/{survey_id}/resume/{draft_id}", use: takeOverDraft)
         router.get("/s/{survey_id}/edit/{submission_id}", use: edit)
         router.post("/s/{survey_id}/edit/{submission_id}", use: startEditing)
+        ReceiptCheckPage(consultation: consultation, renderer: renderer).addRoutes(to: router)
     }
 
     // MARK: Survey list and introduction
@@ -214,7 +216,47 @@ struct RespondentPages {
         view["receivedUTC"] = PageDates.utc(submission.updatedAt)
         view["receivedISO"] = Instant.utcText(submission.updatedAt)
         view["editLink"] = absolute("/s/\(survey.id)/edit/\(submission.id)?token=\(submitted.token)", context)
+        let answers = Self.keptAnswers(try rawAnswers(submission.answersJSON), of: survey).answers
+        view["result"] = ResultView.make(survey.result(for: answers), heading: "Your result")
         return visit.page(renderer, "confirmation", view)
+    }
+
+    /// A printable copy of the submitted answers with the result and the receipt. Only this
+    /// browser's own submitted cookie opens it (a planted link cannot), and it writes nothing.
+    @Sendable func copy(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        let survey = try consultation.survey(pathID(context, "survey_id"))
+        let visit = try await PageVisit(request, consultation: consultation)
+        guard let submitted = ResponseCookies.submitted(in: request) else { return visit.redirect(to: "/s/\(survey.id)") }
+        let submission = try await consultation.storing {
+            try await consultation.database.submission(id: submitted.id, token: submitted.token)
+        }
+        let receipt = try await consultation.storing {
+            try await consultation.database.receipt(ofSubmission: submitted.id, token: submitted.token)
+        }
+        let answers = Self.keptAnswers(try rawAnswers(submission.answersJSON), of: survey).answers
+        var view = surveyView(survey, window: try await window(of: survey))
+        view["title"] = "Your response – \(survey.title)"
+        view["submissionId"] = submission.id
+        view["version"] = submission.version
+        view["receivedLocal"] = PageDates.local(submission.updatedAt, in: survey.timeZone)
+        view["receivedUTC"] = PageDates.utc(submission.updatedAt)
+        view["receivedISO"] = Instant.utcText(submission.updatedAt)
+        view["result"] = ResultView.make(survey.result(for: answers), heading: "Result")
+        view["sections"] = survey.sections.compactMap { section -> [String: Any]? in
+            let rows = section.questions.compactMap { question -> [String: String]? in
+                guard let answer = answers[question.id] else {
+                    return question.showIf == nil ? ["question": question.text, "answer": "Not answered"] : nil
+                }
+                return ["question": question.text, "answer": Self.display(answer, of: question)]
+            }
+            return rows.isEmpty ? nil : ["title": section.title, "rows": rows]
+        }
+        view["receipt"] = [
+            "surveyId": receipt.surveyID, "submissionId": receipt.submissionID, "version": receipt.version,
+            "receivedAt": receipt.receivedAt, "answersSHA256": receipt.answersSHA256, "keyId": receipt.keyID,
+            "signature": receipt.signature,
+        ] as [String: Any]
+        return visit.page(renderer, "copy", view)
     }
 
     @Sendable func receipt(_ request: Request, context: ConsultRequestContext) async throws -> Response {
@@ -297,6 +339,14 @@ struct RespondentPages {
         let now = consultation.clock.now()
         let token = form["token"] ?? ""
         let submission = try await linkedSubmission(id, token: token, of: survey)
+        if form["action"] == "copy" {
+            // Posted from this site only: binds this browser to the submission to read it, changing nothing.
+            let closesAt = try await window(of: survey).closesAt
+            visit.cookies.append(ResponseCookies.submittedCookie(
+                ResponseCookies.Submitted(id: submission.id, token: token), survey: survey.id.rawValue,
+                closesAt: closesAt, now: now))
+            return visit.redirect(to: "/s/\(survey.id)/copy")
+        }
         let window = try await requireOpen(
             survey, at: now, consequence: "Your submission can no longer be changed; it is kept as it was.")
         let answers = Self.keptAnswers(try rawAnswers(submission.answersJSON), of: survey).answers
@@ -506,6 +556,7 @@ struct RespondentPages {
         }
         var view = surveyView(survey, window: try await window(of: survey))
         view["title"] = "Check your answers – \(survey.title)"
+        view["result"] = ResultView.make(survey.result(for: answers), heading: "Your result if you submit these answers")
         view["sections"] = sections
         view["hasErrorSummary"] = !summary.isEmpty
         view["errorSummary"] = summary

@@ -43,4 +43,55 @@
   document.querySelectorAll("input.copy").forEach(function (input) {
     input.addEventListener("focus", function () { input.select(); });
   });
+
+  // A copy button beside each private link; without the script the link stays selectable text.
+  if (navigator.clipboard && window.isSecureContext) {
+    document.querySelectorAll("input.copy").forEach(function (input) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary copy-button";
+      button.textContent = "Copy the link";
+      var status = document.createElement("span");
+      status.className = "copy-status";
+      status.setAttribute("role", "status");
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(input.value).then(function () {
+          status.textContent = "Copied.";
+        }, function () {
+          input.select();
+          status.textContent = "Could not copy; the link is selected, copy it with your keyboard.";
+        });
+      });
+      input.insertAdjacentElement("afterend", status);
+      input.insertAdjacentElement("afterend", button);
+    });
+  }
+
+  // The print button of the copy of a response.
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // Load a receipt file into the receipt check's text box.
+  document.querySelectorAll("textarea[data-receipt-file]").forEach(function (area) {
+    var wrap = document.createElement("p");
+    var label = document.createElement("label");
+    var input = document.createElement("input");
+    input.type = "file";
+    input.id = area.id + "-file";
+    input.accept = "application/json,.json";
+    label.htmlFor = input.id;
+    label.textContent = "Or choose the receipt file ";
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      var reader = new FileReader();
+      reader.onload = function () { area.value = String(reader.result); };
+      reader.readAsText(file);
+    });
+    label.appendChild(input);
+    wrap.appendChild(label);
+    area.parentNode.insertBefore(wrap, area.nextSibling);
+  });
 })();

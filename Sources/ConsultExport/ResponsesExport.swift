@@ -97,14 +97,14 @@ public struct ResponsesExport: Sendable {
 
     private func appendCells(of row: ResponseRow, _ answers: RowAnswers, to cells: inout [Cell]) {
         let country = row.country.flatMap(CountryTable.country)
-        let confidential = row.publication == PublicationChoice.confidential.rawValue
         cells += [
             .text(database.pseudonyms.pseudonym(for: row.submissionID)), .text(Instant.utcText(row.receivedAt)),
             .text(Instant.utcText(row.updatedAt)), .integer(row.version), .text(row.declaredSector),
-            confidential ? .empty : row.otherSectorText.map(Cell.text) ?? .empty, .text(row.finalSector),
+            row.publication.disclosesOtherSectorText ? row.otherSectorText.map(Cell.text) ?? .empty : .empty,
+            .text(row.finalSector),
             row.country.map(Cell.text) ?? .empty, country?.m49Region.map(Cell.text) ?? .empty,
             country?.m49SubRegion.map(Cell.text) ?? .empty, country?.interpolRegion.map(Cell.text) ?? .empty,
-            .text(row.publication), row.level.map(Cell.text) ?? .empty,
+            .text(row.publication.rawValue), row.level.map(Cell.text) ?? .empty,
         ]
         for index in answers.layout.questions.indices {
             appendQuestionCells(index, answers.values(of: index, in: row.values), publication: row.publication, layout: answers.layout, to: &cells)
@@ -112,11 +112,11 @@ public struct ResponsesExport: Sendable {
     }
 
     private func appendQuestionCells(
-        _ index: Int, _ values: ArraySlice<CodedValue>?, publication: String, layout: ValueLayout, to cells: inout [Cell]
+        _ index: Int, _ values: ArraySlice<CodedValue>?, publication: PublicationChoice, layout: ValueLayout, to cells: inout [Cell]
     ) {
         let question = layout.questions[index]
-        let showsText = Disclosure.showsText(of: question, publication: publication)
-        let closedShown = !question.isPersonal || publication == PublicationChoice.publicNamed.rawValue
+        let showsText = publication.disclosesText(of: question)
+        let closedShown = publication.disclosesAnswer(to: question)
         switch question.kind {
         case .singleChoice(let list):
             cells.append(closedShown ? values?.first.flatMap { layout.id($0.option) }.map(Cell.text) ?? .empty : .empty)
@@ -151,7 +151,6 @@ public struct ResponsesExport: Sendable {
 
     private func writeElement(of row: ResponseRow, _ answers: RowAnswers, to writer: XMLStreamWriter) throws {
         let country = row.country.flatMap(CountryTable.country)
-        let confidential = row.publication == PublicationChoice.confidential.rawValue
         try writer.startElement("response")
         try writer.attribute("respondent", database.pseudonyms.pseudonym(for: row.submissionID))
         try writer.attribute("received_at", Instant.utcText(row.receivedAt))
@@ -159,13 +158,15 @@ public struct ResponsesExport: Sendable {
         try writer.attribute("version", String(row.version))
         try writer.attribute("declared_sector", row.declaredSector)
         try writer.attribute("final_sector", row.finalSector)
-        try writer.attribute("publication", row.publication)
+        try writer.attribute("publication", row.publication.rawValue)
         if let code = row.country { try writer.attribute("country", code) }
         if let region = country?.m49Region { try writer.attribute("m49_region", region) }
         if let region = country?.m49SubRegion { try writer.attribute("m49_subregion", region) }
         if let region = country?.interpolRegion { try writer.attribute("interpol_region", region) }
         if let level = row.level { try writer.attribute("level", level) }
-        if let other = row.otherSectorText, !confidential { try writer.element("other_sector", text: other) }
+        if let other = row.otherSectorText, row.publication.disclosesOtherSectorText {
+            try writer.element("other_sector", text: other)
+        }
         for index in answers.layout.questions.indices {
             guard let values = answers.values(of: index, in: row.values) else { continue }
             let question = answers.layout.questions[index]
@@ -178,18 +179,18 @@ public struct ResponsesExport: Sendable {
     }
 
     private func writeAnswer(
-        _ index: Int, _ values: ArraySlice<CodedValue>, publication: String, layout: ValueLayout, to writer: XMLStreamWriter
+        _ index: Int, _ values: ArraySlice<CodedValue>, publication: PublicationChoice, layout: ValueLayout, to writer: XMLStreamWriter
     ) throws {
         let question = layout.questions[index]
-        let showsText = Disclosure.showsText(of: question, publication: publication)
-        if question.isPersonal && publication != PublicationChoice.publicNamed.rawValue {
-            try writer.attribute("withheld", "personal")
+        let withholding = publication.withholding(question)
+        if withholding == .personal {
+            try writer.attribute("withheld", PublicationChoice.Withholding.personal.rawValue)
             return
         }
         switch question.kind {
         case .singleChoice, .multipleChoice:
             for value in values { if let choice = layout.id(value.option) { try writer.element("choice", text: choice) } }
-            if let other = Self.otherText(in: values, layout), showsText { try writer.element("other", text: other) }
+            if let other = Self.otherText(in: values, layout), withholding == nil { try writer.element("other", text: other) }
         case .matrix(let items, _):
             for (item, code) in zip(items, layout.itemCodes[index]) {
                 guard let number = values.first(where: { $0.item == code })?.number else { continue }
@@ -203,10 +204,10 @@ public struct ResponsesExport: Sendable {
         case .country:
             try writer.element("value", text: values.first.flatMap { layout.id($0.option) } ?? "")
         case .text, .email:
-            if showsText {
-                try writer.element("text", text: values.first?.text ?? "")
+            if let withholding {
+                try writer.attribute("withheld", withholding.rawValue)
             } else {
-                try writer.attribute("withheld", "confidential")
+                try writer.element("text", text: values.first?.text ?? "")
             }
         }
     }

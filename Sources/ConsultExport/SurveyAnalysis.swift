@@ -362,9 +362,9 @@ public struct SurveyAnalysis: Sendable {
             case .multipleChoice(let list, _) where list.allowsOther: source = "other"
             default: continue
             }
-            let shown = PublicationChoice.allCases.filter { Disclosure.showsText(of: question, publication: $0.rawValue) }
+            let shown = PublicationChoice.allCases.filter { $0.disclosesText(of: question) }
             try database.forEachOpenText(survey: survey.id, question: question.id, publications: shown) { row in
-                guard Disclosure.showsText(of: question, publication: row.publication) else { return }
+                guard row.publication.disclosesText(of: question) else { return }
                 try sink.row([
                     .text(question.id.rawValue), .text(source), .text(row.sector),
                     .text(database.pseudonyms.pseudonym(for: row.submissionID)), .text(row.text),
@@ -416,18 +416,5 @@ public struct SurveyAnalysis: Sendable {
 
     private func percent(_ count: Int, of base: Int) -> Cell {
         base == 0 ? .empty : .decimal(Double(count) * 100 / Double(base))
-    }
-}
-
-/// What exports may show of a respondent's text (DESIGN §7).
-public enum Disclosure {
-    /// Personal answers (name, e-mail) only for respondents published with their name;
-    /// no text at all of confidential respondents (their closed answers still count).
-    public static func showsText(of question: Question, publication: String) -> Bool {
-        switch PublicationChoice(rawValue: publication) {
-        case .publicNamed: true
-        case .publicAnonymous: !question.isPersonal
-        case .confidential, nil: false
-        }
     }
 }

@@ -47,7 +47,7 @@ struct SubmissionController {
             ]),
             "country": SurveyJSON.optional(submission.country),
             "region": SurveyJSON.optional(submission.region),
-            "publication": .string(submission.publication),
+            "publication": .string(submission.publication.rawValue),
             "level": SurveyJSON.optional(submission.level),
             "result": SurveyJSON.result(consultation.result(of: answers, surveyID: submission.surveyID)),
         ]), headers: .notStored)

@@ -46,7 +46,7 @@ public struct OpenTextRow: Sendable {
     public let submissionID: String
     public let question: String
     public let sector: String
-    public let publication: String
+    public let publication: PublicationChoice
     public let text: String
 }
 
@@ -60,7 +60,7 @@ public struct ResponseRow: Sendable {
     public let otherSectorText: String?
     public let finalSector: String
     public let country: String?
-    public let publication: String
+    public let publication: PublicationChoice
     public let level: String?
     /// The latest version's answer values, a question's values next to each other, ids as ``AnswerCodes``.
     public let values: [CodedValue]
@@ -233,7 +233,7 @@ extension ConsultDatabase {
                 """, arguments: [code, survey.rawValue] + StatementArguments(publications.map(\.rawValue)))
             while let row = try rows.next() {
                 try body(OpenTextRow(
-                    submissionID: row[0], question: question.rawValue, sector: row[1], publication: row[2],
+                    submissionID: row[0], question: question.rawValue, sector: row[1], publication: PublicationChoice(stored: row[2]),
                     text: ExactText.decode(row[3]) ?? ""))
             }
         }
@@ -275,7 +275,7 @@ extension ConsultDatabase {
                 try body(ResponseRow(
                     submissionID: row[1], receivedAt: Date(milliseconds: row[2]), updatedAt: Date(milliseconds: row[3]),
                     version: row[4], declaredSector: row[5], otherSectorText: ExactText.decode(row[6]), finalSector: row[7],
-                    country: row[8], publication: row[9], level: row[10], values: values))
+                    country: row[8], publication: PublicationChoice(stored: row[9]), level: row[10], values: values))
             }
         }
     }

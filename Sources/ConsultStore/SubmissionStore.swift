@@ -47,7 +47,7 @@ public struct StoredSubmission: Sendable, Hashable {
     public let finalSector: String
     public let country: String?
     public let region: String?
-    public let publication: String
+    public let publication: PublicationChoice
     public let level: String?
 }
 
@@ -190,7 +190,7 @@ extension ConsultDatabase {
                 receivedAt: Date(milliseconds: row["received_at_ms"]), updatedAt: Date(milliseconds: row["updated_at_ms"]),
                 answersJSON: row["answers_json"], declaredSector: row["declared_sector"],
                 otherSectorText: ExactText.decode(row["other_sector_bytes"]), finalSector: row["final_sector"], country: row["country"],
-                region: row["region"], publication: row["publication"], level: row["level"]))
+                region: row["region"], publication: PublicationChoice(stored: row["publication"]), level: row["level"]))
         }
         guard let found else { throw AccessFailure.notFound }
         guard Secret.constantTimeEqual(found.tokenHash, Secret.hash(token)) else { throw AccessFailure.wrongToken }
@@ -363,5 +363,13 @@ extension ConsultDatabase {
             }
             try tallies.apply(in: db)
         }
+    }
+}
+
+extension PublicationChoice {
+    /// The choice as the `publication` column stores it; the schema admits only the three
+    /// choices, and anything else would be withheld as confidential, the safe reading.
+    init(stored: String) {
+        self = PublicationChoice(rawValue: stored) ?? .confidential
     }
 }

@@ -180,7 +180,7 @@ import Testing
                     continue
                 }
                 let question = fixture.survey.question(QuestionID(column))
-                let shown = question.map { Disclosure.showsText(of: $0, publication: entry.profile.publication.rawValue) } ?? false
+                let shown = question.map { entry.profile.publication.disclosesText(of: $0) } ?? false
                 if !shown {
                     #expect(value == "", "withheld \(column)")
                     continue
@@ -213,7 +213,7 @@ enum ResponseGeneratorHostility {
                 default: return false
                 }
                 guard let question = fixture.survey.question(id),
-                    Disclosure.showsText(of: question, publication: entry.profile.publication.rawValue)
+                    entry.profile.publication.disclosesText(of: question)
                 else { return false }
                 return XMLStreamWriter.xmlSafe(text).unicodeScalars.contains("\u{FFFD}")
             }

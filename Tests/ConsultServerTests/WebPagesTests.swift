@@ -129,7 +129,7 @@ final class FormBrowser: @unchecked Sendable {
         let stored = try await database.submission(id: submissionID, token: editToken)
         #expect(stored.finalSector == "academia")
         #expect(stored.otherSectorText == "University research group")
-        #expect(stored.publication == "public_named")
+        #expect(stored.publication == .publicNamed)
         #expect(try await database.submissionCount(survey: server.survey.id) == 1)
         #expect(try await database.openDraftCount(survey: server.survey.id) == 0)
     }

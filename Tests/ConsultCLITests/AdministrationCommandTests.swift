@@ -140,19 +140,10 @@ import Testing
 
     /// The real server process: it serves, and on SIGTERM finishes and closes the database.
     @Test func serveAnswersAndStopsCleanlyOnSIGTERM() async throws {
-        let port = Int.random(in: 20_000...60_000)
+        let port = try ConsultProcess.freePort()
         let server = try ConsultProcess.start(["serve", "--db", db, "--port", String(port)])
         defer { if server.process.isRunning { server.process.terminate() } }
-        let url = try #require(URL(string: "http://127.0.0.1:\(port)/healthz"))
-        var healthy = false
-        for _ in 0..<100 where !healthy {
-            if let (data, _) = try? await URLSession.shared.data(from: url) {
-                healthy = String(decoding: data, as: UTF8.self).contains("\"status\":\"ok\"")
-            } else {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        #expect(healthy)
+        #expect(try await ConsultProcess.waitUntilHealthy(port: port))
         kill(server.process.processIdentifier, SIGTERM)
         server.process.waitUntilExit()
         let run = server.finish()

@@ -1,5 +1,12 @@
 import Foundation
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs the built `consult` executable as a user would, from the repository's folder.
 enum ConsultProcess {
     static let repository = URL(fileURLWithPath: #filePath)
@@ -63,5 +70,38 @@ enum ConsultProcess {
 
     static func start(_ arguments: [String]) throws -> Running {
         try Running(arguments)
+    }
+
+    /// A loopback port the system has just handed out and that nobody listens on.
+    static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Waits, at most 10 s, until the server on `port` answers `/healthz` with its status ok.
+    static func waitUntilHealthy(port: Int) async throws -> Bool {
+        guard let url = URL(string: "http://127.0.0.1:\(port)/healthz") else { return false }
+        for _ in 0..<100 {
+            if let (data, _) = try? await URLSession.shared.data(from: url),
+                String(decoding: data, as: UTF8.self).contains("\"status\":\"ok\"")
+            {
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
     }
 }

@@ -29,22 +29,13 @@ import Testing
 
     @Test func serveTellsThePublicURLToOpen() async throws {
         defer { try? FileManager.default.removeItem(atPath: db) }
-        let port = Int.random(in: 20_000...60_000)
+        let port = try ConsultProcess.freePort()
         let server = try ConsultProcess.start([
             "serve", "--db", db, "--port", String(port), "--public-url", "https://consult.example.org/",
             "--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.0.0.0/8",
         ])
         defer { if server.process.isRunning { server.process.terminate() } }
-        let url = try #require(URL(string: "http://127.0.0.1:\(port)/healthz"))
-        var healthy = false
-        for _ in 0..<100 where !healthy {
-            if let (data, _) = try? await URLSession.shared.data(from: url) {
-                healthy = String(decoding: data, as: UTF8.self).contains("\"status\":\"ok\"")
-            } else {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        #expect(healthy)
+        #expect(try await ConsultProcess.waitUntilHealthy(port: port))
         kill(server.process.processIdentifier, SIGTERM)
         server.process.waitUntilExit()
         let run = server.finish()

@@ -631,6 +631,17 @@ def check_case(case: corpus.Case, reply: Reply, documented: Documented) -> list[
 CURRENT_CONTEXT: Context | None = None
 
 
+def start_seeded(server: Server, context: Context) -> None:
+    """Starts the server, points the context at it and seeds the data the cases act on."""
+    global CURRENT_CONTEXT
+    server.start()
+    context.port = server.port
+    context.requests = corpus.Requests(server.port)
+    CURRENT_CONTEXT = context
+    context.seed()
+    context.sign_in_analyst()
+
+
 def main() -> int:
     global CURRENT_CONTEXT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -654,12 +665,7 @@ def main() -> int:
         context = Context(server)
         context.organizer = server.token("organizer", "Olga Organizer")
         context.analyst = server.token("analyst", "Anton Analyst")
-        server.start()
-        context.port = server.port
-        context.requests = corpus.Requests(server.port)
-        CURRENT_CONTEXT = context
-        context.seed()
-        context.sign_in_analyst()
+        start_seeded(server, context)
         document_reply = context.call(context.requests.get("/openapi.json"))
         documented = Documented(json.loads(document_reply.body))
         seeded = {owned.id: context.read_submission(owned.id, owned.token) for owned in context.submissions}
@@ -764,12 +770,7 @@ def measure(options) -> int:
             server.stop()
         server.limits = None
         server.extra_options = []
-        server.start()
-        context.port = server.port
-        context.requests = corpus.Requests(server.port)
-        CURRENT_CONTEXT = context
-        context.seed()
-        context.sign_in_analyst()
+        start_seeded(server, context)
         paths = [f"/api/v1/surveys/{corpus.SURVEY}/{file}" for file in corpus.EXPORT_FILES]
         paths += [f"/analyst/s/{corpus.SURVEY}/download/{file}" for file in corpus.EXPORT_FILES]
         started = time.monotonic()

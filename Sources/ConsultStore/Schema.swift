@@ -240,6 +240,9 @@ enum Schema {
                 CREATE INDEX draft_by_age ON draft(updated_at_ms);
                 """)
         }
+        migrator.registerMigration("v7-reading-room: open texts indexed for search, themes and codings") { db in
+            try ReadingRoomSchema.create(db)
+        }
         return migrator
     }
 }

@@ -26,7 +26,7 @@ struct XLSXCover {
                 + "tables group by final sector")),
         ]
         rows += PublicationChoice.allCases.map { choice in
-            ("privacy: \(choice.rawValue)", .text(Self.rule(for: choice, in: survey)))
+            ("privacy: \(choice.rawValue)", Cell.text(Self.rule(for: choice, in: survey)))
         }
         rows.append(("text cells", .text("written as text, never as formulas; control characters as _xHHHH_ "
             + "escapes; texts over 32,767 characters cut with a note (Exports/README.md)")))

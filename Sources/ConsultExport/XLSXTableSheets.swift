@@ -25,6 +25,14 @@ public struct XLSXRowLimitExceeded: Error, CustomStringConvertible, LocalizedErr
     public let rows: Int?
     public let limit: Int
 
+    public init(survey: String, content: ExportContent, sheet: String, rows: Int?, limit: Int) {
+        self.survey = survey
+        self.content = content
+        self.sheet = sheet
+        self.rows = rows
+        self.limit = limit
+    }
+
     /// The CSV export to use instead, as the API serves it.
     public var csvRoute: String {
         "/api/v1/surveys/\(survey)/" + (content == .raw ? "responses.csv" : "analysis.zip")

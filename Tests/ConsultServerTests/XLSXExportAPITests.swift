@@ -41,7 +41,7 @@ import Testing
         #expect(problem.type == "/problems/too-many-rows-for-xlsx")
         #expect(problem.detail.contains("2000001 rows"))
         #expect(problem.detail.contains("--format csv"))
-        #expect(problem.extensions["csv_export"] == .string("/api/v1/surveys/consult-test/responses.csv"))
-        #expect(problem.extensions["row_limit"] == .number(1_048_576))
+        #expect(problem.extensions["csv_export"] == JSONValue.string("/api/v1/surveys/consult-test/responses.csv"))
+        #expect(problem.extensions["row_limit"] == JSONValue.number(1_048_576))
     }
 }

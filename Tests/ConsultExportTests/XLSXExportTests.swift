@@ -45,7 +45,8 @@ import Testing
         let controls = XLSXText.encoded(String(repeating: "\u{1}", count: 5_000))
         #expect(controls.cut)
         #expect(controls.text.unicodeScalars.count <= XLSXText.cellLimit)
-        #expect(XLSXText.encoded("abcdef", limit: XLSXText.cutMarker.utf16.count + 3).text == "abc" + XLSXText.cutMarker)
+        let overOne = "abc" + String(repeating: "d", count: XLSXText.cutMarker.utf16.count + 1)
+        #expect(XLSXText.encoded(overOne, limit: XLSXText.cutMarker.utf16.count + 3).text == "abc" + XLSXText.cutMarker)
     }
 
     // MARK: Sheet names

@@ -65,6 +65,8 @@ public final class XLSXTableSheets: TableSink {
     private var current: (sheet: XLSXSheet, table: TableHeader, name: String)?
     private var row = 0
     private var widths: [Int] = []
+    /// Per column of the current table: whether it holds percentages.
+    private var percentColumns: [Bool] = []
     /// Sheets written so far: their names and titles, for the cover.
     private var sheets: [(name: String, title: String)] = []
     /// Text cells cut at Excel's limit.
@@ -102,13 +104,14 @@ public final class XLSXTableSheets: TableSink {
         row = 1
         // Room for the header's text and its filter button.
         widths = table.columns.map { $0.name.count + 3 }
+        percentColumns = table.columns.map(Self.isPercent)
     }
 
     public func row(_ cells: [Cell]) throws {
-        guard let (sheet, table, name) = current else { return }
+        guard let (sheet, _, name) = current else { return }
         guard row < limits.rows else { throw overflow(name, nil) }
         for (column, cell) in cells.enumerated() {
-            let isPercent = column < table.columns.count && Self.isPercent(table.columns[column])
+            let isPercent = column < percentColumns.count && percentColumns[column]
             switch cell {
             case .text(let text):
                 guard !text.isEmpty else { continue }

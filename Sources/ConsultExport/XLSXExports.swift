@@ -18,9 +18,9 @@ enum AnalysisWorkbook {
     }
 }
 
-/// The raw responses as one XLSX workbook: the cover sheet, then `responses`, one row per
-/// submission with the CSV's columns and values. Refused before anything is written when the
-/// submissions do not fit an Excel sheet.
+/// The raw responses as one XLSX workbook: the cover sheet, `responses` (one row per submission
+/// with the CSV's columns and values), and the `codebook` that labels its codes. Refused before
+/// anything is written when the submissions do not fit an Excel sheet.
 enum ResponsesWorkbook {
     static func write(
         _ export: ResponsesExport, submissions: Int, to file: URL, temporaryFolder: URL, cover: XLSXCover,
@@ -38,6 +38,11 @@ enum ResponsesWorkbook {
             try sheets.begin(table)
             try export.forEachRow(progress: progress) { try sheets.row($0) }
             try sheets.end()
+            if let codebook = SurveyAnalysis.tables(of: export.survey).first(where: { $0.name == "codebook" }) {
+                try sheets.begin(codebook)
+                try SurveyAnalysis.writeCodebook(of: export.survey, to: sheets)
+                try sheets.end()
+            }
             try sheets.finish()
         }
     }

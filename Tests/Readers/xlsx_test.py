@@ -361,6 +361,10 @@ class XLSXReaders(unittest.TestCase):
             self.assertIn("\"other\" sector text shown", cover["privacy: public_anonymous"])
         cover = dict(self.workbooks["analysis.xlsx"]["cover"].iter_rows(values_only=True))
         self.assertEqual(cover["sheet codebook"], "Codebook: every question, option, item and point")
+        # The raw workbook carries the codebook that labels its codes.
+        self.assertEqual(self.workbooks["responses.xlsx"].sheetnames, ["cover", "responses", "codebook"])
+        self.assertEqual(list(self.workbooks["responses.xlsx"]["codebook"].iter_rows(values_only=True)),
+                         list(self.workbooks["analysis.xlsx"]["codebook"].iter_rows(values_only=True)))
 
     def test_the_command_line_writes_the_same_workbook(self):
         out = self.folder / "cli"

@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "SyntheticResponses", dependencies: ["ConsultCore"]),
         /// libxml2, for its streaming XML writer.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        /// libxlsxwriter, for the XLSX exports in its constant-memory mode (issue 17).
+        .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         /// Analyst exports: the analysis tables and raw responses as CSV, XML and ZIP.
         .target(
             name: "ConsultExport",
@@ -47,6 +49,7 @@ let package = Package(
                 "ConsultCore",
                 "ConsultStore",
                 "CLibXML2",
+                "CXLSXWriter",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

@@ -5,6 +5,9 @@ set -euo pipefail
 
 debian_packages=(libsqlite3-dev libxml2-dev zlib1g-dev pkg-config tzdata sqlite3 libxml2-utils nginx openssl)
 python_modules=(jsonschema yaml)
+# The XLSX exports (issue 17): libxlsxwriter to write them; openpyxl, pandas and LibreOffice to read them back.
+debian_packages+=(libxlsxwriter-dev libreoffice-calc-nogui)
+xlsx_python_modules=(openpyxl pandas)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -29,6 +32,16 @@ for module in "${python_modules[@]}"; do
     python3 -m pip install --quiet jsonschema pyyaml 2>/dev/null \
       || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml 2>/dev/null \
       || { as_root apt-get update -qq && as_root apt-get install -y -qq python3-jsonschema python3-yaml >/dev/null; }
+    break
+  fi
+done
+
+for module in "${xlsx_python_modules[@]}"; do
+  if ! python3 -c "import $module" >/dev/null 2>&1; then
+    echo "setup: installing the Python modules ${xlsx_python_modules[*]}"
+    python3 -m pip install --quiet "${xlsx_python_modules[@]}" 2>/dev/null \
+      || python3 -m pip install --quiet --break-system-packages "${xlsx_python_modules[@]}" 2>/dev/null \
+      || { as_root apt-get update -qq && as_root apt-get install -y -qq python3-openpyxl python3-pandas >/dev/null; }
     break
   fi
 done

@@ -300,9 +300,11 @@ def build_cases(ctx) -> list[Case]:
     add("XML injection text", g, post_sub(submission(use_case_description=XML_INJECTION)), 201, db="added",
         check=all_of(comes_back({"use_case_description": XML_INJECTION}), xml_export_keeps(XML_INJECTION)))
     add("formula injection text", g, post_sub(submission(lawfulness_note=FORMULA_INJECTION)), 201, db="added",
-        check=all_of(comes_back({"lawfulness_note": FORMULA_INJECTION}), csv_export_neutralises("HYPERLINK")))
+        check=all_of(comes_back({"lawfulness_note": FORMULA_INJECTION}), csv_export_neutralises("HYPERLINK"),
+                     xlsx_export_keeps_as_text(FORMULA_INJECTION)))
     add("control characters in text", g, post_sub(submission(harm_note=CONTROL_TEXT)), 201, db="added",
-        check=all_of(comes_back({"harm_note": CONTROL_TEXT}), xml_export_well_formed(), exports_keep_exactly(CONTROL_TEXT)))
+        check=all_of(comes_back({"harm_note": CONTROL_TEXT}), xml_export_well_formed(), exports_keep_exactly(CONTROL_TEXT),
+                     xlsx_export_keeps_as_text(CONTROL_TEXT)))
     add("other text with markup", g,
         post_sub(submission(agency_type={"choice": "other", "other": "<img src=x onerror=alert(1)>"})), 201,
         db="added", check=comes_back({"agency_type": {"choice": "other", "other": "<img src=x onerror=alert(1)>"}}))
@@ -788,6 +790,7 @@ def fill_draft_cap(ctx, most: int = 1_000):
 # consult serve's connection timeouts (seconds) when none are given.
 DEFAULT_LIMITS = {"header": 10, "body": 30, "idle": 15}
 EXPORT_FILES = ["analysis.xml", "analysis.zip", "analysis/choices.csv", "responses.csv", "responses.xml"]
+EXPORT_FILES += ["analysis.xlsx", "responses.xlsx"]  # XLSX workbooks (issue 17)
 
 
 def no_export_files():
@@ -1033,4 +1036,31 @@ def csv_export_neutralises(marker: str):
             return ["responses.csv does not hold the formula text"]
         bad = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
         return [f"responses.csv has a live formula cell: {bad[0][:60]!r}"] if bad else []
+    return check
+
+
+def xlsx_export_keeps_as_text(text: str):
+    """XLSX (issue 17): responses.xlsx holds the text in a string cell, never a formula, exactly once its
+    SpreadsheetML `_xHHHH_` escapes are decoded (Exports/README.md); read with the standard library."""
+    def check(reply, ctx):
+        import io
+        import re
+        import xml.etree.ElementTree as ET
+        import zipfile
+        status, data = ctx.download(f"/api/v1/surveys/{SURVEY}/responses.xlsx")
+        if status != 200:
+            return [f"responses.xlsx: status {status}"]
+        main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                sheets = [ET.fromstring(archive.read(name)) for name in archive.namelist()
+                          if name.startswith("xl/worksheets/sheet")]
+        except (zipfile.BadZipFile, ET.ParseError) as error:
+            return [f"responses.xlsx cannot be read: {error}"]
+        if any(next(sheet.iter(f"{main}f"), None) is not None for sheet in sheets):
+            return ["responses.xlsx holds a formula cell"]
+        decode = lambda value: re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), value)
+        texts = [decode("".join(t.text or "" for t in cell.iter(f"{main}t")))
+                 for sheet in sheets for cell in sheet.iter(f"{main}c") if cell.get("t") == "inlineStr"]
+        return [] if text in texts else ["responses.xlsx does not hold the text in a string cell"]
     return check

@@ -7,16 +7,18 @@ import Foundation
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export a survey's analysis or raw responses as CSV, XML or ZIP.",
+        abstract: "Export a survey's analysis or raw responses as CSV, XML, ZIP or XLSX.",
         discussion: """
             The analysis is a set of tables (see Exports/README.md): as CSV one file per table, as XML one \
             document valid against Exports/analysis.xsd, as ZIP the CSV files together. The raw export has \
-            one row (or element) per submission. Exports stream from the database with flat memory.
+            one row (or element) per submission. Exports stream from the database with flat memory. \
+            XLSX is one Excel workbook: a cover sheet, then a sheet per table (or the responses); an \
+            export beyond Excel's 1,048,576 rows is refused in favour of CSV.
             """
     )
 
     @Argument(help: "The survey id.") var survey: String
-    @Option(help: "csv, xml or zip.") var format: ExportFormat = .csv
+    @Option(help: "csv, xml, zip or xlsx.") var format: ExportFormat = .csv
     @Option(help: "analysis (the aggregated tables) or raw (one row per submission).") var what: ExportContent = .analysis
     @Option(help: "The folder to write into (default: Exports/<survey>/<UTC timestamp>/).") var out: String?
     @Flag(help: "Start CSV files with a UTF-8 byte-order mark, for spreadsheets.") var bom = false

@@ -18,6 +18,8 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case xml
     /// The CSV files in one ZIP archive.
     case zip
+    /// One Excel workbook (issue 17): a cover sheet, then a sheet per table or the responses.
+    case xlsx
 }
 
 /// Where an export stands, for progress bars.
@@ -38,6 +40,8 @@ public struct ExportProgress: Sendable {
 public struct Exporter: Sendable {
     let database: ConsultDatabase
     let clock: @Sendable () -> Date
+    /// Excel's sheet size, which XLSX exports must fit (smaller in tests).
+    public var xlsxLimits = XLSXLimits.excel
 
     public init(database: ConsultDatabase, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
@@ -52,6 +56,8 @@ public struct Exporter: Sendable {
     ) async throws -> [URL] {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let generatedAt = clock()
+        let window = try await database.window(of: survey)
+        let limits = xlsxLimits
         switch content {
         case .analysis:
             let analysis = try await SurveyAnalysis.prepare(survey: survey, database: database)
@@ -76,6 +82,13 @@ public struct Exporter: Sendable {
                     try document.finish()
                     try output.close()
                     return [file]
+                case .xlsx:
+                    let cover = XLSXCover(
+                        survey: survey, window: window, generatedAt: generatedAt, submissions: analysis.respondents,
+                        content: .analysis)
+                    return [try AnalysisWorkbook.write(
+                        analysis, to: folder.appendingPathComponent("analysis.xlsx"), temporaryFolder: folder,
+                        cover: cover, limits: limits, tables: tables, progress: report)]
                 }
             }
         case .raw:
@@ -97,6 +110,11 @@ public struct Exporter: Sendable {
                     try export.writeXML(to: try XMLStreamWriter(output: output), generatedAt: generatedAt, progress: report)
                     try output.close()
                     return [file]
+                case .xlsx:
+                    let cover = XLSXCover(survey: survey, window: window, generatedAt: generatedAt, submissions: total, content: .raw)
+                    return [try ResponsesWorkbook.write(
+                        export, submissions: total, to: folder.appendingPathComponent("responses.xlsx"),
+                        temporaryFolder: folder, cover: cover, limits: limits, progress: report)]
                 }
             }
         }

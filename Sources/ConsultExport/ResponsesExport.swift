@@ -60,13 +60,19 @@ public struct ResponsesExport: Sendable {
     /// Writes the header and one row per submission; `progress` gets the count written so far.
     public func writeCSV(to writer: CSVWriter, progress: (Int) -> Void = { _ in }) throws {
         try writer.writeHeader(columns)
+        try forEachRow(progress: progress) { try writer.writeRow($0) }
+    }
+
+    /// Hands `body` each submission's row, cells in the order of ``columns`` (CSV, XLSX);
+    /// `progress` gets the count written so far.
+    func forEachRow(progress: (Int) -> Void, _ body: ([Cell]) throws -> Void) throws {
         var written = 0
         var layout = ValueLayout.none, answers = RowAnswers(), cells: [Cell] = []
         try database.forEachResponse(survey: survey.id, codes: { layout = ValueLayout(survey.questions, $0) }) { row in
             answers.group(row.values, by: layout)
             cells.removeAll(keepingCapacity: true)
             appendCells(of: row, answers, to: &cells)
-            try writer.writeRow(cells)
+            try body(cells)
             written += 1
             if written % 10_000 == 0 { progress(written) }
         }

@@ -384,6 +384,11 @@ public struct SurveyAnalysis: Sendable {
     // MARK: Codebook
 
     private func writeCodebook(to sink: some TableSink) throws {
+        try Self.writeCodebook(of: survey, to: sink)
+    }
+
+    /// The codebook needs no answers: the raw XLSX workbook writes it too.
+    static func writeCodebook(of survey: Survey, to sink: some TableSink) throws {
         for section in survey.sections {
             for question in section.questions {
                 func row(_ code: Cell, _ label: String, _ value: Int? = nil) throws {

@@ -21,6 +21,9 @@ struct AnalystController {
         router.get("/api/v1/surveys/{survey_id}/analysis/{table_file}", use: analysisTable)
         router.get("/api/v1/surveys/{survey_id}/responses.csv", use: responsesCSV)
         router.get("/api/v1/surveys/{survey_id}/responses.xml", use: responsesXML)
+        // XLSX workbooks (issue 17).
+        router.get("/api/v1/surveys/{survey_id}/analysis.xlsx", use: analysisXLSX)
+        router.get("/api/v1/surveys/{survey_id}/responses.xlsx", use: responsesXLSX)
     }
 
     @Sendable func stats(_ request: Request, context: ConsultRequestContext) async throws -> Response {
@@ -71,13 +74,21 @@ struct AnalystController {
         try await export(request, context, ExportDownload(.raw, .xml))
     }
 
+    @Sendable func analysisXLSX(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        try await export(request, context, ExportDownload(.analysis, .xlsx))
+    }
+
+    @Sendable func responsesXLSX(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        try await export(request, context, ExportDownload(.raw, .xlsx))
+    }
+
     /// Checks the analyst's token, then streams the export.
     private func export(_ request: Request, _ context: ConsultRequestContext, _ export: ExportDownload) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let principal = try await consultation.require([.analyst, .organizer], for: request)
         return try await Self.download(
             export, of: survey, by: principal, consultation: consultation, context: context,
-            csv: export.format == .xml ? CSVOptions() : try csvOptions(request))
+            csv: export.format == .xml || export.format == .xlsx ? CSVOptions() : try csvOptions(request))
     }
 
     /// Streams an export, written through a file that is already unlinked, and records the download
@@ -91,10 +102,12 @@ struct AnalystController {
         headers[.contentDisposition] = "attachment; filename=\"\(survey.id)-\(export.fileName)\""
         guard !context.answersHEAD else { return Response(status: .ok, headers: headers) }
         let exporter = Exporter(database: consultation.database, clock: { consultation.clock.now() })
-        let file = try await UnlinkedExportFile.write(in: consultation.exportFolder) { folder in
-            try await exporter.export(
-                survey, content: export.content, format: export.format, into: folder, csv: options,
-                tables: export.table.map { [$0] })
+        let file = try await Problem.refusingOversizedXLSX {
+            try await UnlinkedExportFile.write(in: consultation.exportFolder) { folder in
+                try await exporter.export(
+                    survey, content: export.content, format: export.format, into: folder, csv: options,
+                    tables: export.table.map { [$0] })
+            }
         }
         try await consultation.storing {
             try await consultation.database.recordExportDownload(

@@ -32,6 +32,7 @@ struct ExportDownload: Sendable {
         case .csv: "text/csv; charset=utf-8"
         case .xml: "application/xml"
         case .zip: "application/zip"
+        case .xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         }
     }
 }

@@ -806,6 +806,8 @@ class StaffPages(BrowserTestCase):
         links = {urllib.parse.urlsplit(link.get_attribute("href")).path for link in browser.find_all("a.download")}
         self.assertIn(f"/analyst/s/{SURVEY}/download/analysis.zip", links)
         self.assertIn(f"/analyst/s/{SURVEY}/download/responses.csv", links)
+        self.assertIn(f"/analyst/s/{SURVEY}/download/analysis.xlsx", links)
+        self.assertIn(f"/analyst/s/{SURVEY}/download/responses.xlsx", links)
         for path in sorted(links):
             with self.subTest(path):
                 result = browser.fetch("GET", path)
@@ -827,6 +829,11 @@ class StaffPages(BrowserTestCase):
                                 list(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig"), newline="")))
                 elif path.endswith(".xml"):
                     ElementTree.fromstring(result.body)
+                elif path.endswith(".xlsx"):  # XLSX workbooks (issue 17); Tests/Readers reads them cell by cell
+                    self.assertIn("spreadsheetml", result.header("Content-Type") or "")
+                    with zipfile.ZipFile(io.BytesIO(result.body)) as archive:
+                        self.assertIsNone(archive.testzip())
+                        self.assertIn("xl/workbook.xml", archive.namelist())
         # Without the staff cookie the downloads are refused.
         anonymous = http("GET", self.server.url(f"/analyst/s/{SURVEY}/download/responses.csv"))
         self.assertEqual(anonymous.status, 401, anonymous)
@@ -1004,7 +1011,8 @@ class StaffPages(BrowserTestCase):
         links = [urllib.parse.urlsplit(link.get_attribute("href")).path
                  for link in browser.find_all("#organizer-downloads a.download")]
         self.assertEqual(links, [f"/analyst/s/{SURVEY}/download/{name}"
-                                 for name in ("analysis.zip", "analysis.xml", "responses.csv", "responses.xml")])
+                                 for name in ("analysis.zip", "analysis.xml", "responses.csv", "responses.xml",
+                                              "analysis.xlsx", "responses.xlsx")])
         for path in links:
             with self.subTest(path):
                 result = browser.fetch("GET", path)

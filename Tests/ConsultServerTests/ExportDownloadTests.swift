@@ -14,6 +14,7 @@ import Testing
 @Suite struct ExportDownloadTests {
     static let apiExports = [
         "analysis.xml", "analysis.zip", "analysis/choices.csv", "responses.csv", "responses.xml",
+        "analysis.xlsx", "responses.xlsx",
     ]
 
     /// Runs the real server with its exports written under `exports`, a folder the test owns.

@@ -66,6 +66,8 @@ struct AnalystPages {
         case "analysis.xml": export = ExportDownload(.analysis, .xml)
         case "responses.csv": export = ExportDownload(.raw, .csv)
         case "responses.xml": export = ExportDownload(.raw, .xml)
+        case "analysis.xlsx": export = ExportDownload(.analysis, .xlsx)
+        case "responses.xlsx": export = ExportDownload(.raw, .xlsx)
         default: throw Problem.notFound("There is no such export; the page lists them all.")
         }
         return try await AnalystController.download(export, of: survey, by: principal, consultation: consultation, context: context)

@@ -117,6 +117,9 @@ struct OrganizerPages {
     static let downloads = [
         ("analysis.zip", "Every analysis table as CSV (ZIP)"), ("analysis.xml", "The analysis as one XML document"),
         ("responses.csv", "Raw responses (CSV, one row per submission)"), ("responses.xml", "Raw responses (XML)"),
+        // XLSX workbooks (issue 17).
+        ("analysis.xlsx", "The analysis as an Excel workbook (XLSX, a sheet per table)"),
+        ("responses.xlsx", "Raw responses as an Excel workbook (XLSX)"),
     ]
 
     /// The most audit entries about tokens and sign-ins the page shows.

@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "SyntheticResponses", dependencies: ["ConsultCore"]),
         /// libxml2, for its streaming XML writer.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        /// ReadStat, for writing SPSS .sav and Stata .dta files (no pkg-config file on Debian: the module map links it).
+        .systemLibrary(name: "CReadStat", providers: [.apt(["libreadstat-dev"])]),
         /// Analyst exports: the analysis tables and raw responses as CSV, XML and ZIP.
         .target(
             name: "ConsultExport",
@@ -47,6 +49,7 @@ let package = Package(
                 "ConsultCore",
                 "ConsultStore",
                 "CLibXML2",
+                "CReadStat",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

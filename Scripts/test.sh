@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of consult: the Swift tests, then the browser tests (Tests/Browser), then
-# consult behind a real nginx with TLS (Tests/Deployment).
+# consult behind a real nginx with TLS (Tests/Deployment), then the SPSS and Stata files read back (Tests/Readers).
 # Usage: Scripts/test.sh [swift test options]
 # Fails if any fails; each part runs even when an earlier one failed.
 set -euo pipefail
@@ -10,4 +10,6 @@ status=0
 swift test "$@" || status=$?
 Scripts/browser-test.sh || status=$?
 { swift build --product consult && python3 Tests/Deployment/nginx_test.py --consult .build/debug/consult; } || status=$?
+# SPSS and Stata exports (issue #17), read back by pyreadstat.
+{ swift build --product consult && python3 Tests/Readers/readstat_test.py --consult .build/debug/consult; } || status=$?
 exit "$status"

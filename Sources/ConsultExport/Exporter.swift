@@ -18,6 +18,26 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case xml
     /// The CSV files in one ZIP archive.
     case zip
+    // SPSS and Stata (issue #17): the raw responses only.
+    /// An SPSS system file of the raw responses (see ``StatisticalExport``).
+    case sav
+    /// A Stata data file of the raw responses (see ``StatisticalExport``).
+    case dta
+
+    /// The SPSS or Stata format this is, if it is one: such files hold the raw responses only.
+    public var statisticalFormat: StatisticalFileFormat? {
+        StatisticalFileFormat(rawValue: rawValue)
+    }
+}
+
+/// An export asked for in a format that cannot hold it.
+public struct UnsupportedExport: Error, CustomStringConvertible {
+    public let description: String
+
+    /// SPSS and Stata files hold the raw responses, not the analysis tables.
+    static func analysis(as format: ExportFormat) -> UnsupportedExport {
+        UnsupportedExport(description: "The \(format.rawValue) format holds the raw responses only: export them with --what raw.")
+    }
 }
 
 /// Where an export stands, for progress bars.
@@ -54,6 +74,7 @@ public struct Exporter: Sendable {
         let generatedAt = clock()
         switch content {
         case .analysis:
+            if format.statisticalFormat != nil { throw UnsupportedExport.analysis(as: format) }
             let analysis = try await SurveyAnalysis.prepare(survey: survey, database: database)
             let total = SurveyAnalysis.tables(of: survey).filter { tables?.contains($0.name) ?? true }.count
             return try await offCooperativeThreads {
@@ -76,6 +97,8 @@ public struct Exporter: Sendable {
                     try document.finish()
                     try output.close()
                     return [file]
+                case .sav, .dta:
+                    throw UnsupportedExport.analysis(as: format)
                 }
             }
         case .raw:
@@ -96,6 +119,12 @@ public struct Exporter: Sendable {
                     let output = try BufferedOutput(path: file.path)
                     try export.writeXML(to: try XMLStreamWriter(output: output), generatedAt: generatedAt, progress: report)
                     try output.close()
+                    return [file]
+                case .sav, .dta:
+                    let statistical: StatisticalFileFormat = format == .sav ? .sav : .dta
+                    let file = folder.appendingPathComponent("responses.\(format.rawValue)")
+                    try StatisticalExport(survey: survey, format: statistical, database: database)
+                        .write(to: file.path, generatedAt: generatedAt, progress: progress)
                     return [file]
                 }
             }

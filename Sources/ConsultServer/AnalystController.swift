@@ -21,6 +21,9 @@ struct AnalystController {
         router.get("/api/v1/surveys/{survey_id}/analysis/{table_file}", use: analysisTable)
         router.get("/api/v1/surveys/{survey_id}/responses.csv", use: responsesCSV)
         router.get("/api/v1/surveys/{survey_id}/responses.xml", use: responsesXML)
+        // SPSS and Stata (issue #17).
+        router.get("/api/v1/surveys/{survey_id}/responses.sav", use: responsesSAV)
+        router.get("/api/v1/surveys/{survey_id}/responses.dta", use: responsesDTA)
     }
 
     @Sendable func stats(_ request: Request, context: ConsultRequestContext) async throws -> Response {
@@ -69,6 +72,15 @@ struct AnalystController {
 
     @Sendable func responsesXML(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         try await export(request, context, ExportDownload(.raw, .xml))
+    }
+
+    // SPSS and Stata (issue #17).
+    @Sendable func responsesSAV(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        try await export(request, context, ExportDownload(.raw, .sav))
+    }
+
+    @Sendable func responsesDTA(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        try await export(request, context, ExportDownload(.raw, .dta))
     }
 
     /// Checks the analyst's token, then streams the export.

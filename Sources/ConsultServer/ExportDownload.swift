@@ -32,6 +32,8 @@ struct ExportDownload: Sendable {
         case .csv: "text/csv; charset=utf-8"
         case .xml: "application/xml"
         case .zip: "application/zip"
+        case .sav: "application/x-spss-sav"
+        case .dta: "application/x-stata-dta"
         }
     }
 }

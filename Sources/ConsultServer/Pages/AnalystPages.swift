@@ -66,6 +66,9 @@ struct AnalystPages {
         case "analysis.xml": export = ExportDownload(.analysis, .xml)
         case "responses.csv": export = ExportDownload(.raw, .csv)
         case "responses.xml": export = ExportDownload(.raw, .xml)
+        // SPSS and Stata (issue #17).
+        case "responses.sav": export = ExportDownload(.raw, .sav)
+        case "responses.dta": export = ExportDownload(.raw, .dta)
         default: throw Problem.notFound("There is no such export; the page lists them all.")
         }
         return try await AnalystController.download(export, of: survey, by: principal, consultation: consultation, context: context)

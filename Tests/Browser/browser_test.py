@@ -806,6 +806,7 @@ class StaffPages(BrowserTestCase):
         links = {urllib.parse.urlsplit(link.get_attribute("href")).path for link in browser.find_all("a.download")}
         self.assertIn(f"/analyst/s/{SURVEY}/download/analysis.zip", links)
         self.assertIn(f"/analyst/s/{SURVEY}/download/responses.csv", links)
+        self.assertTrue({f"/analyst/s/{SURVEY}/download/responses.{kind}" for kind in ("sav", "dta")} <= links)  # issue #17
         for path in sorted(links):
             with self.subTest(path):
                 result = browser.fetch("GET", path)
@@ -827,6 +828,16 @@ class StaffPages(BrowserTestCase):
                                 list(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig"), newline="")))
                 elif path.endswith(".xml"):
                     ElementTree.fromstring(result.body)
+                elif path.endswith((".sav", ".dta")):  # SPSS and Stata (issue #17): read back by pyreadstat
+                    import pyreadstat
+                    import tempfile
+                    with tempfile.NamedTemporaryFile(suffix=path[-4:]) as file:
+                        file.write(result.body)
+                        file.flush()
+                        read = pyreadstat.read_sav if path.endswith(".sav") else pyreadstat.read_dta
+                        frame, meta = read(file.name)
+                    self.assertEqual(len(frame), 60, "one row per submission")
+                    self.assertEqual(meta.column_names[:2], ["respondent", "received_at"])
         # Without the staff cookie the downloads are refused.
         anonymous = http("GET", self.server.url(f"/analyst/s/{SURVEY}/download/responses.csv"))
         self.assertEqual(anonymous.status, 401, anonymous)

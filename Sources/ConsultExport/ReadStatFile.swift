@@ -8,7 +8,9 @@ public struct ReadStatError: Error, CustomStringConvertible {
 
 /// A thin owner of one ReadStat writer: declares the variables and their labels, then takes the
 /// rows one by one; ReadStat's bytes go to a ``BufferedOutput``. Memory stays flat, except for the
-/// texts of Stata `strL` variables, which ReadStat keeps until it writes them after the rows.
+/// texts of Stata `strL` variables: ReadStat sizes the file's map from them when the first row
+/// begins, so they are all handed over first (``keep(_:)``) and held until they are written after
+/// the rows.
 final class ReadStatFile {
     /// How a variable is stored.
     enum Storage {
@@ -31,6 +33,9 @@ final class ReadStatFile {
     private var variables: [UnsafeMutablePointer<readstat_variable_t>] = []
     private var storage: [Storage] = []
     private var emptyReference: UnsafeMutablePointer<readstat_string_ref_t>?
+    /// The `strL` texts handed over by ``keep(_:)``, in the order ``write(_:)`` uses them.
+    private var kept: [UnsafeMutablePointer<readstat_string_ref_t>] = []
+    private var nextKept = 0
     /// The error of the last failed write to `output`, reported instead of ReadStat's generic one.
     private var outputError: Error?
 
@@ -114,6 +119,12 @@ final class ReadStatFile {
         }
     }
 
+    /// Hands ReadStat the text of a `strL` cell before any row is written: every `strL` cell's text,
+    /// row by row, in the order of the variables.
+    func keep(_ text: String) throws {
+        kept.append(try reference(text))
+    }
+
     /// Writes the file's header; `rows` rows must follow.
     func begin(rows: Int) throws {
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -148,8 +159,10 @@ final class ReadStatFile {
                 }
             case (.missing, _):
                 try check(readstat_insert_missing_value(writer, variable))
-            case (.text(let text), .stringRef):
-                try check(readstat_insert_string_ref(writer, variable, try reference(text)))
+            case (.text, .stringRef):
+                guard nextKept < kept.count else { throw ReadStatError(description: "a long text was not kept before the rows") }
+                try check(readstat_insert_string_ref(writer, variable, kept[nextKept]))
+                nextKept += 1
             case (.text(let text), _):
                 try check(text.withCString { readstat_insert_string_value(writer, variable, $0) })
             }

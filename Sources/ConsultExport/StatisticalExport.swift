@@ -8,6 +8,7 @@ import Foundation
 /// Both formats declare the row count and every string's width before the rows, so the export
 /// reads the responses twice from one snapshot: first to measure (the longest text of each string
 /// variable, the lowest value of each number question without a declared minimum), then to write.
+/// A Stata file with `strL` variables takes a pass more in between, handing ReadStat their texts.
 /// Writing blocks: run it off Swift's cooperative threads.
 public struct StatisticalExport: Sendable {
     public let survey: Survey
@@ -29,9 +30,19 @@ public struct StatisticalExport: Sendable {
             try forEachRow(of: snapshot, variables, step: "measuring", total: total, progress: progress) { measure.add($0) }
             let output = try BufferedOutput(path: path)
             let file = try ReadStatFile(format: format, output: output, label: survey.id.rawValue, timestamp: generatedAt)
+            var references: [Int] = []
             for (index, variable) in variables.variables.enumerated() {
                 let (storage, width) = measure.storage(of: variable, at: index, format: format)
                 try file.add(variable, storage: storage, width: width)
+                if case .stringRef = storage { references.append(index) }
+            }
+            if !references.isEmpty {
+                // Stata strL texts must all reach ReadStat before the first row: a pass of their own.
+                try forEachRow(of: snapshot, variables, step: "long texts", total: total, progress: progress) { values in
+                    for index in references {
+                        if case .text(let text) = values[index] { try file.keep(text) }
+                    }
+                }
             }
             try file.begin(rows: total)
             try forEachRow(of: snapshot, variables, step: "responses", total: total, progress: progress) { try file.write($0) }

@@ -113,7 +113,7 @@ struct StatisticalVariables: Sendable {
                  missing: Bool = false, lowest: Double? = nil, measure: StatisticalVariable.Measure = .nominal) {
             variables.append(StatisticalVariable(
                 name: namer.name(for: column), label: StatisticalText.label(label, for: format), kind: kind,
-                valueLabels: labels.map { ($0.value, StatisticalText.valueLabel($0.label, for: format)) },
+                valueLabels: labels.map { (value: $0.value, label: StatisticalText.valueLabel($0.label, for: format)) },
                 takesMissing: missing, declaredLowest: lowest, measure: measure))
         }
         let factLabels: [String: (String, StatisticalVariable.Kind)] = [
@@ -135,8 +135,8 @@ struct StatisticalVariables: Sendable {
             var numbers: [String: Int] = [:]
             switch question.kind {
             case .singleChoice(let list):
-                let labels = list.options.enumerated().map { (value: $0.offset + 1, label: $0.element.label) }
-                    + (list.allowsOther ? [(value: list.options.count + 1, label: Self.otherLabel)] : [])
+                var labels: [(value: Int, label: String)] = list.options.enumerated().map { (value: $0.offset + 1, label: $0.element.label) }
+                if list.allowsOther { labels.append((value: list.options.count + 1, label: Self.otherLabel)) }
                 for (index, option) in list.options.enumerated() { numbers[option.id.rawValue] = index + 1 }
                 if list.allowsOther { numbers[ChoiceList.otherID.rawValue] = list.options.count + 1 }
                 add(columns[0], question.text, .number, labels: labels, missing: true, lowest: 1)

@@ -130,8 +130,10 @@ struct StatisticalVariables: Sendable {
             add(column, label, kind, measure: kind == .number ? .scale : .nominal)
         }
         var choiceNumbers: [[String: Int]] = []
+        var usedColumns = Set(ResponsesExport.factColumns)
         for question in survey.questions {
-            let columns = ResponsesExport.columns(of: question)
+            // The CSV's column names, `.answer` appended where taken, so `country.answer` becomes `country_answer`.
+            let columns = ResponsesExport.columns(of: question).map { ResponsesExport.uniqueName($0, among: &usedColumns) }
             var numbers: [String: Int] = [:]
             switch question.kind {
             case .singleChoice(let list):

@@ -1,4 +1,5 @@
 @testable import ConsultExport
+import SurveyFiles
 import Testing
 
 /// Each rule of the mapping from the raw export's column names to SPSS and Stata variable names.
@@ -86,5 +87,15 @@ import Testing
         #expect(MissingReason.spssTen(lowest: -5_000) == 10_000)
         #expect(MissingReason.spssTen(lowest: -1e16) == nil)
         #expect(MissingReason.allCases.map { $0.spssCode(ten: 100) } == [-98, -99, -97])
+    }
+
+    /// The variables are named from the CSV's unique column names: a question named like a fact
+    /// column (`country.answer`) keeps the CSV's `.answer`.
+    @Test func variablesAreNamedFromTheCSVsUniqueColumns() throws {
+        let survey = try SurveyFile.parse(ColumnsAndNumbersTests.yaml, file: "survey.yaml")
+        for format in StatisticalFileFormat.allCases {
+            let names = StatisticalVariables(survey: survey, format: format).variables.map(\.name)
+            #expect(names == ColumnsAndNumbersTests.expectedHeader.map { $0.replacingOccurrences(of: ".", with: "_") })
+        }
     }
 }

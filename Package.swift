@@ -42,6 +42,8 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         /// libxlsxwriter, for the XLSX exports in its constant-memory mode (issue 17).
         .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        /// ReadStat, for writing SPSS .sav and Stata .dta files (no pkg-config file on Debian: the module map links it).
+        .systemLibrary(name: "CReadStat", providers: [.apt(["libreadstat-dev"])]),
         /// Analyst exports: the analysis tables and raw responses as CSV, XML and ZIP.
         .target(
             name: "ConsultExport",
@@ -50,6 +52,7 @@ let package = Package(
                 "ConsultStore",
                 "CLibXML2",
                 "CXLSXWriter",
+                "CReadStat",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

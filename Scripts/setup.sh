@@ -4,6 +4,8 @@
 set -euo pipefail
 
 debian_packages=(libsqlite3-dev libxml2-dev zlib1g-dev pkg-config tzdata sqlite3 libxml2-utils nginx openssl)
+# SPSS and Stata exports (issue #17): ReadStat writes them, pyreadstat reads them back in the tests.
+debian_packages+=(libreadstat-dev)
 python_modules=(jsonschema yaml)
 # The XLSX exports (issue 17): libxlsxwriter to write them; openpyxl, pandas and LibreOffice to read them back.
 debian_packages+=(libxlsxwriter-dev libreoffice-calc-nogui)
@@ -45,3 +47,9 @@ for module in "${xlsx_python_modules[@]}"; do
     break
   fi
 done
+# SPSS and Stata exports (issue #17): the reader tests use pyreadstat (which brings pandas).
+if ! python3 -c "import pyreadstat" >/dev/null 2>&1; then
+  echo "setup: installing the Python module pyreadstat"
+  python3 -m pip install --quiet pyreadstat 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages pyreadstat
+fi

@@ -12,4 +12,6 @@ Scripts/browser-test.sh || status=$?
 { swift build --product consult && python3 Tests/Deployment/nginx_test.py --consult .build/debug/consult; } || status=$?
 # The XLSX exports read back by openpyxl, pandas and LibreOffice (issue 17).
 { swift build --product consult && python3 Tests/Readers/xlsx_test.py --consult .build/debug/consult; } || status=$?
+# SPSS and Stata exports (issue #17), read back by pyreadstat.
+{ swift build --product consult && python3 Tests/Readers/readstat_test.py --consult .build/debug/consult; } || status=$?
 exit "$status"

@@ -752,6 +752,19 @@ def build_cases(ctx) -> list[Case]:
         add(f"{count} connections, {kind}", g, r.get("/healthz"), 200, check=slow_clients_closed(kind, count),
             note="each is closed within its timeout (consult serve --header-timeout, --body-timeout, "
                  "--idle-timeout), while a normal request is still answered at once")
+
+    # ---------------------------------------------------------------- SPSS and Stata exports (issue #17)
+    g = "export-statistics"
+    for kind in ("sav", "dta"):
+        add(f"responses.{kind} without a token", g, r.get(f"/api/v1/surveys/{SURVEY}/responses.{kind}"), 401)
+        add(f"responses.{kind} with a respondent's token", g,
+            r.get(f"/api/v1/surveys/{SURVEY}/responses.{kind}", token=s1.token), 401)
+        add(f"responses.{kind} of an unknown survey", g,
+            r.get(f"/api/v1/surveys/no-such-survey/responses.{kind}", token=analyst), 404)
+        add(f"responses.{kind} with 20 KB of query junk", g,
+            r.get(f"/api/v1/surveys/{SURVEY}/responses.{kind}?junk=" + "j" * 20000, token=analyst), 200, downloads=1,
+            check=all_of(header_is("Cache-Control", "no-store"), no_export_files()))
+        add(f"analysis.{kind} (no such export)", g, r.get(f"/api/v1/surveys/{SURVEY}/analysis.{kind}", token=analyst), 404)
     return cases
 
 
@@ -791,6 +804,7 @@ def fill_draft_cap(ctx, most: int = 1_000):
 DEFAULT_LIMITS = {"header": 10, "body": 30, "idle": 15}
 EXPORT_FILES = ["analysis.xml", "analysis.zip", "analysis/choices.csv", "responses.csv", "responses.xml"]
 EXPORT_FILES += ["analysis.xlsx", "responses.xlsx"]  # XLSX workbooks (issue 17)
+EXPORT_FILES += ["responses.sav", "responses.dta"]  # SPSS and Stata (issue #17)
 
 
 def no_export_files():

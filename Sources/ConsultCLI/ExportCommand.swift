@@ -18,13 +18,20 @@ struct ExportCommand: AsyncParsableCommand {
     )
 
     @Argument(help: "The survey id.") var survey: String
-    @Option(help: "csv, xml, zip or xlsx.") var format: ExportFormat = .csv
+    @Option(help: "csv, xml, zip or xlsx; sav (SPSS) or dta (Stata) for the raw responses.") var format: ExportFormat = .csv
     @Option(help: "analysis (the aggregated tables) or raw (one row per submission).") var what: ExportContent = .analysis
     @Option(help: "The folder to write into (default: Exports/<survey>/<UTC timestamp>/).") var out: String?
     @Flag(help: "Start CSV files with a UTF-8 byte-order mark, for spreadsheets.") var bom = false
     @Flag(help: "End CSV lines with LF instead of CRLF.") var lf = false
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var surveys: SurveyFolderOptions
+
+    // SPSS and Stata (issue #17): those files hold the raw responses only.
+    func validate() throws {
+        if format.statisticalFormat != nil && what != .raw {
+            throw ValidationError("--format \(format.rawValue) writes the raw responses only: add --what raw.")
+        }
+    }
 
     func run() async throws {
         let survey = try surveys.survey(self.survey)

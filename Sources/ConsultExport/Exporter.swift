@@ -20,6 +20,26 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case zip
     /// One Excel workbook (issue 17): a cover sheet, then a sheet per table or the responses.
     case xlsx
+    // SPSS and Stata (issue #17): the raw responses only.
+    /// An SPSS system file of the raw responses (see ``StatisticalExport``).
+    case sav
+    /// A Stata data file of the raw responses (see ``StatisticalExport``).
+    case dta
+
+    /// The SPSS or Stata format this is, if it is one: such files hold the raw responses only.
+    public var statisticalFormat: StatisticalFileFormat? {
+        StatisticalFileFormat(rawValue: rawValue)
+    }
+}
+
+/// An export asked for in a format that cannot hold it.
+public struct UnsupportedExport: Error, CustomStringConvertible {
+    public let description: String
+
+    /// SPSS and Stata files hold the raw responses, not the analysis tables.
+    static func analysis(as format: ExportFormat) -> UnsupportedExport {
+        UnsupportedExport(description: "The \(format.rawValue) format holds the raw responses only: export them with --what raw.")
+    }
 }
 
 /// Where an export stands, for progress bars.
@@ -60,6 +80,7 @@ public struct Exporter: Sendable {
         let limits = xlsxLimits
         switch content {
         case .analysis:
+            if format.statisticalFormat != nil { throw UnsupportedExport.analysis(as: format) }
             let analysis = try await SurveyAnalysis.prepare(survey: survey, database: database)
             let total = SurveyAnalysis.tables(of: survey).filter { tables?.contains($0.name) ?? true }.count
             return try await offCooperativeThreads {
@@ -89,6 +110,8 @@ public struct Exporter: Sendable {
                     return [try AnalysisWorkbook.write(
                         analysis, to: folder.appendingPathComponent("analysis.xlsx"), temporaryFolder: folder,
                         cover: cover, limits: limits, tables: tables, progress: report)]
+                case .sav, .dta:
+                    throw UnsupportedExport.analysis(as: format)
                 }
             }
         case .raw:
@@ -115,6 +138,12 @@ public struct Exporter: Sendable {
                     return [try ResponsesWorkbook.write(
                         export, submissions: total, to: folder.appendingPathComponent("responses.xlsx"),
                         temporaryFolder: folder, cover: cover, limits: limits, progress: report)]
+                case .sav, .dta:
+                    let statistical: StatisticalFileFormat = format == .sav ? .sav : .dta
+                    let file = folder.appendingPathComponent("responses.\(format.rawValue)")
+                    try StatisticalExport(survey: survey, format: statistical, database: database)
+                        .write(to: file.path, generatedAt: generatedAt, progress: progress)
+                    return [file]
                 }
             }
         }

@@ -24,6 +24,9 @@ struct AnalystController {
         // XLSX workbooks (issue 17).
         router.get("/api/v1/surveys/{survey_id}/analysis.xlsx", use: analysisXLSX)
         router.get("/api/v1/surveys/{survey_id}/responses.xlsx", use: responsesXLSX)
+        // SPSS and Stata (issue #17).
+        router.get("/api/v1/surveys/{survey_id}/responses.sav", use: responsesSAV)
+        router.get("/api/v1/surveys/{survey_id}/responses.dta", use: responsesDTA)
     }
 
     @Sendable func stats(_ request: Request, context: ConsultRequestContext) async throws -> Response {
@@ -80,6 +83,13 @@ struct AnalystController {
 
     @Sendable func responsesXLSX(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         try await export(request, context, ExportDownload(.raw, .xlsx))
+    // SPSS and Stata (issue #17).
+    @Sendable func responsesSAV(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        try await export(request, context, ExportDownload(.raw, .sav))
+    }
+
+    @Sendable func responsesDTA(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        try await export(request, context, ExportDownload(.raw, .dta))
     }
 
     /// Checks the analyst's token, then streams the export.

@@ -33,6 +33,8 @@ struct ExportDownload: Sendable {
         case .xml: "application/xml"
         case .zip: "application/zip"
         case .xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        case .sav: "application/x-spss-sav"
+        case .dta: "application/x-stata-dta"
         }
     }
 }

@@ -246,7 +246,14 @@ extension ConsultDatabase {
     public func forEachResponse(
         survey: SurveyID, codes: (AnswerCodes) throws -> Void, _ body: (ResponseRow) throws -> Void
     ) throws {
-        try pool.read { db in
+        try pool.read { db in try Self.forEachResponse(in: db, survey: survey, codes: codes, body) }
+    }
+
+    /// ``forEachResponse(survey:codes:_:)`` inside a read transaction that is already open.
+    static func forEachResponse(
+        in db: Database, survey: SurveyID, codes: (AnswerCodes) throws -> Void, _ body: (ResponseRow) throws -> Void
+    ) throws {
+        do {
             try codes(AnswerCodes(ids: try Self.loadCodeBook(db).codes))
             let submissions = try Row.fetchCursor(db, sql: """
                 SELECT seq, id, received_at_ms, updated_at_ms, version, declared_sector, \(ExactText.select("other_sector_text")),

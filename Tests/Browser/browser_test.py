@@ -808,6 +808,7 @@ class StaffPages(BrowserTestCase):
         self.assertIn(f"/analyst/s/{SURVEY}/download/responses.csv", links)
         self.assertIn(f"/analyst/s/{SURVEY}/download/analysis.xlsx", links)
         self.assertIn(f"/analyst/s/{SURVEY}/download/responses.xlsx", links)
+        self.assertTrue({f"/analyst/s/{SURVEY}/download/responses.{kind}" for kind in ("sav", "dta")} <= links)  # issue #17
         for path in sorted(links):
             with self.subTest(path):
                 result = browser.fetch("GET", path)
@@ -834,6 +835,16 @@ class StaffPages(BrowserTestCase):
                     with zipfile.ZipFile(io.BytesIO(result.body)) as archive:
                         self.assertIsNone(archive.testzip())
                         self.assertIn("xl/workbook.xml", archive.namelist())
+                elif path.endswith((".sav", ".dta")):  # SPSS and Stata (issue #17): read back by pyreadstat
+                    import pyreadstat
+                    import tempfile
+                    with tempfile.NamedTemporaryFile(suffix=path[-4:]) as file:
+                        file.write(result.body)
+                        file.flush()
+                        read = pyreadstat.read_sav if path.endswith(".sav") else pyreadstat.read_dta
+                        frame, meta = read(file.name)
+                    self.assertEqual(len(frame), 60, "one row per submission")
+                    self.assertEqual(meta.column_names[:2], ["respondent", "received_at"])
         # Without the staff cookie the downloads are refused.
         anonymous = http("GET", self.server.url(f"/analyst/s/{SURVEY}/download/responses.csv"))
         self.assertEqual(anonymous.status, 401, anonymous)

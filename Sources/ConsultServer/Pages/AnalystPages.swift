@@ -68,6 +68,9 @@ struct AnalystPages {
         case "responses.xml": export = ExportDownload(.raw, .xml)
         case "analysis.xlsx": export = ExportDownload(.analysis, .xlsx)
         case "responses.xlsx": export = ExportDownload(.raw, .xlsx)
+        // SPSS and Stata (issue #17).
+        case "responses.sav": export = ExportDownload(.raw, .sav)
+        case "responses.dta": export = ExportDownload(.raw, .dta)
         default: throw Problem.notFound("There is no such export; the page lists them all.")
         }
         return try await AnalystController.download(export, of: survey, by: principal, consultation: consultation, context: context)

@@ -273,7 +273,7 @@ struct AgreementTable {
         let table = ThemeAgreement.perTheme(codings.map { (unit: $0.text, coder: $0.coder, theme: $0.theme) }, themes: kept.map(\.id))
         return AgreementTable(
             survey: survey, rows: kept.compactMap { theme in table[theme.id].map { Row(theme: theme, agreement: $0) } },
-            units: Set(codings.map(\.text)).count, coders: Set(codings.map(\.coder)).count)
+            units: Set(codings.map { $0.text }).count, coders: Set(codings.map { $0.coder }).count)
     }
 
     private static func number(_ value: Double?) -> JSONValue { value.map { .number(($0 * 10_000).rounded() / 10_000) } ?? .null }

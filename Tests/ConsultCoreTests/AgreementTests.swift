@@ -57,21 +57,23 @@ import Testing
 
     /// Per theme: coders who coded a text give 1 or 0 for it; those who did not give nothing.
     @Test func themeAgreementCountsOverlapAndUsesKappaOnlyForTwoCoders() throws {
-        let two = ThemeAgreement(units: [
+        let twoUnits: [(coders: Set<String>, applied: Set<String>)] = [
             (coders: ["ana", "bo"], applied: ["ana", "bo"]),
             (coders: ["ana", "bo"], applied: []),
             (coders: ["ana", "bo"], applied: ["ana"]),
             (coders: ["ana"], applied: ["ana"]),
-        ])
+        ]
+        let two = ThemeAgreement(units: twoUnits)
         #expect(two.overlap == 3)
         #expect(two.coders == 2)
         // p_o = 2/3; ana 2/3 yes, bo 1/3 yes: p_e = 2/9 + 2/9 = 4/9; kappa = (2/3 − 4/9)/(5/9) = 0.4.
         #expect(abs(try #require(two.kappa) - 0.4) < 1e-12)
         #expect(two.alpha != nil)
-        let three = ThemeAgreement(units: [
+        let threeUnits: [(coders: Set<String>, applied: Set<String>)] = [
             (coders: ["ana", "bo", "cy"], applied: ["ana", "bo", "cy"]),
             (coders: ["ana", "bo", "cy"], applied: []),
-        ])
+        ]
+        let three = ThemeAgreement(units: threeUnits)
         #expect(three.kappa == nil)
         #expect(three.alpha == 1)
         #expect(three.overlap == 2)

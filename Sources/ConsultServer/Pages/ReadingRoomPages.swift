@@ -68,7 +68,8 @@ struct ReadingRoomPages {
         return try await refusingInPlace(survey, visit) {
             switch form["action"] ?? "" {
             case "change":
-                let parent: Int64?? = form["parent_id"].map { $0.isEmpty ? .some(nil) : Int64($0).map { .some($0) } ?? .some(-1) }
+                // An unreadable parent id names no theme: the book answers 404.
+                let parent: Int64?? = form["parent_id"].map { text -> Int64? in text.isEmpty ? nil : (Int64(text) ?? -1) }
                 _ = try await book.change(
                     id, in: survey.id.rawValue,
                     to: ThemeFields(name: form["name"], description: form["description"], colour: form["colour"], parentID: parent),
@@ -293,7 +294,7 @@ enum RespondentPageView {
                 ]
             }
         }
-        let earlierVersions = allVersions ? file.versions.filter { $0.number != file.version }.reversed().map { version in
+        let earlierVersions: [[String: Any]] = allVersions ? file.versions.filter { $0.number != file.version }.reversed().map { version in
             [
                 "number": version.number, "receivedLocal": PageDates.local(version.receivedAt, in: zone),
                 "answers": answerRows(version.number),

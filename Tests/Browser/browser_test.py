@@ -1621,6 +1621,44 @@ class ReadingRoomThemes(BrowserTestCase):
         self.assertEqual(browser.status, 200)
         self.assertTrue(browser.exists("#agreement"))
 
+    def test_a_coding_made_before_an_edit_shows_its_own_words_never_the_new_ones(self):
+        items = ["mental_privacy", "freedom_of_thought", "mental_integrity", "psychological_continuity",
+                 "self_incrimination", "fair_trial", "non_discrimination", "ill_treatment", "neural_data",
+                 "informed_consent"]
+        answers = {"sector": "academia", "country": "AT", "organisation_size": "individual", "familiarity": 2,
+                   "technologies_known": ["none_known"], "rights_concern": {item: 3 for item in items},
+                   "uses_comments": "Courts may admit brain evidence.", "publication": "public_anonymous"}
+        stored = self.server.api("POST", f"/api/v1/surveys/{SURVEY}/submissions", payload={"answers": answers})
+        self.assertEqual(stored.status, 201)
+        import sqlite3
+        connection = sqlite3.connect(f"file:{self.server.db}?mode=ro", uri=True)
+        try:
+            respondent = connection.execute(
+                "SELECT p.pseudonym FROM respondent_pseudonym p JOIN submission s ON s.seq = p.submission_seq "
+                "WHERE s.id = ?", (stored.json()["id"],)).fetchone()[0]
+        finally:
+            connection.close()
+        coded = self.server.api("POST", f"/api/v1/surveys/{SURVEY}/codings", token=self.server.analyst, payload={
+            "respondent": respondent, "question": "uses_comments", "kind": "answer",
+            "theme_id": int(self.theme_id("Lie detection")), "start": 17, "end": 31})
+        self.assertEqual(coded.status, 201, coded.text)
+        self.assertEqual(coded.json()["words"], "brain evidence")
+        edited = dict(answers, uses_comments="Courts must never admit any brain data.")
+        changed = http("PUT", self.server.url(f"/api/v1/submissions/{stored.json()['id']}"),
+                       body=json.dumps({"answers": edited}).encode(),
+                       headers={"Content-Type": "application/json", "Authorization": f"Bearer {stored.json()['edit_token']}"})
+        self.assertEqual(changed.status, 200, changed.text)
+        browser = self.signed_in(phone=True)
+        browser.open(f"/analyst/s/{SURVEY}/respondents/{respondent}")
+        earlier = browser.find("#text-uses_comments-answer li.coding.earlier")
+        self.assertIn("made on an earlier text (version 1)", earlier.text)
+        self.assertEqual(earlier.find_element(By.CSS_SELECTOR, "q.earlier-words").text, "brain evidence")
+        # Nothing of the current text is highlighted for it: its offsets would read " admit any bra".
+        self.assertFalse(browser.exists("#text-uses_comments-answer .in-context mark"))
+        self.assertNotIn("admit any bra", earlier.text)
+        self.assertEqual(browser.find("#codable-uses_comments-answer").text, "Courts must never admit any brain data.")
+        self.assert_fits(browser)
+
     def theme(self, theme_id: int) -> dict:
         themes = self.server.api("GET", f"/api/v1/surveys/{SURVEY}/themes", token=self.server.analyst).json()["themes"]
         return next(t for t in themes if t["id"] == theme_id)

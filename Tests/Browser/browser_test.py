@@ -1595,7 +1595,7 @@ class ReadingRoomThemes(BrowserTestCase):
             self.assertEqual(browser.h1(), "Themes")
             name = f"Safeguards {'phone' if phone else 'desktop'}"
             browser.type("new-name", name)
-            browser.click("#new-theme button[type=submit]")
+            browser.click("#new-theme button[type=submit]", screenshot=f"themes-{'phone' if phone else 'desktop'}")
             self.assertIn("The theme was created.", browser.text("#theme-status"))
             self.assertIn(name, browser.text("#codebook"))
             # The same name again is refused in place, saying why.

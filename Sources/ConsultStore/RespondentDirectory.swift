@@ -1,5 +1,4 @@
 import ConsultCore
-import Crypto
 import Foundation
 import GRDB
 

@@ -765,7 +765,143 @@ def build_cases(ctx) -> list[Case]:
             r.get(f"/api/v1/surveys/{SURVEY}/responses.{kind}?junk=" + "j" * 20000, token=analyst), 200, downloads=1,
             check=all_of(header_is("Cache-Control", "no-store"), no_export_files()))
         add(f"analysis.{kind} (no such export)", g, r.get(f"/api/v1/surveys/{SURVEY}/analysis.{kind}", token=analyst), 404)
+    reading_room_theme_cases(ctx, r, add)
     return cases
+
+
+def reading_room_theme_cases(ctx, r: Requests, add) -> None:
+    """Reading room (themes): the codebook, codings, whole submissions and agreement. Seeds a
+    three-level theme chain and a retired theme first (before the cases' fingerprint is taken)."""
+    import sqlite3
+
+    analyst, s1 = ctx.analyst, ctx.submissions[0]
+    themes = f"/api/v1/surveys/{SURVEY}/themes"
+    codings = f"/api/v1/surveys/{SURVEY}/codings"
+
+    def seed_theme(payload: dict) -> int:
+        reply = ctx.call(r.json("POST", themes, body(payload), token=analyst))
+        if reply.status != 201:
+            raise SystemExit(f"hostile: seeding a theme failed: {reply.status} {reply.body[:300]!r}")
+        return json.loads(reply.body)["id"]
+
+    top = seed_theme({"name": "Hostile top", "colour": "#112233"})
+    middle = seed_theme({"name": "Hostile middle", "colour": "#112233", "parent_id": top})
+    deepest = seed_theme({"name": "Hostile deepest", "colour": "#112233", "parent_id": middle})
+    retired = seed_theme({"name": "Hostile retired", "colour": "#445566"})
+    reply = ctx.call(r.build("POST", f"{themes}/{retired}/retire", token=analyst))
+    if reply.status != 200:
+        raise SystemExit(f"hostile: retiring a theme failed: {reply.status}")
+    connection = sqlite3.connect(f"file:{ctx.server.db}?mode=ro", uri=True, timeout=10)
+    try:
+        respondent = connection.execute(
+            "SELECT p.pseudonym FROM respondent_pseudonym p JOIN submission s ON s.seq = p.submission_seq WHERE s.id = ?",
+            (s1.id,)).fetchone()[0]
+    finally:
+        connection.close()
+
+    def coding(**changes) -> bytes:
+        payload = {"respondent": respondent, "question": "system_name", "kind": "answer", "theme_id": top}
+        for key, value in changes.items():
+            if value is ...:
+                payload.pop(key, None)
+            else:
+                payload[key] = value
+        return body(payload)
+
+    g = "reading-room-themes"
+    add("themes without a token", g, r.get(themes), 401)
+    add("themes with an edit token", g, r.get(themes, token=s1.token), 401)
+    add("theme: colour 'red'", g, r.json("POST", themes, body({"name": "x", "colour": "red"}), token=analyst), 422,
+        check=problem_type("/problems/invalid-theme"))
+    add("theme: colour with a script", g, r.json("POST", themes, body({"name": "x", "colour": "#12345\"><script>"}),
+                                                  token=analyst), 422)
+    add("theme: blank name", g, r.json("POST", themes, body({"name": " \t ", "colour": "#000000"}), token=analyst), 422)
+    add("theme: 201-character name", g, r.json("POST", themes, body({"name": "n" * 201, "colour": "#000000"}),
+                                               token=analyst), 422)
+    add("theme: control character in the name", g,
+        r.json("POST", themes, body({"name": "a\u0000b", "colour": "#000000"}), token=analyst), 422)
+    add("theme: name is a number", g, r.json("POST", themes, body({"name": 5, "colour": "#000000"}), token=analyst), 400)
+    add("theme: unknown member", g,
+        r.json("POST", themes, body({"name": "x", "colour": "#000000", "admin": True}), token=analyst), 400)
+    add("theme: no colour", g, r.json("POST", themes, body({"name": "x"}), token=analyst), 400)
+    add("theme: body is a list", g, r.json("POST", themes, b"[]", token=analyst), 400)
+    add("theme: text/plain", g, r.build("POST", themes, data=b"{}", ctype="text/plain", token=analyst), 415)
+    add("theme: 2 MiB name", g, r.json("POST", themes, body({"name": "n" * (2 * MIB), "colour": "#000000"}),
+                                       token=analyst), 413)
+    add("theme: unknown parent", g,
+        r.json("POST", themes, body({"name": "x", "colour": "#000000", "parent_id": 999999}), token=analyst), 404)
+    add("theme: parent 1.5", g,
+        r.json("POST", themes, body({"name": "x", "colour": "#000000", "parent_id": 1.5}), token=analyst), 400)
+    add("theme: a fourth level", g,
+        r.json("POST", themes, body({"name": "x", "colour": "#000000", "parent_id": deepest}), token=analyst), 422)
+    add("theme: a taken name", g, r.json("POST", themes, body({"name": "Hostile top", "colour": "#000000"}),
+                                         token=analyst), 409, check=problem_type("/problems/duplicate-theme"))
+    add("theme: SQL in the name of a taken place", g,
+        r.json("POST", themes, body({"name": SQL_INJECTION, "colour": "#000000", "parent_id": deepest}),
+               token=analyst), 422)
+    add("PATCH an unknown theme", g, r.json("PATCH", f"{themes}/999999", body({"name": "y"}), token=analyst), 404)
+    add("PATCH a theme id that is not a number", g, r.json("PATCH", f"{themes}/abc", body({"name": "y"}),
+                                                          token=analyst), 404)
+    add("PATCH a theme id of 40 digits", g, r.json("PATCH", f"{themes}/{'9' * 40}", body({"name": "y"}),
+                                                  token=analyst), 404)
+    add("PATCH a retired theme", g, r.json("PATCH", f"{themes}/{retired}", body({"name": "y"}), token=analyst), 409,
+        check=problem_type("/problems/theme-inactive"))
+    add("PATCH: move a theme under its own sub-theme", g,
+        r.json("PATCH", f"{themes}/{top}", body({"parent_id": deepest}), token=analyst), 422)
+    add("PATCH: bad colour", g, r.json("PATCH", f"{themes}/{top}", body({"colour": "#GGGGGG"}), token=analyst), 422)
+    add("PATCH without a token", g, r.json("PATCH", f"{themes}/{top}", body({"name": "y"})), 401)
+    add("merge into itself", g, r.json("POST", f"{themes}/{deepest}/merge", body({"into": deepest}), token=analyst),
+        422)
+    add("merge into an unknown theme", g,
+        r.json("POST", f"{themes}/{deepest}/merge", body({"into": 999999}), token=analyst), 404)
+    add("merge into a retired theme", g,
+        r.json("POST", f"{themes}/{deepest}/merge", body({"into": retired}), token=analyst), 409)
+    add("merge a theme with sub-themes", g,
+        r.json("POST", f"{themes}/{top}/merge", body({"into": retired}), token=analyst), {409, 422})
+    add("merge: no into", g, r.json("POST", f"{themes}/{deepest}/merge", body({}), token=analyst), 400)
+    add("merge: into is text", g, r.json("POST", f"{themes}/{deepest}/merge", body({"into": "top"}), token=analyst),
+        400)
+    add("retire a retired theme", g, r.build("POST", f"{themes}/{retired}/retire", token=analyst), 409)
+    add("retire an unknown theme", g, r.build("POST", f"{themes}/999999/retire", token=analyst), 404)
+    add("coding: unknown theme", g, r.json("POST", codings, coding(theme_id=999999), token=analyst), 404,
+        check=problem_type("/problems/unknown-theme"))
+    add("coding: retired theme", g, r.json("POST", codings, coding(theme_id=retired), token=analyst), 409)
+    add("coding: span outside the text", g, r.json("POST", codings, coding(start=0, end=100000), token=analyst), 422)
+    add("coding: start after end", g, r.json("POST", codings, coding(start=5, end=2), token=analyst), 422)
+    add("coding: empty span", g, r.json("POST", codings, coding(start=3, end=3), token=analyst), 422)
+    add("coding: negative start", g, r.json("POST", codings, coding(start=-1, end=2), token=analyst), 422)
+    add("coding: start without end", g, r.json("POST", codings, coding(start=1), token=analyst), 422)
+    add("coding: start 1e300", g, r.json("POST", codings, coding(start=1e300, end=2), token=analyst), 422)
+    add("coding: start as text", g, r.json("POST", codings, coding(start="0", end=2), token=analyst), 422)
+    add("coding: unknown kind", g, r.json("POST", codings, coding(kind="essay"), token=analyst), 422)
+    add("coding: a question without text", g, r.json("POST", codings, coding(question="country"), token=analyst), 422)
+    add("coding: unknown respondent", g, r.json("POST", codings, coding(respondent="r-0000000000000000"),
+                                                token=analyst), 404)
+    add("coding: SQL as respondent", g, r.json("POST", codings, coding(respondent=SQL_INJECTION), token=analyst), 404)
+    add("coding: no theme", g, r.json("POST", codings, coding(theme_id=...), token=analyst), 400)
+    add("coding: unknown member", g, r.json("POST", codings, coding(coder_id=1), token=analyst), 400)
+    add("coding without a token", g, r.json("POST", codings, coding()), 401)
+    add("coding with an edit token", g, r.json("POST", codings, coding(), token=s1.token), 401)
+    add("remove an unknown coding", g, r.build("DELETE", f"{codings}/999999", token=analyst), 404)
+    add("remove a coding id that is not a number", g, r.build("DELETE", f"{codings}/x1", token=analyst), 404)
+    add("remove a coding without a token", g, r.build("DELETE", f"{codings}/1"), 401)
+    respondents = f"/api/v1/surveys/{SURVEY}/respondents"
+    add("unknown respondent", g, r.get(f"{respondents}/r-0000000000000000", token=analyst), 404)
+    add("respondent ?versions=some", g, r.get(f"{respondents}/{respondent}?versions=some", token=analyst), 400)
+    add("respondent without a token", g, r.get(f"{respondents}/{respondent}"), 401)
+    add("respondent with its own edit token", g, r.get(f"{respondents}/{respondent}", token=s1.token), 401)
+    add("respondent path traversal", g, r.get(f"{respondents}/..%2F..%2Fetc%2Fpasswd", token=analyst), 404)
+    add("agreement without a token", g, r.get(f"/api/v1/surveys/{SURVEY}/agreement"), 401)
+    add("agreement.csv with an edit token", g, r.get(f"/api/v1/surveys/{SURVEY}/agreement.csv", token=s1.token), 401)
+    add("themes page form without a session", g,
+        r.form(f"/analyst/s/{SURVEY}/themes", "name=x&colour=%23000000"), {401, 403})
+    add("themes page form without the form token", g,
+        r.form(f"/analyst/s/{SURVEY}/themes", "name=x&colour=%23000000", cookie=ctx.analyst_cookie), 403)
+    add("coding page form without the form token", g,
+        r.form(f"/analyst/s/{SURVEY}/respondents/{respondent}/codings",
+               f"field=system_name%7Canswer&theme_id={top}&scope=whole", cookie=ctx.analyst_cookie), 403)
+    add("theme change form without the form token", g,
+        r.form(f"/analyst/s/{SURVEY}/themes/{top}", "action=retire", cookie=ctx.analyst_cookie), 403)
 
 
 @dataclass

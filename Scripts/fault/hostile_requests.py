@@ -60,6 +60,8 @@ STATE_TABLES = [
     "number_tally", "draft", "audit_entry", "role_token", "survey_deadline", "idempotency_key", "staff_session",
     "server_secret",
 ]
+# Reading room (themes): the codebook, the codings and the respondent lookup.
+STATE_TABLES += ["theme", "coding", "respondent_pseudonym"]
 # Columns that record when a token was last used, not what it is: a refused request with a valid token is still a use.
 STATE_COLUMNS = {"role_token": "id, role, name, token_hash, created_at_ms, expires_at_ms, revoked_at_ms"}
 # Counters kept up to date in place by each accepted submission: they grow, never shrink or vanish.

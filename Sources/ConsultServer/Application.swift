@@ -45,6 +45,9 @@ public func buildRouter(
     SignInPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     OrganizerPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     AnalystPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
+    // Reading room (themes): codebook, codings, whole submissions, agreement.
+    ReadingRoomController(consultation: consultation).addRoutes(to: router)
+    ReadingRoomPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     return router
 }
 

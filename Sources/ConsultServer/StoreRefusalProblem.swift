@@ -27,6 +27,24 @@ extension Problem {
             self = .invalidField("closes_at", refusal.message)
         case let failure as TokenRevocationFailure:
             self.init("token-not-revoked", status: .conflict, title: "The token cannot be revoked", detail: failure.message)
+        // Reading room (themes): the codebook's and the codings' refusals.
+        case let refusal as ThemeRefusal:
+            switch refusal {
+            case .unknownTheme: self.init("unknown-theme", status: .notFound, title: "No such theme", detail: refusal.message)
+            case .duplicateName:
+                self.init("duplicate-theme", status: .conflict, title: "The theme's name is taken", detail: refusal.message)
+            case .invalid(let field, let message):
+                self.init("invalid-theme", status: .unprocessableContent, title: "The theme is not valid", detail: message)
+                extensions["field"] = .string(field)
+            case .inactive: self.init("theme-inactive", status: .conflict, title: "The theme is retired", detail: refusal.message)
+            }
+        case let refusal as CodingRefusal:
+            switch refusal {
+            case .unknownCoding: self.init("unknown-coding", status: .notFound, title: "No such coding", detail: refusal.message)
+            case .alreadyRemoved, .textChanged:
+                self.init("coding-conflict", status: .conflict, title: "The coding cannot be changed", detail: refusal.message)
+            case .noCoder: self = .forbidden(refusal.message)
+            }
         default:
             self.init(
                 "refused", status: .badRequest, title: "The request was refused",

@@ -14,10 +14,14 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
 public struct Principal: Sendable, Hashable {
     public let role: Role
     public let name: String
+    /// The row id of the role token they hold (nil when made without one): the coder identity
+    /// the reading room records on codings.
+    public let tokenID: Int64?
 
-    public init(role: Role, name: String) {
+    public init(role: Role, name: String, tokenID: Int64? = nil) {
         self.role = role
         self.name = name
+        self.tokenID = tokenID
     }
 
     /// How the audit log names them.

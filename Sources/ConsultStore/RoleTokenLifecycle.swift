@@ -16,7 +16,7 @@ public struct RoleTokenRecord: Sendable, Hashable {
     let rowID: Int64
 
     /// Who holds the token.
-    public var holder: Principal { Principal(role: role, name: name) }
+    public var holder: Principal { Principal(role: role, name: name, tokenID: rowID) }
 
     /// Why the token is not accepted at `instant`, or nil when it is.
     public func refusal(at instant: Date) -> TokenRefusal? {

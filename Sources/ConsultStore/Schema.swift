@@ -243,6 +243,10 @@ enum Schema {
         migrator.registerMigration("v7-reading-room: open texts indexed for search, themes and codings") { db in
             try ReadingRoomSchema.create(db)
         }
+        // Reading room (themes): find a submission from its pseudonymous respondent id.
+        migrator.registerMigration("v8-respondent-pseudonyms") { db in
+            try RespondentDirectory.migrate(db)
+        }
         return migrator
     }
 }

@@ -157,6 +157,7 @@ extension ConsultDatabase {
                 profile.finalSector.rawValue, profile.country?.alpha2, profile.country?.m49SubRegion,
                 profile.publication.rawValue, prepared.level,
             ])
+        try RespondentDirectory.record(pseudonyms.pseudonym(for: prepared.id), of: db.lastInsertedRowID, in: db)
         try writeVersion(
             1, of: db.lastInsertedRowID, canonical: prepared.canonical, answersSHA256: prepared.answersSHA256,
             rows: prepared.rows, receivedAt: prepared.receivedAt, in: db)

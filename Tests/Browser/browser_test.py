@@ -1420,6 +1420,272 @@ class RiskAssessmentWithoutJavaScript(BrowserTestCase):
 # =========================================================================================
 
 
+
+class ReadingRoomThemes(BrowserTestCase):
+    """Reading room (themes): the codebook page, and coding a span of a free text on the whole
+    submission page with the mouse and with the keyboard only, at desktop and phone width."""
+
+    TEXT = "Brain scans could help detect lies, but they put mental privacy at risk."
+
+    @classmethod
+    def setUpClass(cls):
+        import sqlite3
+
+        cls.server = ConsultServer("reading-room")
+        cls.server.start()
+        items = ["mental_privacy", "freedom_of_thought", "mental_integrity", "psychological_continuity",
+                 "self_incrimination", "fair_trial", "non_discrimination", "ill_treatment", "neural_data",
+                 "informed_consent"]
+        cls.respondents = []
+        for _ in range(4):
+            stored = cls.server.api("POST", f"/api/v1/surveys/{SURVEY}/submissions", payload={"answers": {
+                "sector": "academia", "country": "AT", "organisation_size": "individual", "familiarity": 2,
+                "technologies_known": ["none_known"], "rights_concern": {item: 3 for item in items},
+                "uses_comments": cls.TEXT, "publication": "confidential"}})
+            if stored.status != 201:
+                raise AssertionError(f"the submission was refused: {stored!r}")
+            connection = sqlite3.connect(f"file:{cls.server.db}?mode=ro", uri=True)
+            try:
+                cls.respondents.append(connection.execute(
+                    "SELECT p.pseudonym FROM respondent_pseudonym p JOIN submission s ON s.seq = p.submission_seq "
+                    "WHERE s.id = ?", (stored.json()["id"],)).fetchone()[0])
+            finally:
+                connection.close()
+        for name, colour in (("Mental privacy", "#1F77B4"), ("Lie detection", "#D62728")):
+            created = cls.server.api("POST", f"/api/v1/surveys/{SURVEY}/themes", token=cls.server.analyst,
+                                     payload={"name": name, "colour": colour})
+            if created.status != 201:
+                raise AssertionError(f"the theme was refused: {created!r}")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def signed_in(self, *, phone: bool = False, javascript: bool = True) -> Browser:
+        browser = self.browser(phone=phone, javascript=javascript)
+        browser.open("/sign-in")
+        browser.type("token", self.server.analyst)
+        form = browser.find("input#token").find_element(By.XPATH, "ancestor::form")
+        browser.click_element(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        self.assertEqual(browser.url_path, "/analyst", browser.text("main")[:800])
+        return browser
+
+    def codings(self, respondent: str) -> list[dict]:
+        reading = self.server.api("GET", f"/api/v1/surveys/{SURVEY}/respondents/{respondent}", token=self.server.analyst)
+        self.assertEqual(reading.status, 200)
+        text = next(text for text in reading.json()["texts"] if text["question"] == "uses_comments")
+        return text["codings"]
+
+    def theme_value(self, browser: Browser, name: str) -> str:
+        select = browser.find("#theme-uses_comments-answer")
+        return next(option.get_attribute("value") for option in select.find_elements(By.TAG_NAME, "option")
+                    if option.text.strip() == name)
+
+    def assert_fits(self, browser: Browser) -> None:
+        overflow = browser.driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.assertLessEqual(overflow, 0, "the page scrolls sideways")
+
+    def assert_announced(self, browser: Browser, words: str) -> None:
+        WebDriverWait(browser.driver, 10).until(
+            lambda driver: words in driver.find_element(By.ID, "coding-live").get_attribute("textContent"),
+            f"the live region never announced {words!r}")
+
+    def code_with_the_mouse(self, phone: bool, respondent: str) -> None:
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        browser = self.signed_in(phone=phone)
+        browser.open(f"/analyst/s/{SURVEY}/respondents/{respondent}")
+        self.assertEqual(browser.status, 200, browser.text("main")[:800])
+        self.assertTrue(browser.exists("#confidential-flag"), "confidential respondents are marked")
+        region = browser.find("#codable-uses_comments-answer")
+        # Where the word "lies" is, relative to the region's centre (as selenium offsets are).
+        x, y = browser.driver.execute_script("""
+            const region = arguments[0], word = arguments[1];
+            region.scrollIntoView({block: 'center'});
+            const node = Array.from(region.childNodes).find(n => n.nodeType === 3 && n.nodeValue.includes(word));
+            const range = document.createRange();
+            const at = node.nodeValue.indexOf(word);
+            range.setStart(node, at + 1); range.setEnd(node, at + 2);
+            const box = range.getBoundingClientRect(), outer = region.getBoundingClientRect();
+            return [box.left + box.width / 2 - (outer.left + outer.width / 2), box.top + box.height / 2 - (outer.top + outer.height / 2)];
+        """, region, "lies")
+        ActionChains(browser.driver).move_to_element_with_offset(region, int(x), int(y)).double_click().perform()
+        start = self.TEXT.index("lies")
+        WebDriverWait(browser.driver, 10).until(lambda driver: browser.value("start-uses_comments-answer") == str(start))
+        self.assertEqual(browser.value("end-uses_comments-answer"), str(start + 4))
+        self.assertEqual(browser.find("#codable-uses_comments-answer mark.selecting").text, "lies")
+        browser.choose("theme-uses_comments-answer", self.theme_value(browser, "Lie detection"))
+        browser.click('#text-uses_comments-answer button[value="span"]',
+                      screenshot=f"reading-room-mouse-{'phone' if phone else 'desktop'}")
+        self.assertIn("lies", browser.text("#coding-status"))
+        self.assert_announced(browser, "lies")
+        self.assertIn("Lie detection", browser.text("#text-uses_comments-answer .codings"))
+        self.assert_fits(browser)
+        coded = self.codings(respondent)
+        self.assertEqual([(c["theme"], c["start"], c["end"], c["words"], c["coder"]) for c in coded],
+                         [("Lie detection", start, start + 4, "lies", "analyst:Anton Analyst")])
+
+    def code_with_the_keyboard(self, phone: bool, respondent: str) -> None:
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+
+        browser = self.signed_in(phone=phone)
+        browser.open(f"/analyst/s/{SURVEY}/respondents/{respondent}")
+        driver = browser.driver
+
+        def tab_to(condition: str, limit: int = 80) -> None:
+            for _ in range(limit):
+                if driver.execute_script(f"const e = document.activeElement; return !!(e && ({condition}));"):
+                    return
+                ActionChains(driver).send_keys(Keys.TAB).perform()
+            self.fail(f"Tab never reached an element where {condition}")
+
+        tab_to("e.id === 'codable-uses_comments-answer'")
+        start = self.TEXT.index("mental privacy")
+        keys = ActionChains(driver)
+        for _ in range(start):
+            keys.send_keys(Keys.ARROW_RIGHT)
+        keys.key_down(Keys.SHIFT)
+        for _ in range(len("mental privacy")):
+            keys.send_keys(Keys.ARROW_RIGHT)
+        keys.key_up(Keys.SHIFT).perform()
+        self.assertEqual(browser.value("start-uses_comments-answer"), str(start))
+        self.assertEqual(browser.value("end-uses_comments-answer"), str(start + len("mental privacy")))
+        self.assertEqual(browser.find("#codable-uses_comments-answer mark.selecting").text, "mental privacy")
+        self.assert_announced(browser, "Selected 14 characters: mental privacy")
+        tab_to("e.id === 'theme-uses_comments-answer'")
+        wanted = self.theme_value(browser, "Mental privacy")
+        for _ in range(5):
+            if browser.selected_option("theme-uses_comments-answer") == wanted:
+                break
+            ActionChains(driver).send_keys(Keys.ARROW_DOWN).perform()
+        self.assertEqual(browser.selected_option("theme-uses_comments-answer"), wanted)
+        tab_to("e.closest('#text-uses_comments-answer') && e.value === 'span'")
+        marker = uuid.uuid4().hex
+        driver.execute_script("window.__consultPage = arguments[0]", marker)
+        ActionChains(driver).send_keys(Keys.ENTER).perform()
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script(
+            "return window.__consultPage !== arguments[0] && document.readyState === 'complete'", marker))
+        browser.arrived(f"reading-room-keyboard-{'phone' if phone else 'desktop'}")
+        self.assert_announced(browser, "mental privacy")
+        self.assert_fits(browser)
+        coded = self.codings(respondent)
+        self.assertEqual([(c["theme"], c["start"], c["end"], c["words"]) for c in coded],
+                         [("Mental privacy", start, start + 14, "mental privacy")])
+
+    def test_code_a_span_with_the_mouse_at_desktop_width(self):
+        self.code_with_the_mouse(False, self.respondents[0])
+
+    def test_code_a_span_with_the_mouse_at_phone_width(self):
+        self.code_with_the_mouse(True, self.respondents[1])
+
+    def test_code_a_span_with_the_keyboard_only_at_desktop_width(self):
+        self.code_with_the_keyboard(False, self.respondents[2])
+
+    def test_code_a_span_with_the_keyboard_only_at_phone_width(self):
+        self.code_with_the_keyboard(True, self.respondents[3])
+
+    def test_without_javascript_start_end_fields_and_the_whole_answer_button_code(self):
+        browser = self.signed_in(javascript=False)
+        respondent = self.respondents[3]
+        before = len(self.codings(respondent))
+        browser.open(f"/analyst/s/{SURVEY}/respondents/{respondent}")
+        browser.type("start-uses_comments-answer", "0")
+        browser.type("end-uses_comments-answer", "11")
+        browser.click('#text-uses_comments-answer button[value="span"]')
+        self.assertIn("Brain scans", browser.text("#coding-status"))
+        browser.click('#text-uses_comments-answer button[value="whole"]')
+        coded = self.codings(respondent)[before:]
+        self.assertEqual([(c["start"], c["end"], c["whole"]) for c in coded], [(0, 11, False), (None, None, True)])
+        # A span outside the text is refused with a readable page; nothing is stored.
+        browser.open(f"/analyst/s/{SURVEY}/respondents/{respondent}")
+        browser.type("start-uses_comments-answer", "5")
+        browser.type("end-uses_comments-answer", "500")
+        browser.click('#text-uses_comments-answer button[value="span"]')
+        self.assertEqual(browser.status, 422)
+        self.assertEqual(len(self.codings(respondent)), before + 2)
+
+    def test_the_codebook_page_creates_nests_renames_and_retires_themes(self):
+        for phone in (False, True):
+            browser = self.signed_in(phone=phone)
+            browser.open(f"/analyst/s/{SURVEY}")
+            browser.click("#themes-link")
+            self.assertEqual(browser.h1(), "Themes")
+            name = f"Safeguards {'phone' if phone else 'desktop'}"
+            browser.type("new-name", name)
+            browser.click("#new-theme button[type=submit]", screenshot=f"themes-{'phone' if phone else 'desktop'}")
+            self.assertIn("The theme was created.", browser.text("#theme-status"))
+            self.assertIn(name, browser.text("#codebook"))
+            # The same name again is refused in place, saying why.
+            browser.type("new-name", name)
+            browser.click("#new-theme button[type=submit]")
+            self.assertEqual(browser.status, 409)
+            self.assertIn("already exists", browser.text("#error-summary"))
+            theme = next(t for t in self.server.api("GET", f"/api/v1/surveys/{SURVEY}/themes",
+                                                    token=self.server.analyst).json()["themes"] if t["name"] == name)
+            item = f"#theme-{theme['id']}"
+            browser.find(f"{item} summary").click()
+            browser.type(f"name-{theme['id']}", name + " (renamed)")
+            browser.choose(f"parent-{theme['id']}", self.theme_id("Mental privacy"))
+            browser.click(f'{item} form input[value="change"] ~ p button')
+            self.assertIn("The theme was changed.", browser.text("#theme-status"))
+            changed = self.theme(theme["id"])
+            self.assertEqual((changed["name"], changed["depth"]), (name + " (renamed)", 2))
+            browser.find(f"{item} summary").click()
+            browser.click(f'{item} form input[value="retire"] ~ p button')
+            self.assertIn("retired", browser.text(item))
+            self.assert_fits(browser)
+        browser.open(f"/analyst/s/{SURVEY}/agreement")
+        self.assertEqual(browser.status, 200)
+        self.assertTrue(browser.exists("#agreement"))
+
+    def test_a_coding_made_before_an_edit_shows_its_own_words_never_the_new_ones(self):
+        items = ["mental_privacy", "freedom_of_thought", "mental_integrity", "psychological_continuity",
+                 "self_incrimination", "fair_trial", "non_discrimination", "ill_treatment", "neural_data",
+                 "informed_consent"]
+        answers = {"sector": "academia", "country": "AT", "organisation_size": "individual", "familiarity": 2,
+                   "technologies_known": ["none_known"], "rights_concern": {item: 3 for item in items},
+                   "uses_comments": "Courts may admit brain evidence.", "publication": "public_anonymous"}
+        stored = self.server.api("POST", f"/api/v1/surveys/{SURVEY}/submissions", payload={"answers": answers})
+        self.assertEqual(stored.status, 201)
+        import sqlite3
+        connection = sqlite3.connect(f"file:{self.server.db}?mode=ro", uri=True)
+        try:
+            respondent = connection.execute(
+                "SELECT p.pseudonym FROM respondent_pseudonym p JOIN submission s ON s.seq = p.submission_seq "
+                "WHERE s.id = ?", (stored.json()["id"],)).fetchone()[0]
+        finally:
+            connection.close()
+        coded = self.server.api("POST", f"/api/v1/surveys/{SURVEY}/codings", token=self.server.analyst, payload={
+            "respondent": respondent, "question": "uses_comments", "kind": "answer",
+            "theme_id": int(self.theme_id("Lie detection")), "start": 17, "end": 31})
+        self.assertEqual(coded.status, 201, coded.text)
+        self.assertEqual(coded.json()["words"], "brain evidence")
+        edited = dict(answers, uses_comments="Courts must never admit any brain data.")
+        changed = http("PUT", self.server.url(f"/api/v1/submissions/{stored.json()['id']}"),
+                       body=json.dumps({"answers": edited}).encode(),
+                       headers={"Content-Type": "application/json", "Authorization": f"Bearer {stored.json()['edit_token']}"})
+        self.assertEqual(changed.status, 200, changed.text)
+        browser = self.signed_in(phone=True)
+        browser.open(f"/analyst/s/{SURVEY}/respondents/{respondent}")
+        earlier = browser.find("#text-uses_comments-answer li.coding.earlier")
+        self.assertIn("made on an earlier text (version 1)", earlier.text)
+        self.assertEqual(earlier.find_element(By.CSS_SELECTOR, "q.earlier-words").text, "brain evidence")
+        # Nothing of the current text is highlighted for it: its offsets would read " admit any bra".
+        self.assertFalse(browser.exists("#text-uses_comments-answer .in-context mark"))
+        self.assertNotIn("admit any bra", earlier.text)
+        self.assertEqual(browser.find("#codable-uses_comments-answer").text, "Courts must never admit any brain data.")
+        self.assert_fits(browser)
+
+    def theme(self, theme_id: int) -> dict:
+        themes = self.server.api("GET", f"/api/v1/surveys/{SURVEY}/themes", token=self.server.analyst).json()["themes"]
+        return next(t for t in themes if t["id"] == theme_id)
+
+    def theme_id(self, name: str) -> str:
+        themes = self.server.api("GET", f"/api/v1/surveys/{SURVEY}/themes", token=self.server.analyst).json()["themes"]
+        return str(next(t["id"] for t in themes if t["name"] == name))
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--consult", type=Path, default=Settings.consult, help="the consult binary")

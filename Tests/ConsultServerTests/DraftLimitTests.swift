@@ -58,6 +58,7 @@ extension DraftLimits {
         let organizer = try await server.token(.organizer), analyst = try await server.token(.analyst)
         let consultation = Consultation(surveys: [server.survey], database: try server.openDatabase(), clock: server.clock)
         let routes = try buildRouter(consultation).routes.filter { $0.method == .get }.map { "\($0.path)" }
+        let pseudonyms = consultation.database.pseudonyms
         try consultation.database.close()
         #expect(routes.count >= 25)
         let (before, after) = try await server.run { client in
@@ -80,6 +81,8 @@ extension DraftLimits {
             let values = [
                 "survey_id": "consult-test", "submission_id": id, "draft_id": draftID, "number": "1",
                 "file": "responses.csv", "table_file": "choices.csv",
+                // Reading room (themes): the whole submission by its pseudonym.
+                "respondent": pseudonyms.pseudonym(for: id),
             ]
             let before = try databaseState(server.databasePath)
             for route in routes {

@@ -42,6 +42,14 @@ struct AuditSentence {
             add(.words(" signed in on the web"))
         case ConsultDatabase.exportDownloadedAction:
             add(.words(" downloaded "), .typed(entry.subject ?? "an export"))
+        // Reading room (themes): the codebook and codings.
+        case "theme.created": add(.words(" created the theme "), .typed(entry.newValue ?? "?"))
+        case "theme.changed":
+            add(.words(" changed the theme "), .typed(entry.oldValue ?? "?"), .words(" to "), .typed(entry.newValue ?? "?"))
+        case "theme.merged": add(.words(" merged the theme "), .typed(entry.oldValue ?? "?"), .words(" "), .typed(entry.newValue ?? ""))
+        case "theme.retired": add(.words(" retired the theme "), .typed(entry.oldValue ?? "?"))
+        case "coding.added": add(.words(" coded "), .typed(entry.newValue ?? "?"))
+        case "coding.removed": add(.words(" removed the coding "), .typed(entry.oldValue ?? "?"))
         default:
             add(.words(": "), .typed(entry.action))
             if let subject = entry.subject { add(.words(" of "), .typed(subject)) }

@@ -18,6 +18,11 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case xml
     /// The CSV files in one ZIP archive.
     case zip
+    // refiqda: REFI-QDA exchange files, whatever the content.
+    /// The survey's themes as a REFI-QDA codebook.
+    case qdc
+    /// The survey as a REFI-QDA project: respondents, texts, themes and codings.
+    case qdpx
 }
 
 /// Where an export stands, for progress bars.
@@ -52,6 +57,9 @@ public struct Exporter: Sendable {
     ) async throws -> [URL] {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let generatedAt = clock()
+        if format == .qdc || format == .qdpx {
+            return try await offCooperativeThreads { try refiQDA(survey, format: format, into: folder, generatedAt: generatedAt) }
+        }
         switch content {
         case .analysis:
             let analysis = try await SurveyAnalysis.prepare(survey: survey, database: database)
@@ -76,6 +84,8 @@ public struct Exporter: Sendable {
                     try document.finish()
                     try output.close()
                     return [file]
+                case .qdc, .qdpx:
+                    return try refiQDA(survey, format: format, into: folder, generatedAt: generatedAt)
                 }
             }
         case .raw:
@@ -97,6 +107,8 @@ public struct Exporter: Sendable {
                     try export.writeXML(to: try XMLStreamWriter(output: output), generatedAt: generatedAt, progress: report)
                     try output.close()
                     return [file]
+                case .qdc, .qdpx:
+                    return try refiQDA(survey, format: format, into: folder, generatedAt: generatedAt)
                 }
             }
         }

@@ -45,6 +45,8 @@ public func buildRouter(
     SignInPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     OrganizerPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     AnalystPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
+    // refiqda: REFI-QDA project and codebook files.
+    REFIQDAController(consultation: consultation).addRoutes(to: router)
     return router
 }
 

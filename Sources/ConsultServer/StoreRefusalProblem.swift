@@ -27,6 +27,16 @@ extension Problem {
             self = .invalidField("closes_at", refusal.message)
         case let failure as TokenRevocationFailure:
             self.init("token-not-revoked", status: .conflict, title: "The token cannot be revoked", detail: failure.message)
+        // refiqda: an imported codebook that breaks the themes' rules.
+        case let refusal as CodebookImportRefusal:
+            switch refusal.reason {
+            case .invalid:
+                self.init("invalid-codebook", status: .unprocessableContent, title: "The file is not a codebook consult can import",
+                    detail: "Nothing was imported: \(refusal.message)")
+            case .conflict:
+                self.init("theme-name-taken", status: .conflict, title: "A theme of that name exists",
+                    detail: "Nothing was imported: \(refusal.message)")
+            }
         default:
             self.init(
                 "refused", status: .badRequest, title: "The request was refused",

@@ -66,6 +66,10 @@ struct AnalystPages {
         case "analysis.xml": export = ExportDownload(.analysis, .xml)
         case "responses.csv": export = ExportDownload(.raw, .csv)
         case "responses.xml": export = ExportDownload(.raw, .xml)
+        // refiqda: the REFI-QDA project and codebook.
+        case "project.qdpx": export = ExportDownload(.analysis, .qdpx)
+        case "codebook.qdc":
+            return try await REFIQDAController.downloadCodebook(of: survey, by: principal, consultation: consultation, context: context)
         default: throw Problem.notFound("There is no such export; the page lists them all.")
         }
         return try await AnalystController.download(export, of: survey, by: principal, consultation: consultation, context: context)

@@ -10,4 +10,6 @@ status=0
 swift test "$@" || status=$?
 Scripts/browser-test.sh || status=$?
 { swift build --product consult && python3 Tests/Deployment/nginx_test.py --consult .build/debug/consult; } || status=$?
+# refiqda: the REFI-QDA project and codebook read by zipfile, ElementTree and xmllint against ../shared/refi-qda.
+{ swift build --product consult && python3 Tests/Readers/refiqda_test.py --consult .build/debug/consult; } || status=$?
 exit "$status"

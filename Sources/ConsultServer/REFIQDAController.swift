@@ -70,7 +70,7 @@ struct REFIQDAController {
                     detail: "Nothing was imported: " + error.description + ".")
                 : Problem("invalid-codebook", status: .unprocessableContent, title: "The file is not a codebook consult can import",
                     detail: "Nothing was imported: " + error.description + ".")
-            problem.extensions["errors"] = .array(error.problems.map { .string($0) })
+            problem.extensions["file_errors"] = .array(error.problems.map { .string($0) })
             throw problem
         }
         guard !themes.isEmpty else { throw Problem.badRequest("The codebook has no codes; nothing was imported.") }

@@ -112,7 +112,13 @@ public struct REFIQDAProject: Sendable {
                 let sections = sections(of: respondent)
                 let placed = Self.compose(sections)
                 for coding in respondent.codings where placed.starts[coding.field] == nil {
-                    if respondent.publication == .confidential { omissions.confidential += 1 } else { omissions.personal += 1 }
+                    if respondent.publication == .confidential {
+                        omissions.confidential += 1
+                    } else if coding.onEarlierText {
+                        omissions.earlierText += 1
+                    } else {
+                        omissions.personal += 1
+                    }
                 }
                 guard !sections.isEmpty else { return }
                 if !started { try writer.startElement("Sources"); started = true }

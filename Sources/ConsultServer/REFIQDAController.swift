@@ -4,6 +4,7 @@ import ConsultExport
 import ConsultStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The survey as a REFI-QDA project (`project.qdpx`) and its themes as a REFI-QDA codebook
 /// (`codebook.qdc`, read and written), for analysts and organizers.

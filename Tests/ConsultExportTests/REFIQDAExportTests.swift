@@ -50,7 +50,14 @@ import Testing
         }
         let grid = tables["themes_by_sector"] ?? []
         let openQuestions = Set(grid.map { $0["question"] ?? "" })
-        #expect(openQuestions.contains("uses_comments") && openQuestions.contains("sector") == false)
+        let codable = fixture.survey.questions.filter { question in
+            switch question.kind {
+            case .text, .email: true
+            case .singleChoice(let list), .multipleChoice(let list, _): list.allowsOther
+            default: false
+            }
+        }
+        #expect(openQuestions == Set(codable.map(\.id.rawValue)) && openQuestions.contains("uses_comments"))
         #expect(grid.count == openQuestions.count * seed.themes.count * (fixture.survey.sectors.count + 2))
         var nonZero = 0
         for row in grid {

@@ -130,8 +130,8 @@ class REFIQDAReaderTest(unittest.TestCase):
                     spans = [(words[-1].start(), words[-1].end())] + ([None] if index % 5 == 0 else [])
                 for n, span in enumerate(spans):
                     guid = str(uuid.uuid4()).upper()
-                    removed = index % 11 == 3
-                    earlier = index % 13 == 4
+                    removed = index % 11 == 3 and row_id != crlf
+                    earlier = index % 13 == 4 and row_id != crlf
                     db.execute("""INSERT INTO coding (guid, survey_id, theme_id, submission_seq, question, kind, version,
                                   start_offset, end_offset, on_earlier_text, coder_id, coded_at_ms, removed_at_ms, removed_by)
                                   VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, 1795000000000, ?, ?)""",
@@ -238,6 +238,14 @@ class REFIQDAReaderTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(self.tree(copy), tree)
 
+        db = sqlite3.connect(self.folder / "consult.sqlite")
+        try:
+            audited = db.execute("SELECT actor, new_value FROM audit_entry WHERE action = 'themes.imported' "
+                                 "AND survey_id = ?", (OTHER_SURVEY,)).fetchall()
+        finally:
+            db.close()
+        self.assertEqual(audited, [("analyst:Ada Analyst", "5 themes")])
+
         # The same file again clashes with the top-level names: 409, nothing added.
         status, _, reply = self.get(f"/api/v1/surveys/{OTHER_SURVEY}/codebook.qdc", method="PUT", body=original)
         self.assertEqual(status, 409, reply)
@@ -277,6 +285,57 @@ class REFIQDAReaderTest(unittest.TestCase):
         self.assertEqual(self.get(f"/api/v1/surveys/{survey}/codebook.qdc")[2], before)
         status, _, _ = self.get(f"/api/v1/surveys/{SURVEY}/codebook.qdc", method="PUT", body=book(code("X")), token="nope")
         self.assertEqual(status, 401)
+
+
+class REFIQDACommandLineTest(unittest.TestCase):
+    """`consult export --format qdpx|qdc` and `consult themes import` on a database of their own."""
+
+    def setUp(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="consult-refiqda-cli-"))
+
+    def tearDown(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def consult(self, *arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run([CONSULT_BINARY, *arguments, "--db", str(self.folder / "consult.sqlite"),
+                               "--surveys", str(REPOSITORY / "Surveys")], capture_output=True, text=True, timeout=600)
+
+    def test_export_and_import_from_the_command_line(self):
+        self.assertEqual(self.consult("generate", SURVEY, "--count", "20").returncode, 0)
+        source = self.folder / "source.qdc"
+        source.write_text('<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+                          '<Code guid="{0902cdeb-ac64-4854-954e-5fd5f1cbb172}" name="Risks" isCodable="true" color="#c00">'
+                          '<Description>Harms</Description>'
+                          '<Code guid="DD2392D8-0DC0-475F-9D4D-BCE3A05B201F" name="Privacy" isCodable="false"/></Code>'
+                          '</Codes></CodeBook>')
+        imported = self.consult("themes", "import", SURVEY, str(source))
+        self.assertEqual(imported.returncode, 0, imported.stderr)
+        self.assertIn("2 themes imported", imported.stdout)
+
+        exported = self.consult("export", SURVEY, "--format", "qdc", "--out", str(self.folder / "out"))
+        self.assertEqual(exported.returncode, 0, exported.stderr)
+        codebook = self.folder / "out" / "codebook.qdc"
+        self.assertEqual(xmllint(codebook, "Codebook.xsd").returncode, 0)
+        root = ET.parse(codebook).getroot()
+        risks = root.find("c:Codes/c:Code", CODEBOOK)
+        self.assertEqual((risks.get("guid"), risks.get("color"), risks.findtext("c:Description", namespaces=CODEBOOK)),
+                         ("0902CDEB-AC64-4854-954E-5FD5F1CBB172", "#CC0000", "Harms"))
+        self.assertEqual(risks.find("c:Code", CODEBOOK).get("isCodable"), "false")
+
+        project = self.consult("export", SURVEY, "--format", "qdpx", "--out", str(self.folder / "project"))
+        self.assertEqual(project.returncode, 0, project.stderr)
+        self.assertEqual(sorted(os.listdir(self.folder / "project")), ["project.qdpx"])
+        with zipfile.ZipFile(self.folder / "project" / "project.qdpx") as archive:
+            archive.extract("project.qde", self.folder)
+        self.assertEqual(xmllint(self.folder / "project.qde", "Project.xsd").returncode, 0)
+
+        deep = self.folder / "deep.qdc"
+        deep.write_text('<?xml version="1.0"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>\n'
+                        + "".join(f'<Code guid="{uuid.uuid4()}" name="L{n}" isCodable="true">\n' for n in range(4))
+                        + "</Code>" * 4 + "</Codes></CodeBook>")
+        refused = self.consult("themes", "import", SURVEY, str(deep))
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn(f"{deep}:6: Code \"L3\" is nested 4 levels deep", refused.stderr)
 
 
 def main() -> None:

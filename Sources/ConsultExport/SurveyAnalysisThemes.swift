@@ -16,6 +16,12 @@ extension SurveyAnalysis {
         ]),
     ]
 
+    /// The names of the theme tables.
+    public static var themeTableNames: Set<String> { Set(themeTables.map(\.name)) }
+
+    /// Whether the survey has themes (not merged away), so the codebook and theme tables have rows.
+    public var hasThemes: Bool { !themes.isEmpty }
+
     /// The questions whose answers hold free text analysts code: text and e-mail questions, and
     /// choice questions with an "other, please specify" text.
     var codableQuestions: [Question] {

@@ -53,6 +53,12 @@ struct AnalystPages {
         view["levels"] = levelHeatMap(survey, tables.rows("levels"))
         view["questions"] = questionHeatMaps(survey, choices: tables.rows("choices"))
         view["tables"] = SurveyAnalysis.tables(of: survey).map { ["name": $0.name, "title": $0.title] }
+        // refiqda: the codebook and the theme tables are offered once the survey has themes.
+        view["hasThemes"] = analysis.hasThemes
+        if !analysis.hasThemes {
+            view["tables"] = SurveyAnalysis.tables(of: survey).filter { !SurveyAnalysis.themeTableNames.contains($0.name) }
+                .map { ["name": $0.name, "title": $0.title] }
+        }
         return visit.page(renderer, "analyst", view)
     }
 

@@ -87,8 +87,8 @@ public struct CodebookImporter: Sendable {
                 if depth > CodebookTheme.maximumDepth {
                     throw refuse("it is nested \(depth) levels deep; themes nest at most \(CodebookTheme.maximumDepth) levels.")
                 }
-                if theme.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || theme.name.count > 200 {
-                    throw refuse("a theme's name has 1 to 200 characters and is not blank.")
+                if theme.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || theme.name.unicodeScalars.count > 200 {
+                    throw refuse("a theme's name has 1 to 200 characters (Unicode code points) and is not blank.")
                 }
                 if !names.insert(theme.name).inserted { throw refuse("another code at the same place has the same name.") }
                 if !guids.insert(theme.guid).inserted { throw refuse("its guid \(theme.guid) is used by another code.") }

@@ -196,6 +196,14 @@ import Testing
             _ = try await fixture.database.codebookImporter.importThemes(twins, into: fixture.survey.id, by: "analyst:test", at: Date())
         }
         #expect(refusal?.reason == .invalid && refusal?.message.contains("line 3") == true)
+        // 100 characters for a reader, 300 code points for the store's rule: refused as a file problem.
+        let marks = CodebookTheme(
+            guid: UUID().uuidString, name: String(repeating: "a\u{0301}\u{0302}", count: 100), description: "", colour: "#000000",
+            retired: false, children: [], line: 4)
+        let long = await #expect(throws: CodebookImportRefusal.self) {
+            _ = try await fixture.database.codebookImporter.importThemes([marks], into: fixture.survey.id, by: "analyst:test", at: Date())
+        }
+        #expect(long?.reason == .invalid && long?.message.contains("200 characters") == true)
         #expect(try await fixture.database.themeCounts.themes(survey: fixture.survey.id).isEmpty)
     }
 

@@ -99,7 +99,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsultExportTests",
-            dependencies: ["ConsultExport", "ConsultCore", "ConsultStore", "SurveyFiles", "SyntheticResponses"]
+            dependencies: [
+                "ConsultExport", "ConsultCore", "ConsultStore", "SurveyFiles", "SyntheticResponses",
+                // refiqda: tests insert themes and codings with SQL.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "ConsultServerTests",

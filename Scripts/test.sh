@@ -14,4 +14,6 @@ Scripts/browser-test.sh || status=$?
 { swift build --product consult && python3 Tests/Readers/xlsx_test.py --consult .build/debug/consult; } || status=$?
 # SPSS and Stata exports (issue #17), read back by pyreadstat.
 { swift build --product consult && python3 Tests/Readers/readstat_test.py --consult .build/debug/consult; } || status=$?
+# refiqda: the REFI-QDA project and codebook read by zipfile, ElementTree and xmllint against ../shared/refi-qda.
+{ swift build --product consult && python3 Tests/Readers/refiqda_test.py --consult .build/debug/consult; } || status=$?
 exit "$status"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -766,6 +767,49 @@ def build_cases(ctx) -> list[Case]:
             check=all_of(header_is("Cache-Control", "no-store"), no_export_files()))
         add(f"analysis.{kind} (no such export)", g, r.get(f"/api/v1/surveys/{SURVEY}/analysis.{kind}", token=analyst), 404)
     reading_room_theme_cases(ctx, r, add)
+    # ---------------------------------------------------------------- refiqda: REFI-QDA project and codebook
+    g = "refiqda"
+    qdc, qdpx = f"/api/v1/surveys/{SURVEY}/codebook.qdc", f"/api/v1/surveys/{SURVEY}/project.qdpx"
+
+    def codebook(codes: str, namespace: str = "urn:QDA-XML:codebook:1.0") -> bytes:
+        return f'<?xml version="1.0"?><CodeBook xmlns="{namespace}"><Codes>{codes}</Codes></CodeBook>'.encode()
+
+    def code(name: str, inner: str = "") -> str:
+        return f'<Code guid="{uuid.uuid4()}" name="{name}" isCodable="true">{inner}</Code>'
+
+    def put_qdc(data: bytes, **options) -> bytes:
+        return r.build("PUT", qdc, data=data, ctype="application/xml", **options)
+
+    laughs = ('<?xml version="1.0"?><!DOCTYPE CodeBook [<!ENTITY a "lol">'
+              + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
+              + ']><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>' + code("&j;") + "</Codes></CodeBook>").encode()
+    xxe = ('<?xml version="1.0"?><!DOCTYPE CodeBook [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>' + code("&x;") + "</Codes></CodeBook>").encode()
+    parameter_entity = ('<?xml version="1.0"?><!DOCTYPE CodeBook [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>'
+                        '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>' + code("A") + "</Codes></CodeBook>").encode()
+    add("codebook: malformed XML", g, put_qdc(b"<CodeBook><Codes><Code", token=analyst), 400,
+        check=problem_type("/problems/malformed-codebook"))
+    add("codebook: billion laughs", g, put_qdc(laughs, token=analyst), 400,
+        note="a DOCTYPE is refused before libxml2 parses: no entity is ever expanded")
+    add("codebook: external entity (XXE)", g, put_qdc(xxe, token=analyst), 400)
+    add("codebook: external parameter entity", g, put_qdc(parameter_entity, token=analyst), 400)
+    add("codebook: nested four levels", g, put_qdc(codebook(code("A", code("B", code("C", code("D"))))), token=analyst),
+        422, check=problem_type("/problems/invalid-codebook"))
+    add("codebook: 10,000 nested codes", g, put_qdc(codebook('<Code guid="0902CDEB-AC64-4854-954E-5FD5F1CBB172" '
+        'name="x" isCodable="true">' * 10000 + "</Code>" * 10000), token=analyst), {400, 422},
+        note="libxml2 stops at its depth limit (400) or the depth rule refuses it (422)")
+    add("codebook: two siblings with one name", g, put_qdc(codebook(code("Twin") + code("Twin", " ")), token=analyst), 422)
+    add("codebook: wrong namespace", g, put_qdc(codebook(code("A"), namespace="urn:other"), token=analyst), 422)
+    add("codebook: JSON body", g, r.json("PUT", qdc, b"{}", token=analyst), 400)
+    add("codebook: 2 MiB", g, put_qdc(codebook(code("A")) + b" " * (2 << 20), token=analyst), 413)
+    add("codebook: no token", g, put_qdc(codebook(code("A"))), 401)
+    add("codebook: a respondent's token", g, put_qdc(codebook(code("A")), token=s1.token), 401)
+    add("codebook of a survey without themes", g, r.get(qdc, token=analyst), 409, check=problem_type("/problems/no-themes"))
+    add("project.qdpx", g, r.get(qdpx, token=analyst), 200, downloads=1,
+        check=all_of(header_is("Cache-Control", "no-store"), no_export_files()))
+    add("HEAD project.qdpx", g, r.build("HEAD", qdpx, token=analyst), 200, head=True, check=no_export_files())
+    add("project.qdpx without a token", g, r.get(qdpx), 401)
+    add("project.qdpx of an unknown survey", g, r.get("/api/v1/surveys/nope/project.qdpx", token=analyst), 404)
     return cases
 
 

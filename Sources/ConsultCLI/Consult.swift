@@ -10,6 +10,8 @@ struct Consult: AsyncParsableCommand {
             ServeCommand.self, SurveyCommand.self, ExportCommand.self, DeadlineCommand.self, AuditCommand.self,
             TokenCommand.self, GenerateCommand.self,
             ReceiptCommand.self, BackupCommand.self,
+            // refiqda
+            ThemesCommand.self,
         ]
     )
 }

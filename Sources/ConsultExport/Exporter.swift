@@ -25,6 +25,11 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case sav
     /// A Stata data file of the raw responses (see ``StatisticalExport``).
     case dta
+    // refiqda: REFI-QDA exchange files, whatever the content.
+    /// The survey's themes as a REFI-QDA codebook.
+    case qdc
+    /// The survey as a REFI-QDA project: respondents, texts, themes and codings.
+    case qdpx
 
     /// The SPSS or Stata format this is, if it is one: such files hold the raw responses only.
     public var statisticalFormat: StatisticalFileFormat? {
@@ -78,6 +83,9 @@ public struct Exporter: Sendable {
         let generatedAt = clock()
         let window = try await database.window(of: survey)
         let limits = xlsxLimits
+        if format == .qdc || format == .qdpx {
+            return try await offCooperativeThreads { try refiQDA(survey, format: format, into: folder, generatedAt: generatedAt) }
+        }
         switch content {
         case .analysis:
             if format.statisticalFormat != nil { throw UnsupportedExport.analysis(as: format) }
@@ -112,6 +120,8 @@ public struct Exporter: Sendable {
                         cover: cover, limits: limits, tables: tables, progress: report)]
                 case .sav, .dta:
                     throw UnsupportedExport.analysis(as: format)
+                case .qdc, .qdpx:
+                    return try refiQDA(survey, format: format, into: folder, generatedAt: generatedAt)
                 }
             }
         case .raw:
@@ -144,6 +154,8 @@ public struct Exporter: Sendable {
                     try StatisticalExport(survey: survey, format: statistical, database: database)
                         .write(to: file.path, generatedAt: generatedAt, progress: progress)
                     return [file]
+                case .qdc, .qdpx:
+                    return try refiQDA(survey, format: format, into: folder, generatedAt: generatedAt)
                 }
             }
         }

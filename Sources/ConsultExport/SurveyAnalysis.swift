@@ -22,6 +22,9 @@ public struct SurveyAnalysis: Sendable {
     /// Number questions: question → sector → n, mean and median.
     let numberSummaries: [String: [String: NumberSummary]]
     let activity: (submissions: [Int64: Int], refused: [String: [Int64: Int]])
+    // refiqda: the codebook of themes and its counts per question and sector.
+    let themes: [ThemeSummary]
+    let themeCounts: [ThemeSectorCount]
 
     /// The sector every "all sectors" row is labelled with.
     public static let allSectors = "all"
@@ -55,7 +58,9 @@ public struct SurveyAnalysis: Sendable {
             options: try await database.optionCounts(survey: id),
             bases: try await database.questionBases(survey: id),
             distributions: distributions, numberSummaries: numberSummaries,
-            activity: try await database.activityByQuarterHour(survey: id))
+            activity: try await database.activityByQuarterHour(survey: id),
+            themes: try await database.themeCounts.themes(survey: id),
+            themeCounts: try await database.themeCounts.bySector(survey: id))
     }
 
     /// How many submissions the analysis covers.
@@ -111,6 +116,7 @@ public struct SurveyAnalysis: Sendable {
                 Column("code", .text), Column("label", .text), Column("value", .integer),
             ]),
         ]
+        tables += themeTables
         return tables
     }
 
@@ -139,6 +145,8 @@ public struct SurveyAnalysis: Sendable {
         case "open_text": try writeOpenTexts(to: sink)
         case "activity_per_day": try writeActivity(to: sink)
         case "codebook": try writeCodebook(to: sink)
+        case "themes": try writeThemes(to: sink)
+        case "themes_by_sector": try writeThemesBySector(to: sink)
         default: break
         }
     }
@@ -221,7 +229,7 @@ public struct SurveyAnalysis: Sendable {
     // MARK: Closed questions
 
     /// Respondents per question and sector (with "all"), and per question, option and sector.
-    private func indexedCounts() -> (bases: [String: [String: Int]], options: [String: [String: [String: Int]]]) {
+    func indexedCounts() -> (bases: [String: [String: Int]], options: [String: [String: [String: Int]]]) {
         var bases: [String: [String: Int]] = [:]
         for base in self.bases {
             bases[base.question, default: [:]][base.sector, default: 0] += base.respondents
@@ -419,7 +427,7 @@ public struct SurveyAnalysis: Sendable {
         }
     }
 
-    private func percent(_ count: Int, of base: Int) -> Cell {
+    func percent(_ count: Int, of base: Int) -> Cell {
         base == 0 ? .empty : .decimal(Double(count) * 100 / Double(base))
     }
 }

@@ -48,6 +48,8 @@ public func buildRouter(
     // Reading room (themes): codebook, codings, whole submissions, agreement.
     ReadingRoomController(consultation: consultation).addRoutes(to: router)
     ReadingRoomPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
+    // refiqda: REFI-QDA project and codebook files.
+    REFIQDAController(consultation: consultation).addRoutes(to: router)
     return router
 }
 

@@ -19,7 +19,10 @@ struct ExportDownload: Sendable {
 
     /// `responses.csv`, `analysis.zip`, `choices.csv`: the name the exporter gives the file.
     var fileName: String {
-        table.map { "\($0).csv" } ?? "\(content == .raw ? "responses" : "analysis").\(format.rawValue)"
+        // refiqda: REFI-QDA files are named by what they hold, whatever the content.
+        if format == .qdc { return "codebook.qdc" }
+        if format == .qdpx { return "project.qdpx" }
+        return table.map { "\($0).csv" } ?? "\(content == .raw ? "responses" : "analysis").\(format.rawValue)"
     }
 
     /// How the audit log names it: the file, under `analysis/` for one table.
@@ -35,6 +38,8 @@ struct ExportDownload: Sendable {
         case .xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         case .sav: "application/x-spss-sav"
         case .dta: "application/x-stata-dta"
+        case .qdc: "application/xml"
+        case .qdpx: "application/zip"
         }
     }
 }

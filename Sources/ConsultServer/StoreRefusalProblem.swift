@@ -44,6 +44,15 @@ extension Problem {
             case .alreadyRemoved, .textChanged:
                 self.init("coding-conflict", status: .conflict, title: "The coding cannot be changed", detail: refusal.message)
             case .noCoder: self = .forbidden(refusal.message)
+        // refiqda: an imported codebook that breaks the themes' rules.
+        case let refusal as CodebookImportRefusal:
+            switch refusal.reason {
+            case .invalid:
+                self.init("invalid-codebook", status: .unprocessableContent, title: "The file is not a codebook consult can import",
+                    detail: "Nothing was imported: \(refusal.message)")
+            case .conflict:
+                self.init("theme-name-taken", status: .conflict, title: "A theme of that name exists",
+                    detail: "Nothing was imported: \(refusal.message)")
             }
         default:
             self.init(

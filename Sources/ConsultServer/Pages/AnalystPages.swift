@@ -53,6 +53,12 @@ struct AnalystPages {
         view["levels"] = levelHeatMap(survey, tables.rows("levels"))
         view["questions"] = questionHeatMaps(survey, choices: tables.rows("choices"))
         view["tables"] = SurveyAnalysis.tables(of: survey).map { ["name": $0.name, "title": $0.title] }
+        // refiqda: the codebook and the theme tables are offered once the survey has themes.
+        view["hasThemes"] = analysis.hasThemes
+        if !analysis.hasThemes {
+            view["tables"] = SurveyAnalysis.tables(of: survey).filter { !SurveyAnalysis.themeTableNames.contains($0.name) }
+                .map { ["name": $0.name, "title": $0.title] }
+        }
         return visit.page(renderer, "analyst", view)
     }
 
@@ -71,6 +77,10 @@ struct AnalystPages {
         // SPSS and Stata (issue #17).
         case "responses.sav": export = ExportDownload(.raw, .sav)
         case "responses.dta": export = ExportDownload(.raw, .dta)
+        // refiqda: the REFI-QDA project and codebook.
+        case "project.qdpx": export = ExportDownload(.analysis, .qdpx)
+        case "codebook.qdc":
+            return try await REFIQDAController.downloadCodebook(of: survey, by: principal, consultation: consultation, context: context)
         default: throw Problem.notFound("There is no such export; the page lists them all.")
         }
         return try await AnalystController.download(export, of: survey, by: principal, consultation: consultation, context: context)

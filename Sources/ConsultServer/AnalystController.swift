@@ -83,6 +83,8 @@ struct AnalystController {
 
     @Sendable func responsesXLSX(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         try await export(request, context, ExportDownload(.raw, .xlsx))
+    }
+
     // SPSS and Stata (issue #17).
     @Sendable func responsesSAV(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         try await export(request, context, ExportDownload(.raw, .sav))

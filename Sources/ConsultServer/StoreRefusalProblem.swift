@@ -44,6 +44,7 @@ extension Problem {
             case .alreadyRemoved, .textChanged:
                 self.init("coding-conflict", status: .conflict, title: "The coding cannot be changed", detail: refusal.message)
             case .noCoder: self = .forbidden(refusal.message)
+            }
         // refiqda: an imported codebook that breaks the themes' rules.
         case let refusal as CodebookImportRefusal:
             switch refusal.reason {

@@ -1,5 +1,6 @@
 import ConsultCore
 import Foundation
+import SurveyFiles
 import Testing
 
 @testable import ConsultExport
@@ -99,26 +100,32 @@ import Testing
     }
 
     @Test func responsesBeyondTheSheetsRowsAreRefusedBeforeAnythingIsWritten() async throws {
-        let fixture = try await ExportFixture(surveyFile: "Surveys/neurotech-2025.yaml", count: 5, seed: 4)
+        // As many submissions as the codebook has rows with its header, so that the responses
+        // sheet, one row longer, is the one that meets the limit.
+        let survey = try SurveyFile.load(path: ExportFixture.repository.appendingPathComponent("Surveys/neurotech-2025.yaml").path)
+        let codebook = RowCounter()
+        try SurveyAnalysis.writeCodebook(of: survey, to: codebook)
+        let count = codebook.rows + 1
+        let fixture = try await ExportFixture(surveyFile: "Surveys/neurotech-2025.yaml", count: count, seed: 4)
         defer { fixture.remove() }
         var exporter = Exporter(database: fixture.database)
-        exporter.xlsxLimits = XLSXLimits(rows: 5)
+        exporter.xlsxLimits = XLSXLimits(rows: count)
         let folder = fixture.folder.appendingPathComponent("refused")
         do {
             _ = try await exporter.export(fixture.survey, content: .raw, format: .xlsx, into: folder)
-            Issue.record("5 submissions and a header fitted 5 rows")
+            Issue.record("\(count) submissions and a header fitted \(count) rows")
         } catch let refusal as XLSXRowLimitExceeded {
             #expect(refusal.sheet == "responses")
-            #expect(refusal.rows == 6)
-            #expect(refusal.limit == 5)
+            #expect(refusal.rows == count + 1)
+            #expect(refusal.limit == count)
             #expect(refusal.description.contains("consult export neurotech-2025 --what raw --format csv"))
             #expect(refusal.csvRoute == "/api/v1/surveys/neurotech-2025/responses.csv")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
 
-        exporter.xlsxLimits = XLSXLimits(rows: 6)
+        exporter.xlsxLimits = XLSXLimits(rows: count + 1)
         let fits = try await exporter.export(fixture.survey, content: .raw, format: .xlsx, into: folder)
-        #expect(try Self.sheets(fits[0])[1].rows.count == 6)
+        #expect(try Self.sheets(fits[0])[1].rows.count == count + 1)
     }
 
     @Test func anAnalysisTableBeyondTheSheetsRowsIsRefusedAndItsFileRemoved() async throws {
@@ -167,4 +174,13 @@ import Testing
             rows = try container.decode([[String?]].self)
         }
     }
+}
+
+/// Counts the rows a table producer writes.
+final class RowCounter: TableSink {
+    private(set) var rows = 0
+
+    func begin(_ table: TableHeader) throws {}
+    func row(_ cells: [Cell]) throws { rows += 1 }
+    func end() throws {}
 }

@@ -45,6 +45,9 @@ public func buildRouter(
     SignInPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     OrganizerPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     AnalystPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
+    // Reading room (search): the texts' search, bulk coding and their page.
+    TextSearchController(consultation: consultation).addRoutes(to: router)
+    TextSearchPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     return router
 }
 

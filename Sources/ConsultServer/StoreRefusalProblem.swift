@@ -27,6 +27,9 @@ extension Problem {
             self = .invalidField("closes_at", refusal.message)
         case let failure as TokenRevocationFailure:
             self.init("token-not-revoked", status: .conflict, title: "The token cannot be revoked", detail: failure.message)
+        // Reading room (search): malformed queries, unknown themes, bulk codings.
+        case let refusal as ReadingRoomRefusal:
+            self.init(refusal)
         default:
             self.init(
                 "refused", status: .badRequest, title: "The request was refused",

@@ -28,7 +28,7 @@ struct TextSearchController {
             "survey_id": .string(survey.id.rawValue),
             "total": .number(Double(page.total)),
             "total_is_exact": .bool(page.totalIsExact),
-            "next_after": page.next.map { .number(Double($0)) } ?? .null,
+            "next_after": page.next.map { JSONValue.number(Double($0)) } ?? .null,
             "texts": .array(page.hits.map { Self.hitJSON($0, survey: survey) }),
         ]))
     }
@@ -109,7 +109,7 @@ struct TextSearchController {
         .object([
             "id": .number(Double(hit.id)),
             "respondent": .string(hit.respondent),
-            "question": hit.field.question.map { .string($0.rawValue) } ?? .null,
+            "question": hit.field.question.map { JSONValue.string($0.rawValue) } ?? .null,
             "question_label": .string(fieldLabel(hit.field, survey: survey)),
             "kind": .string(hit.field.kind.rawValue),
             "sector": .string(hit.finalSector),
@@ -145,7 +145,7 @@ struct TextSearchController {
             "coder": .string(record.coder),
             "coded_at": .string(Instant.utcText(record.at)),
             "answers": .number(Double(record.answers)),
-            "undone_at": record.undoneAt.map { .string(Instant.utcText($0)) } ?? .null,
+            "undone_at": record.undoneAt.map { JSONValue.string(Instant.utcText($0)) } ?? .null,
         ])
     }
 }

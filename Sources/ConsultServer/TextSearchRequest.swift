@@ -94,7 +94,7 @@ struct TextSearchRequest: Sendable {
 
     /// The search's parameters as they were given, to repeat in links and forms.
     var parameters: [(name: String, value: String)] {
-        var pairs: [(String, String)] = []
+        var pairs: [(name: String, value: String)] = []
         if let query { pairs.append(("q", query.text)) }
         if case .object(let members) = filters.json {
             for name in Self.names where name != "q" {

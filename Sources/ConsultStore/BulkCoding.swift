@@ -229,7 +229,7 @@ public struct BulkCodings: Sendable {
     }
 
     /// The search in words for the audit log, e.g. `"privacy" with sector=academia`.
-    static func describe(_ query: TextQuery?, _ filters: TextSearchFilters) -> String {
+    public static func describe(_ query: TextQuery?, _ filters: TextSearchFilters) -> String {
         let text = query.map { "the query \($0.text)" } ?? "no query"
         guard case .object(let members) = filters.json, !members.isEmpty else { return text }
         return text + " with " + members.keys.sorted().map { key -> String in

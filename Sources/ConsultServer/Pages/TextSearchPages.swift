@@ -34,10 +34,12 @@ struct TextSearchPages {
             view["hits"] = page.hits.map { hitView($0, survey: survey) }
             view["hasHits"] = !page.hits.isEmpty
             view["totalText"] = Self.totalText(page)
-            view["nextLink"] = page.next.map {
-                "/analyst/s/\(survey.id)/texts?" + Self.queryString(search.parameters + [("after", String($0))])
-            } ?? false
-            view["firstLink"] = cursor.after == nil ? false : "/analyst/s/\(survey.id)/texts?" + Self.queryString(search.parameters)
+            view["nextLink"] = false
+            if let next = page.next {
+                view["nextLink"] = "/analyst/s/\(survey.id)/texts?" + Self.queryString(search.parameters + [(name: "after", value: String(next))])
+            }
+            view["firstLink"] = false
+            if cursor.after != nil { view["firstLink"] = "/analyst/s/\(survey.id)/texts?" + Self.queryString(search.parameters) }
             view["searchFields"] = search.parameters.map { ["name": $0.name, "value": $0.value] }
             view["canBulkCode"] = !page.hits.isEmpty
         } catch let problem as Problem where problem.status == .badRequest {
@@ -133,8 +135,8 @@ struct TextSearchPages {
         }
         func options(_ name: String, _ choices: [(String, String)]) -> [[String: Any]] {
             let chosen = value(name) ?? ""
-            return [["value": "", "label": "Any", "selected": chosen.isEmpty]]
-                + choices.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == chosen] }
+            let any: [String: Any] = ["value": "", "label": "Any", "selected": chosen.isEmpty]
+            return [any] + choices.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == chosen] as [String: Any] }
         }
         let regions = Set(CountryTable.all.compactMap(\.m49SubRegion)).sorted()
         return [
@@ -150,13 +152,13 @@ struct TextSearchPages {
             "hasLevels": survey.scoring != nil,
             "themeOptions": options("theme", themes.map { (String($0.id), $0.name) }),
             "codedOptions": options("coded", [("yes", "Coded"), ("no", "Not coded")]),
-            "codeThemes": themes.filter(\.open).map { ["id": $0.id, "name": $0.name] },
+            "codeThemes": themes.filter(\.open).map { ["id": $0.id, "name": $0.name] as [String: Any] },
             "hasThemes": themes.contains(where: \.open),
             "recent": recent.map { record -> [String: Any] in
                 [
                     "id": record.id, "themeName": record.themeName, "answers": record.answers,
                     "query": record.query.isEmpty ? "(no query)" : record.query, "coder": record.coder,
-                    "at": Instant.utcText(record.at), "undone": record.undoneAt.map(Instant.utcText) ?? false,
+                    "at": Instant.utcText(record.at), "undone": record.undoneAt.map { Instant.utcText($0) as Any } ?? false,
                 ]
             },
             "hasRecent": !recent.isEmpty,
@@ -171,8 +173,8 @@ struct TextSearchPages {
             "question": TextSearchController.fieldLabel(hit.field, survey: survey),
             "sector": survey.sectorLabel(hit.finalSector),
             "confidential": hit.isConfidential,
-            "codings": hit.codings > 0 ? hit.codings : false,
-            "pieces": hit.snippet.pieces.map { ["text": UntrustedText.pageView($0.text), "mark": $0.highlighted] },
+            "codings": hit.codings > 0 ? hit.codings as Any : false,
+            "pieces": hit.snippet.pieces.map { ["text": UntrustedText.pageView($0.text), "mark": $0.highlighted] as [String: Any] },
         ]
     }
 

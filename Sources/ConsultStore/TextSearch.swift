@@ -297,8 +297,14 @@ extension ReadingRoomRefusal {
     static func readingQuery<T>(_ operation: () async throws -> T) async throws -> T {
         do {
             return try await operation()
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR && (error.message ?? "").hasPrefix("fts5:") {
-            throw ReadingRoomRefusal.malformedQuery(error.message ?? "fts5: syntax error")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR && isQueryError(error.message ?? "") {
+            throw ReadingRoomRefusal.malformedQuery(error.message ?? "syntax error")
         }
+    }
+
+    /// The messages by which SQLite refuses an FTS5 query's text (not the SQL around it).
+    private static func isQueryError(_ message: String) -> Bool {
+        message.hasPrefix("fts5:") || message == "unterminated string" || message.hasPrefix("unknown special query")
+            || message.hasPrefix("no such column")
     }
 }

@@ -80,8 +80,14 @@ import Testing
             #expect(try await client.send(.get, "\(Self.base)/texts?coded=no", token: analyst).body["total"] != .number(0))
 
             // Names (a personal question) only of the respondent who chose publication with name.
+            // Her name and her e-mail (ada@example.org), both personal: only the respondent published with name.
             let ada = try await client.send(.get, "\(Self.base)/texts?q=Ada", token: analyst)
-            #expect(ada.body["total"] == .number(1))
+            #expect(ada.body["total"] == .number(2))
+            if case .array(let texts)? = ada.body["texts"] {
+                #expect(Set(texts.compactMap { $0["respondent"]?.string }).count == 1)
+                #expect(Set(texts.compactMap { $0["question"]?.string }) == ["name", "email"])
+                #expect(texts.allSatisfy { $0["publication"]?.string == "public_named" })
+            }
         }
     }
 

@@ -83,7 +83,7 @@ import Testing
     }
 
     /// Queries with the rule a recount applies to a text's words.
-    static let queries: [(query: String, matches: ([String]) -> Bool)] = [
+    static let queries: [(query: String, matches: @Sendable ([String]) -> Bool)] = [
         ("privacy", { $0.contains("privacy") }),
         ("Consent", { $0.contains("consent") }),
         ("\"mental privacy\"", { words in zip(words, words.dropFirst()).contains { $0 == "mental" && $1 == "privacy" } }),
@@ -144,6 +144,8 @@ import Testing
             let expected = texts.map { "\($0.seq)|\($0.question)|\($0.kind)|\(Data($0.text.utf8).base64EncodedString())" }
             #expect(stored.count == expected.count)
             #expect(Set(stored) == Set(expected))
+        }
+        try await database.pool.write { db in
             try db.execute(sql: "INSERT INTO open_text_search (open_text_search, rank) VALUES ('integrity-check', 1)")
         }
         let search = TextSearch(database)
@@ -153,6 +155,7 @@ import Testing
                 let filters = TextSearchFilters(sector: sector)
                 let count = try await search.count(of: survey, query: try TextQuery(query), filters: filters)
                 #expect(count == expected.count, "\(query) in \(sector ?? "all sectors")")
+                if query == "privacy" { #expect(expected.count > 10, "the recount finds texts to compare") }
                 let page = try await search.page(of: survey, query: try TextQuery(query), filters: filters, limit: 200)
                 #expect(page.total == expected.count && page.totalIsExact, "\(query)")
             }
@@ -298,7 +301,8 @@ import Testing
             of: stored.id, token: stored.editToken ?? "", with: try answers(text: nil, other: "a museum"),
             survey: survey, receivedAt: now.addingTimeInterval(120))
         try await database.pool.read { db in
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM open_text WHERE kind = 'answer'") == 0)
+            let answers = try Int.fetchOne(db, sql: "SELECT count(*) FROM open_text WHERE kind = 'answer'")
+            #expect(answers == 0)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM coding WHERE on_earlier_text = 1") == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM coding") == 3)
         }
@@ -361,9 +365,10 @@ import Testing
             try await bulk.undo(12345, of: survey, by: coder, at: now)
         }
         #expect(try await TextSearch(database).count(of: survey, query: query, filters: TextSearchFilters(theme: 7)) == 0)
-        try await database.pool.read { db in
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM coding WHERE removed_at_ms IS NOT NULL AND removed_by = ?", arguments: [record.rowID]) == matches)
+        let removed = try await database.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM coding WHERE removed_at_ms IS NOT NULL AND removed_by = ?", arguments: [record.rowID])
         }
+        #expect(removed == matches)
         let audit = try await database.auditLog(survey: survey.id.rawValue).map(\.action)
         #expect(audit == ["coding.bulk-applied", "coding.bulk-undone"])
         try database.close()
@@ -384,7 +389,8 @@ import Testing
                 DELETE FROM grdb_migrations WHERE identifier LIKE 'v7%';
                 """)
         }
-        #expect(try queue.read { db in try Schema.migrator.appliedIdentifiers(db) }.contains { $0.hasPrefix("v6") })
+        let applied = try await queue.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        #expect(applied.contains { $0.hasPrefix("v6") })
         try queue.close()
 
         let database = try ConsultDatabase(path: path)

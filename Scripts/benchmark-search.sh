@@ -28,8 +28,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/consult-search-bench.XXXXXX")
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-swift build -c release --product consult >/dev/null
-consult=.build/release/consult
+# CONSULT=path uses that build instead (e.g. .build/debug/consult; the figures then say so).
+if [ -n "${CONSULT:-}" ]; then
+  consult=$CONSULT
+else
+  swift build -c release --product consult >/dev/null
+  consult=.build/release/consult
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 start_server() {  # DATABASE [extra serve options…]; sets $server and $port
   local db=$1; shift
@@ -41,7 +46,7 @@ start_server() {  # DATABASE [extra serve options…]; sets $server and $port
 }
 stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(sqlite3 --version | cut -d' ' -f1) SQLite"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(sqlite3 --version | cut -d' ' -f1) SQLite; load average $(cut -d' ' -f1-3 /proc/loadavg); binary $consult"
 db="$work/search.sqlite"
 if [ -n "$source_db" ]; then
   echo "copying $source_db …"
@@ -54,7 +59,7 @@ fi
 # As before the reading room: the v7 migration builds the texts and their index at the next open.
 sqlite3 "$db" "DROP TABLE IF EXISTS coding; DROP TABLE IF EXISTS coding_bulk; DROP TABLE IF EXISTS theme;
   DROP TABLE IF EXISTS open_text_search; DROP TABLE IF EXISTS open_text;
-  DELETE FROM grdb_migrations WHERE identifier LIKE 'v7%'; VACUUM;"
+  DELETE FROM grdb_migrations WHERE identifier LIKE 'v7%';"
 submissions=$(sqlite3 "$db" "SELECT count(*) FROM submission")
 before=$(stat -c %s "$db")
 /usr/bin/time -f "%e %M" -o "$work/backfill.time" "$consult" token create --role analyst --name bench --db "$db" > "$work/token"
@@ -70,7 +75,7 @@ echo
 echo "index: $submissions submissions, $texts free texts"
 echo "  v7 backfill (open_text + FTS5 index, in the migration at open): ${backfill_s} s, peak RSS $(mb $((backfill_kb * 1024))) MB"
 echo "  open_text + its FTS5 index: $(mb "$index_bytes") MB (FTS5 tables alone $(mb "$fts_bytes") MB)"
-echo "  file: $(mb "$before") MB before, $(mb "$after") MB after (+$(awk "BEGIN {printf \"%.1f\", 100 * ($after - $before) / $before}") %)"
+echo "  file: $(mb "$before") MB before, $(mb "$after") MB after (+$(awk "BEGIN {printf \"%.1f\", 100 * ($after - $before) / $before}") %; free pages reused first)"
 
 start_server "$db"
 echo

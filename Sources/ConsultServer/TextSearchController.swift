@@ -17,9 +17,9 @@ struct TextSearchController {
     @Sendable func search(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         _ = try await consultation.require([.analyst, .organizer], for: request)
-        let parameters = request.uri.queryParameters
-        let search = try TextSearchRequest(survey: survey) { parameters.get($0) }
-        let cursor = try PageCursor { parameters.get($0) }
+        let parameters = try request.formQuery()
+        let search = try TextSearchRequest(survey: survey) { parameters[$0] }
+        let cursor = try PageCursor { parameters[$0] }
         let page = try await consultation.storing {
             try await TextSearch(consultation.database).page(
                 of: survey, query: search.query, filters: search.filters, after: cursor.after, limit: cursor.limit)

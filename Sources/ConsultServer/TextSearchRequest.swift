@@ -1,6 +1,7 @@
 import ConsultCore
 import ConsultStore
 import Foundation
+import Hummingbird
 
 /// A reading-room search as the API's query parameters, the API's JSON body and the search page's
 /// form give it: the query and the filters, each checked against the survey (a 400 problem says
@@ -106,6 +107,14 @@ struct TextSearchRequest: Sendable {
             }
         }
         return pairs
+    }
+}
+
+extension Request {
+    /// The query string's parameters decoded as HTML forms and most clients encode them: `+` is a
+    /// space (a search for "a+b" sends `a%2Bb`).
+    func formQuery() throws -> FormFields {
+        try FormFields(parsing: uri.query ?? "")
     }
 }
 

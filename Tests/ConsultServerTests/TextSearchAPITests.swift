@@ -74,6 +74,8 @@ import Testing
             #expect(anonymous.body["total"] == .number(1))
             let phrase = try await client.send(.get, "\(Self.base)/texts?q=%22headsets%20at%22&question=which", token: analyst)
             #expect(phrase.body["total"] == .number(1))
+            // "+" is a space, as HTML forms send it.
+            #expect(try await client.send(.get, "\(Self.base)/texts?q=eeg+headsets", token: analyst).body["total"] == .number(1))
             let otherTexts = try await client.send(.get, "\(Self.base)/texts?q=eye&question=tools", token: analyst)
             #expect(otherTexts.body["total"] == .number(3))
             #expect(try await client.send(.get, "\(Self.base)/texts?q=eeg&level=high", token: analyst).status == .ok)

@@ -20,8 +20,8 @@ struct TextSearchPages {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
         _ = try visit.requireStaff([.analyst, .organizer])
-        let parameters = request.uri.queryParameters
-        let value: (String) -> String? = { parameters.get($0) }
+        let parameters = try request.formQuery()
+        let value: (String) -> String? = { parameters[$0] }
         var view = try await formView(survey, value)
         do {
             let search = try TextSearchRequest(survey: survey, value)
@@ -49,7 +49,7 @@ struct TextSearchPages {
             view["searchError"] = refusal.message
             return visit.page(renderer, "analyst-texts", view, status: .badRequest)
         }
-        if let bulk = parameters.get("bulk").flatMap(Int64.init) {
+        if let bulk = parameters["bulk"].flatMap(Int64.init) {
             let records = try await consultation.storing { try await BulkCodings(consultation.database).recent(of: survey) }
             if let record = records.first(where: { $0.id == bulk }) {
                 view["notice"] = record.undoneAt == nil

@@ -167,8 +167,9 @@ public struct TextSearch: Sendable {
 
     /// The most hits one page holds.
     public static let maximumPageSize = 200
-    /// Totals are counted exactly up to this many matches, so a common word stays fast.
-    public static let exactTotalLimit = 10_000
+    /// Totals are counted exactly up to this many matches, so a common word stays fast (counting
+    /// joins every match to its submission for the filters; bulk coding's preview counts exactly).
+    public static let exactTotalLimit = 1_000
 
     /// The page of texts matching `query` (every text when nil) and `filters` after the text `after`.
     public func page(

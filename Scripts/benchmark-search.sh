@@ -12,9 +12,10 @@
 #  3. ingest with and without the index in the same run: POST /submissions of the shipped risk
 #     assessment (2 free texts each) under wrk at 64 connections into fresh files, alternating
 #     `consult serve` with the hidden `--benchmark-without-text-index` (nothing written to
-#     open_text, so no FTS5 work) and without it, twice each; goal: <= 15 % slower with the index.
+#     open_text, so no FTS5 work) and without it, INGEST_RUNS times each (default 2); goal: <= 15 %
+#     slower with the index.
 #
-# Usage: [CONSULT=binary] [PREPARED=1] Scripts/benchmark-search.sh [DATABASE] [SECONDS per ingest run, default 10] [REPEAT, default 20]
+# Usage: [CONSULT=binary] [PREPARED=1] [INGEST_RUNS=2] Scripts/benchmark-search.sh [DATABASE] [SECONDS per ingest run, default 10] [REPEAT, default 20]
 #   DATABASE  a neurotech-2025 database (e.g. one made by `consult generate neurotech-2025 --count 1000000`);
 #             default: 100,000 submissions generated into a temporary file.
 set -euo pipefail
@@ -145,7 +146,7 @@ stop_server
 echo
 echo "ingest with and without the index (POST /submissions of ai-risk-assessment, wrk 64 connections, ${seconds} s each, fresh files):"
 rates=()
-for run in 1 2; do
+for run in $(seq "${INGEST_RUNS:-2}"); do
   for mode in without with; do
     fresh="$work/ingest-$mode-$run.sqlite"
     if [ "$mode" = without ]; then start_server "$fresh" --benchmark-without-text-index; else start_server "$fresh"; fi

@@ -810,6 +810,59 @@ def build_cases(ctx) -> list[Case]:
     add("HEAD project.qdpx", g, r.build("HEAD", qdpx, token=analyst), 200, head=True, check=no_export_files())
     add("project.qdpx without a token", g, r.get(qdpx), 401)
     add("project.qdpx of an unknown survey", g, r.get("/api/v1/surveys/nope/project.qdpx", token=analyst), 404)
+    # ---------------------------------------------------------------- reading room: search and bulk coding (issue 14)
+    g = "reading-room-search"
+    texts = f"/api/v1/surveys/{SURVEY}/texts"
+    bulk = f"/api/v1/surveys/{SURVEY}/bulk-codings"
+    for query, why in (("%22open", "an unclosed quote"), ("privacy%20AND", "AND without a right operand"),
+                       ("OR%20privacy", "OR without a left operand"), ("NOT%20privacy", "a leading NOT"),
+                       ("*", "a lone *"), ("sa*fe", "a * inside a word"), ("text:privacy", "a column filter"),
+                       ("%7Btext%7D:privacy", "a {column} filter"), ("NEAR(a%20b)", "NEAR"), ("(privacy", "an open ("),
+                       ("privacy)", "a stray )"), ("%00", "a NUL"), ("x" * 600, "600 characters"),
+                       ("%27%29%3B%20DROP%20TABLE%20open_text%3B--", "SQL"), ("%22%22%22", "an odd quote run")):
+        add(f"search: {why}", g, r.get(f"{texts}?q={query}", token=analyst), 400,
+            check=problem_type("/problems/malformed-query"))
+    add("search: no token", g, r.get(f"{texts}?q=privacy"), 401)
+    add("search: a respondent's edit token", g, r.get(f"{texts}?q=privacy", token=s1.token), 401)
+    add("search: a good query", g, r.get(f"{texts}?q=caf%C3%A9%20OR%20%22data%20prot%22*", token=analyst), 200)
+    add("search: every text, one per page", g, r.get(f"{texts}?limit=1", token=analyst), 200)
+    for query in ("sector=%27%20OR%201%3D1--", "question=lawful_basis_likelihood", "question=nope", "country=ZZ",
+                  "region=Atlantis", "publication=secret", "level=ultra", "theme=-1",
+                  "theme=99999999999999999999", "theme=1", "coded=maybe", "limit=0", "limit=1000000", "after=abc",
+                  "after=-5"):
+        add(f"search: {urllib_unquote(query)}", g, r.get(f"{texts}?{query}", token=analyst), 400)
+    add("bulk coding: no token", g, r.json("POST", bulk, body({"q": "privacy", "theme": 1})), 401)
+    add("bulk coding: a respondent's edit token", g, r.json("POST", bulk, body({"q": "privacy", "theme": 1}),
+                                                             token=s1.token), 401)
+    add("bulk coding: empty body", g, r.json("POST", bulk, b"", token=analyst), 400)
+    add("bulk coding: not JSON", g, r.json("POST", bulk, b"theme=1", token=analyst), 400)
+    add("bulk coding: text/plain", g, r.build("POST", bulk, data=b'{"theme": 1}', ctype="text/plain", token=analyst),
+        415)
+    add("bulk coding: no theme", g, r.json("POST", bulk, body({"q": "privacy"}), token=analyst), 400)
+    add("bulk coding: unknown theme", g, r.json("POST", bulk, body({"q": "privacy", "theme": 424242}), token=analyst),
+        400, check=problem_type("/problems/unknown-theme"))
+    add("bulk coding: theme as SQL", g, r.json("POST", bulk, body({"q": "privacy", "theme": "1; DROP TABLE coding"}),
+                                                 token=analyst), 400)
+    add("bulk coding: theme 1.5", g, r.json("POST", bulk, body({"theme": 1.5}), token=analyst), 400)
+    add("bulk coding: preview is a string", g, r.json("POST", bulk, body({"theme": 1, "preview": "yes"}),
+                                                      token=analyst), 400)
+    add("bulk coding: unknown member", g, r.json("POST", bulk, body({"theme": 1, "coder_id": 1}), token=analyst), 400)
+    add("bulk coding: malformed query", g, r.json("POST", bulk, body({"q": "privacy OR", "theme": 1}), token=analyst),
+        400, check=problem_type("/problems/malformed-query"))
+    add("bulk coding: 2 MiB", g, r.json("POST", bulk, body({"q": "a" * (2 * MIB), "theme": 1}), token=analyst), 413)
+    add("undo: no such bulk coding", g, r.json("POST", f"{bulk}/424242/undo", b"", token=analyst), 404)
+    add("undo: not a number", g, r.json("POST", f"{bulk}/abc/undo", b"", token=analyst), 404)
+    add("undo: overflowing id", g, r.json("POST", f"{bulk}/99999999999999999999/undo", b"", token=analyst), 404)
+    add("undo: no token", g, r.json("POST", f"{bulk}/1/undo", b""), 401)
+    page = f"/analyst/s/{SURVEY}/texts"
+    add("search page: not signed in", g, r.get(f"{page}?q=privacy"), 401)
+    add("search page: malformed query", g, r.get(f"{page}?q=privacy%20AND", headers=[("Cookie", ctx.analyst_cookie)]),
+        400)
+    add("search page: bulk coding without the form token", g,
+        r.form(f"{page}/bulk", "q=privacy&code_theme=1&action=confirm", cookie=ctx.analyst_cookie), 403)
+    add("search page: undo without the form token", g, r.form(f"{page}/bulk/1/undo", "", cookie=ctx.analyst_cookie),
+        403)
+    add("search page: bulk coding, not signed in", g, r.form(f"{page}/bulk", "q=privacy&code_theme=1"), 401)
     return cases
 
 
@@ -1060,6 +1113,12 @@ def errors_name(question: str):
             return [f"errors do not name {question!r}: {errors[:3]!r}"]
         return []
     return check
+
+
+def urllib_unquote(text: str) -> str:
+    """A query string as a person reads it, for case names."""
+    import urllib.parse
+    return urllib.parse.unquote(text)
 
 
 def problem_type(expected: str):

@@ -62,6 +62,10 @@ struct ServeCommand: AsyncParsableCommand {
         "Connections served at once; more wait until one closes (env CONSULT_MAX_CONNECTIONS).", valueName: "count"))
     var maxConnections: Int = ProcessInfo.processInfo.environment["CONSULT_MAX_CONNECTIONS"].flatMap(Int.init) ?? 1000
 
+    // Reading room (search): for the ingest benchmark only, to measure what keeping the texts' index costs.
+    @Flag(name: .customLong("benchmark-without-text-index"), help: .hidden)
+    var withoutTextIndex = false
+
     /// The connection limits the options ask for.
     var connectionLimits: ConnectionLimits {
         ConnectionLimits(
@@ -90,7 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "consult")
         let loaded = try surveys.load()
-        let database = try self.database.open()
+        let database = try self.database.open(openTextIndex: !withoutTextIndex)
         try await database.registerAnswerCodes(of: loaded)
         let now = Date()
         for survey in loaded {

@@ -9,9 +9,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "The SQLite database file (env CONSULT_DB); created on first use.")
     var path: String = ProcessInfo.processInfo.environment["CONSULT_DB"] ?? "./consult.sqlite"
 
-    func open() throws -> ConsultDatabase {
+    func open(openTextIndex: Bool = true) throws -> ConsultDatabase {
         do {
-            return try ConsultDatabase(path: path)
+            return try ConsultDatabase(path: path, openTextIndex: openTextIndex)
         } catch {
             throw ValidationError("Cannot open the database \(path): \(error)")
         }

@@ -50,6 +50,9 @@ public func buildRouter(
     ReadingRoomPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     // refiqda: REFI-QDA project and codebook files.
     REFIQDAController(consultation: consultation).addRoutes(to: router)
+    // Reading room (search): the texts' search, bulk coding and their page.
+    TextSearchController(consultation: consultation).addRoutes(to: router)
+    TextSearchPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     return router
 }
 

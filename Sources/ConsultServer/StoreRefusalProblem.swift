@@ -55,6 +55,9 @@ extension Problem {
                 self.init("theme-name-taken", status: .conflict, title: "A theme of that name exists",
                     detail: "Nothing was imported: \(refusal.message)")
             }
+        // Reading room (search): malformed queries, unknown themes, bulk codings.
+        case let refusal as ReadingRoomRefusal:
+            self.init(refusal)
         default:
             self.init(
                 "refused", status: .badRequest, title: "The request was refused",

@@ -22,9 +22,14 @@ public final class ConsultDatabase: Sendable {
     let committer: GroupCommitter
     /// The codes of the ids answer rows store, as far as this process knows them.
     let codes: Mutex<AnswerCodeBook>
+    /// Whether storing and editing keep the reading room's `open_text` and its search index (only
+    /// the ingest benchmark turns this off, to measure what the index costs).
+    let maintainsOpenTexts: Bool
 
-    /// Opens (creating and migrating if needed) the database at `path`.
-    public init(path: String) throws {
+    /// Opens (creating and migrating if needed) the database at `path`. `openTextIndex: false`
+    /// stores submissions without their reading-room texts: for measuring the index's cost only.
+    public init(path: String, openTextIndex: Bool = true) throws {
+        maintainsOpenTexts = openTextIndex
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // WAL with synchronous=FULL: every commit is fsynced before it returns, so an

@@ -140,7 +140,8 @@ extension ConsultDatabase {
             profile: profile, level: survey.level(for: answers)?.rawValue, canonical: canonical,
             answersSHA256: hash, rows: try rows.map(book.encode), tallies: tallies,
             receipt: try receipts.receipt(
-                surveyID: survey.id.rawValue, submissionID: id, version: 1, receivedAt: receivedAt, answersSHA256: hash))
+                surveyID: survey.id.rawValue, submissionID: id, version: 1, receivedAt: receivedAt, answersSHA256: hash),
+            openTexts: OpenTexts(answers: answers, otherSectorText: profile.otherSectorText))
     }
 
     func insert(_ prepared: PreparedSubmission, in db: Database) throws -> AcceptedSubmission {
@@ -157,10 +158,12 @@ extension ConsultDatabase {
                 profile.finalSector.rawValue, profile.country?.alpha2, profile.country?.m49SubRegion,
                 profile.publication.rawValue, prepared.level,
             ])
-        try RespondentDirectory.record(pseudonyms.pseudonym(for: prepared.id), of: db.lastInsertedRowID, in: db)
+        let seq = db.lastInsertedRowID
+        try RespondentDirectory.record(pseudonyms.pseudonym(for: prepared.id), of: seq, in: db)
         try writeVersion(
-            1, of: db.lastInsertedRowID, canonical: prepared.canonical, answersSHA256: prepared.answersSHA256,
+            1, of: seq, canonical: prepared.canonical, answersSHA256: prepared.answersSHA256,
             rows: prepared.rows, receivedAt: prepared.receivedAt, in: db)
+        if maintainsOpenTexts { try OpenTextIndex.insert(prepared.openTexts, of: seq, in: db) }
         return AcceptedSubmission(
             id: prepared.id, surveyID: prepared.surveyID, version: 1, receivedAt: prepared.receivedAt,
             editToken: prepared.token, receipt: prepared.receipt)
@@ -249,6 +252,9 @@ extension ConsultDatabase {
         try writeVersion(
             version, of: seq, canonical: canonical, answersSHA256: hash, rows: try rows.map(book.encode),
             receivedAt: receivedAt, in: db)
+        if maintainsOpenTexts {
+            try OpenTextIndex.replace(of: seq, with: OpenTexts(answers: answers, otherSectorText: profile.otherSectorText), in: db)
+        }
         // The final sector is the organizers' override, if any, else the new classification.
         let override: String? = row["sector_override"]
         tallies.add(rows, survey: survey.id.rawValue, sector: override ?? profile.finalSector.rawValue, sign: 1)
@@ -326,6 +332,8 @@ struct PreparedSubmission: Sendable {
     /// The submission's counts in the tallies.
     let tallies: TallyDelta
     let receipt: Receipt
+    /// Its free texts, for the reading room's search.
+    let openTexts: OpenTexts
 }
 
 extension ConsultDatabase {

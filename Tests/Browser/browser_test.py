@@ -1417,6 +1417,107 @@ class RiskAssessmentWithoutJavaScript(BrowserTestCase):
         self.assertFalse(browser.exists(".copy-button"))
 
 
+class ReadingRoomSearch(BrowserTestCase):
+    """The reading room's search (issue 14): the query and filters on the page at desktop and phone
+    width, highlighted results linking to the respondent, a malformed query explained, and a search
+    bulk-coded and undone. The theme is inserted with sqlite3: the codebook's pages are another part's."""
+
+    @classmethod
+    def setUpClass(cls):
+        import subprocess
+        cls.server = ConsultServer("search", generate=60)
+        subprocess.run(["sqlite3", str(cls.server.db), """
+            INSERT INTO theme (id, survey_id, guid, depth, name, colour, created_at_ms)
+            VALUES (1, 'neurotech-2025', '00000000-0000-4000-8000-0000000000b1', 1, 'Mental privacy', '#0B4F8A', 0)"""],
+                       check=True)
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def search_page(self, *, phone: bool = False) -> Browser:
+        """Signs in as the analyst and follows the dashboard's link to the search page."""
+        browser = self.browser(phone=phone)
+        browser.open("/sign-in")
+        browser.type("token", self.server.analyst)
+        form = browser.find("input#token").find_element(By.XPATH, "ancestor::form")
+        browser.click_element(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        self.assertEqual(browser.url_path, "/analyst", browser.text("main")[:800])
+        browser.open(f"/analyst/s/{SURVEY}")
+        browser.click("#search-link")
+        self.assertEqual(browser.url_path, f"/analyst/s/{SURVEY}/texts")
+        self.assertEqual(browser.status, 200)
+        return browser
+
+    def api_total(self, **parameters) -> int:
+        result = self.server.api("GET", f"/api/v1/surveys/{SURVEY}/texts?" + urllib.parse.urlencode(parameters),
+                                 token=self.server.analyst)
+        self.assertEqual(result.status, 200, result)
+        return result.json()["total"]
+
+    def test_search_with_filters_at_desktop_and_phone_width(self):
+        for phone in (False, True):
+            with self.subTest(phone=phone):
+                browser = self.search_page(phone=phone)
+                browser.type("q", "privacy")
+                browser.choose("f-sector", "academia")
+                browser.click("#search", screenshot="search-phone" if phone else "search")
+                self.assertEqual(browser.status, 200)
+                self.assertIn("q=privacy", browser.path)
+                self.assertIn("sector=academia", browser.path)
+                self.assertEqual(browser.selected_option("f-sector"), "academia", "the filter stays chosen")
+                total = self.api_total(q="privacy", sector="academia")
+                self.assertGreater(total, 0)
+                self.assertEqual(browser.text("#result-count"), f"{total} answer{'' if total == 1 else 's'} found.")
+                self.assertEqual(browser.find("#result-count").get_attribute("aria-live"), "polite")
+                hits = browser.find_all(".text-hit")
+                self.assertEqual(len(hits), min(total, 50))
+                for hit in hits:
+                    marks = [mark.text.lower() for mark in hit.find_elements(By.CSS_SELECTOR, "mark")]
+                    self.assertIn("privacy", marks)
+                    self.assertIn("Academia", hit.find_element(By.CSS_SELECTOR, ".hit-sector").text)
+                    link = hit.find_element(By.CSS_SELECTOR, "a.respondent-link")
+                    self.assertRegex(link.get_attribute("href"), rf"/analyst/s/{SURVEY}/respondents/r-[0-9a-f]{{16}}$")
+                    self.assertEqual(link.text, link.get_attribute("href").rsplit("/", 1)[1])
+                if phone:
+                    overflow = browser.driver.execute_script(
+                        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                    self.assertLessEqual(overflow, 0, "the search page does not scroll sideways on a phone")
+                # A malformed query is explained beside the field; nothing is searched.
+                browser.type("q", "privacy AND")
+                browser.click("#search")
+                self.assertEqual(browser.status, 400)
+                self.assertIn("AND needs a word or phrase after it", browser.text("#q-error"))
+                self.assertEqual(browser.find("#q").get_attribute("aria-invalid"), "true")
+                self.assertFalse(browser.exists(".text-hit"))
+
+    def test_bulk_code_a_search_and_undo_it(self):
+        browser = self.search_page()
+        browser.type("q", "consent")
+        browser.choose("f-sector", "industry")
+        browser.click("#search")
+        total = self.api_total(q="consent", sector="industry")
+        self.assertGreater(total, 0)
+        self.assertEqual(self.api_total(theme="1"), 0)
+        browser.choose("code-theme", "1")
+        browser.click("#bulk-preview", screenshot="bulk-preview")
+        self.assertEqual(browser.h1(), "Check the bulk coding")
+        self.assertEqual(browser.text("#bulk-to-code"), str(total))
+        self.assertEqual(self.api_total(theme="1"), 0, "the preview codes nothing")
+        browser.click("#bulk-confirm")
+        self.assertEqual(browser.url_path, f"/analyst/s/{SURVEY}/texts")
+        self.assertIn(f"Coded {total} answers with the theme “Mental privacy”", browser.text("#bulk-notice"))
+        self.assertEqual(self.api_total(theme="1"), total)
+        self.assertEqual(self.api_total(q="consent", sector="industry", coded="no"), 0)
+        undo = browser.find_all("#bulk-codings button[id^=undo-]")
+        self.assertEqual(len(undo), 1)
+        browser.click_element(undo[0], screenshot="bulk-undone")
+        self.assertIn("was undone", browser.text("#bulk-notice"))
+        self.assertEqual(self.api_total(theme="1"), 0)
+        self.assertFalse(browser.exists("#bulk-codings button[id^=undo-]"), "an undone bulk coding cannot be undone again")
+
+
 # =========================================================================================
 
 

@@ -30,7 +30,7 @@ public struct CodedRespondent: Sendable {
 }
 
 /// A role token that coded in a survey.
-public struct Coder: Sendable, Hashable {
+public struct CodingUser: Sendable, Hashable {
     public let id: Int64
     public let name: String
 }
@@ -47,11 +47,11 @@ public struct CodedTextsSnapshot {
     }
 
     /// The role tokens with a coding in force in the survey, by id.
-    public func coders() throws -> [Coder] {
+    public func coders() throws -> [CodingUser] {
         try Row.fetchAll(db, sql: """
             SELECT r.id, r.name FROM role_token r
             WHERE r.id IN (SELECT coder_id FROM coding WHERE survey_id = ? AND removed_at_ms IS NULL) ORDER BY r.id
-            """, arguments: [survey.rawValue]).map { Coder(id: $0[0], name: $0[1]) }
+            """, arguments: [survey.rawValue]).map { CodingUser(id: $0[0], name: $0[1]) }
     }
 
     /// Streams every submission's latest version, oldest first, with its free texts and codings in force

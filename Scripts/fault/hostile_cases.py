@@ -804,7 +804,7 @@ def build_cases(ctx) -> list[Case]:
     add("codebook: 2 MiB", g, put_qdc(codebook(code("A")) + b" " * (2 << 20), token=analyst), 413)
     add("codebook: no token", g, put_qdc(codebook(code("A"))), 401)
     add("codebook: a respondent's token", g, put_qdc(codebook(code("A")), token=s1.token), 401)
-    add("codebook of a survey without themes", g, r.get(qdc, token=analyst), 409, check=problem_type("/problems/no-themes"))
+    add("codebook of a survey without themes", g, r.get("/api/v1/surveys/neurotech-2025/codebook.qdc", token=analyst), 409, check=problem_type("/problems/no-themes"))
     add("project.qdpx", g, r.get(qdpx, token=analyst), 200, downloads=1,
         check=all_of(header_is("Cache-Control", "no-store"), no_export_files()))
     add("HEAD project.qdpx", g, r.build("HEAD", qdpx, token=analyst), 200, head=True, check=no_export_files())
@@ -828,7 +828,7 @@ def build_cases(ctx) -> list[Case]:
     add("search: every text, one per page", g, r.get(f"{texts}?limit=1", token=analyst), 200)
     for query in ("sector=%27%20OR%201%3D1--", "question=lawful_basis_likelihood", "question=nope", "country=ZZ",
                   "region=Atlantis", "publication=secret", "level=ultra", "theme=-1",
-                  "theme=99999999999999999999", "theme=1", "coded=maybe", "limit=0", "limit=1000000", "after=abc",
+                  "theme=99999999999999999999", "theme=424242", "coded=maybe", "limit=0", "limit=1000000", "after=abc",
                   "after=-5"):
         add(f"search: {urllib_unquote(query)}", g, r.get(f"{texts}?{query}", token=analyst), 400)
     add("bulk coding: no token", g, r.json("POST", bulk, body({"q": "privacy", "theme": 1})), 401)

@@ -26,6 +26,8 @@ final class ReadStatFile {
     static let spssEpochOffset: Double = 12_219_379_200
     /// Milliseconds from Stata's epoch (1960-01-01) to 1970-01-01.
     static let stataEpochOffset: Double = 315_619_200_000
+    /// The largest magnitude a Stata double holds (Stata's `c(maxdouble)`).
+    static let stataLargestDouble: Double = 8.988465674311579e307
 
     private let writer: UnsafeMutablePointer<readstat_writer_t>
     private let output: BufferedOutput
@@ -140,6 +142,10 @@ final class ReadStatFile {
         for (index, value) in values.enumerated() {
             let variable = variables[index]
             switch (value, storage[index]) {
+            case (.number(let number), _) where format == .dta && abs(number) > Self.stataLargestDouble:
+                // Stata's doubles stop short of IEEE's (its top values code missing ones): such a
+                // number becomes the extended missing value `.d` (Exports/README.md).
+                try check(readstat_insert_tagged_missing_value(writer, variable, CChar(UInt8(ascii: "d"))))
             case (.number(let number), _):
                 try check(readstat_insert_double_value(writer, variable, number))
             case (.instant(let date), _):

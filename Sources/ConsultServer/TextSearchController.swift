@@ -36,8 +36,7 @@ struct TextSearchController {
     /// `{"theme": 12, "q": "…", <filters>, "preview": true}`: with `preview` the counts only, else the bulk coding made.
     @Sendable func bulkCode(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
-        _ = try await consultation.require([.analyst, .organizer], for: request)
-        let coder = try await coder(request)
+        let coder = try Self.coder(try await consultation.require([.analyst, .organizer], for: request))
         var request = request
         let (members, _) = try await request.jsonObject()
         let allowed = Set(TextSearchRequest.names + ["preview"])
@@ -85,11 +84,11 @@ struct TextSearchController {
 
     @Sendable func undo(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
-        _ = try await consultation.require([.analyst, .organizer], for: request)
+        let principal = try await consultation.require([.analyst, .organizer], for: request)
         guard let id = Int64(try pathID(context, "bulk_id")), id > 0 else {
             throw Problem.notFound("There is no such bulk coding.")
         }
-        let coder = try await coder(request)
+        let coder = try Self.coder(principal)
         let now = consultation.clock.now()
         let record = try await consultation.storing {
             try await BulkCodings(consultation.database).undo(id, of: survey, by: coder, at: now)
@@ -97,11 +96,9 @@ struct TextSearchController {
         return json(Self.bulkJSON(record))
     }
 
-    /// The coder of a request whose token `require` accepted.
-    private func coder(_ request: Request) async throws -> Coder {
-        guard let token = request.bearerToken,
-            let coder = try await consultation.storing({ try await Coders(consultation.database).coder(bearerToken: token) })
-        else { throw Problem.unauthorized("The token is not valid.") }
+    /// The coder a principal that `require` accepted is: its role token.
+    static func coder(_ principal: Principal) throws -> Coder {
+        guard let coder = Coder(principal) else { throw Problem.forbidden("Only holders of a role token can code.") }
         return coder
     }
 

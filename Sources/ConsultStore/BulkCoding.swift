@@ -10,32 +10,11 @@ public struct Coder: Sendable, Hashable {
     public let actor: String
 }
 
-/// Finds the coder behind an accepted bearer token or a signed-in browser session.
-public struct Coders: Sendable {
-    let database: ConsultDatabase
-
-    public init(_ database: ConsultDatabase) {
-        self.database = database
-    }
-
-    /// The holder of role token `token`; nil when no token has this value.
-    public func coder(bearerToken token: String) async throws -> Coder? {
-        try await database.pool.read { db in
-            try database.tokenRecord(where: "t.token_hash = ?", [Secret.hash(token)], in: db)
-                .map { Coder(tokenID: $0.rowID, actor: $0.holder.actor) }
-        }
-    }
-
-    /// The holder of the token that signed in browser session `session`; nil when there is none.
-    public func coder(staffSession session: String) async throws -> Coder? {
-        try await database.pool.read { db in
-            try Row.fetchOne(
-                db, sql: """
-                    SELECT \(RoleTokenRecord.columns) FROM staff_session s JOIN role_token t ON t.id = s.role_token_id
-                    WHERE s.session_hash = ?
-                    """, arguments: [Secret.hash(session)]
-            ).flatMap(RoleTokenRecord.init(row:)).map { Coder(tokenID: $0.rowID, actor: $0.holder.actor) }
-        }
+extension Coder {
+    /// The coder `principal` is: nil for a principal made without a role token.
+    public init?(_ principal: Principal) {
+        guard let tokenID = principal.tokenID else { return nil }
+        self.init(tokenID: tokenID, actor: principal.actor)
     }
 }
 

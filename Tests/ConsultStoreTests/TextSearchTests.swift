@@ -317,9 +317,9 @@ import Testing
         try await database.importSynthetic(try (0..<50).map { _ in (try generator.nextAnswerSet(), now) }, to: survey)
         let issued = try await database.issueToken(role: .analyst, name: "Bo", by: "test", at: now)
         let record = issued.record
-        let coder = try #require(try await Coders(database).coder(bearerToken: issued.token))
+        let coder = try #require(Coder(record.holder))
         #expect(coder == Coder(tokenID: record.rowID, actor: "analyst:Bo"))
-        #expect(try await Coders(database).coder(bearerToken: "not-a-token") == nil)
+        #expect(Coder(Principal(role: .analyst, name: "no token")) == nil)
         try await database.pool.write { db in
             try db.execute(sql: """
                 INSERT INTO theme (id, survey_id, guid, depth, name, colour, created_at_ms, retired_at_ms) VALUES

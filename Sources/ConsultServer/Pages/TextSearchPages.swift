@@ -65,11 +65,11 @@ struct TextSearchPages {
     @Sendable func bulkCode(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
-        _ = try visit.requireStaff([.analyst, .organizer])
+        let principal = try visit.requireStaff([.analyst, .organizer])
         var request = request
         let form = try await request.formFields()
         try visit.checkFormToken(form)
-        let coder = try await coder(visit)
+        let coder = try TextSearchController.coder(principal)
         var fields: [String: String] = [:]
         for name in TextSearchRequest.names { fields[name] = form[name] }
         // The theme to apply arrives as `code_theme`: the search's own theme filter stays a filter.
@@ -107,24 +107,17 @@ struct TextSearchPages {
     @Sendable func undo(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let survey = try consultation.survey(pathID(context, "survey_id"))
         let visit = try await PageVisit(request, consultation: consultation)
-        _ = try visit.requireStaff([.analyst, .organizer])
+        let principal = try visit.requireStaff([.analyst, .organizer])
         var request = request
         let form = try await request.formFields()
         try visit.checkFormToken(form)
         guard let id = Int64(try pathID(context, "bulk_id")), id > 0 else { throw Problem.notFound("There is no such bulk coding.") }
-        let coder = try await coder(visit)
+        let coder = try TextSearchController.coder(principal)
         let now = consultation.clock.now()
         let record = try await consultation.storing {
             try await BulkCodings(consultation.database).undo(id, of: survey, by: coder, at: now)
         }
         return visit.redirect(to: "/analyst/s/\(survey.id)/texts?bulk=\(record.id)")
-    }
-
-    private func coder(_ visit: PageVisit) async throws -> Coder {
-        guard let session = visit.staffSession,
-            let coder = try await consultation.storing({ try await Coders(consultation.database).coder(staffSession: session) })
-        else { throw Problem.unauthorized("Sign in again: this browser's session has ended.") }
-        return coder
     }
 
     /// The form's controls with the values given, the themes, and the recent bulk codings.

@@ -1510,12 +1510,53 @@ class ReadingRoomSearch(BrowserTestCase):
         self.assertIn(f"Coded {total} answers with the theme “Mental privacy”", browser.text("#bulk-notice"))
         self.assertEqual(self.api_total(theme="1"), total)
         self.assertEqual(self.api_total(q="consent", sector="industry", coded="no"), 0)
+        # The theme table on the themes page changes with the coding, at desktop and phone width:
+        # per question, the respondents whose answer the bulk coding reached.
+        expected = self.respondents_per_question(q="consent", sector="industry")
+        self.assertTrue(expected, "the coded answers answer questions")
+        for phone in (False, True):
+            table = self.theme_table(browser if not phone else self.search_page(phone=True))
+            for sector in ("Industry and private sector", "All respondents"):
+                shown = {row[0]: int(row[3]) for row in table if row[1] == "Mental privacy" and row[2] == sector}
+                self.assertEqual(shown, expected, sector)
+        browser.open(f"/analyst/s/{SURVEY}/texts")
         undo = browser.find_all("#bulk-codings button[id^=undo-]")
         self.assertEqual(len(undo), 1)
         browser.click_element(undo[0], screenshot="bulk-undone")
         self.assertIn("was undone", browser.text("#bulk-notice"))
         self.assertEqual(self.api_total(theme="1"), 0)
         self.assertFalse(browser.exists("#bulk-codings button[id^=undo-]"), "an undone bulk coding cannot be undone again")
+        self.assertEqual(self.theme_table(browser), [], "after the undo no answer carries the theme")
+
+    def respondents_per_question(self, **parameters) -> dict:
+        """Question text → respondents with a hit, counted from every page of the search API."""
+        survey = self.server.api("GET", f"/api/v1/surveys/{SURVEY}").json()
+        texts = {question["id"]: question["text"] for section in survey["sections"] for question in section["questions"]}
+        seen, after = set(), None
+        while True:
+            query = dict(parameters, limit=100, **({"after": after} if after else {}))
+            page = self.server.api("GET", f"/api/v1/surveys/{SURVEY}/texts?" + urllib.parse.urlencode(query),
+                                   token=self.server.analyst).json()
+            seen.update((hit["question"], hit["respondent"]) for hit in page["texts"] if hit["question"])
+            after = page["next_after"]
+            if after is None:
+                break
+        counts = {}
+        for question, _ in seen:
+            counts[texts[question]] = counts.get(texts[question], 0) + 1
+        return counts
+
+    def theme_table(self, browser) -> list:
+        """The rows of the themes page's theme table: question, theme, sector, respondents, base, percent."""
+        browser.open(f"/analyst/s/{SURVEY}/themes")
+        self.assertEqual(browser.status, 200)
+        if browser.exists("#no-theme-table"):
+            return []
+        overflow = browser.driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.assertLessEqual(overflow, 0, "the themes page does not scroll sideways")
+        return [[cell.text for cell in row.find_elements(By.CSS_SELECTOR, "td")]
+                for row in browser.find_all("#theme-table tbody tr")]
 
 
 # =========================================================================================

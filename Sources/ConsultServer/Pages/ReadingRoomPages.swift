@@ -111,7 +111,9 @@ struct ReadingRoomPages {
         let themes = try await consultation.storing { try await consultation.database.themeBook.themes(of: survey.id.rawValue) }
         let active = themes.filter(\.isActive)
         let names = Dictionary(themes.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let themeTable = try await ThemeTableView.rows(survey, consultation: consultation)
         return [
+            "themeTable": themeTable, "hasThemeTable": !themeTable.isEmpty,
             "wide": true, "title": "Themes – \(survey.title)", "surveyId": survey.id.rawValue, "surveyTitle": survey.title,
             "notice": notice ?? false, "error": error ?? false, "hasThemes": !themes.isEmpty,
             "parents": active.filter { $0.depth < ThemeBook.maximumDepth }.map { ["id": $0.id, "label": Self.indented($0)] },

@@ -44,7 +44,7 @@ public struct CodebookImporter: Sendable {
                 if parent == nil, !theme.retired, try Bool.fetchOne(db, sql: """
                     SELECT 1 FROM theme WHERE survey_id = ? AND parent_id IS NULL AND name = ?
                         AND retired_at_ms IS NULL AND merged_into IS NULL
-                    """, arguments: [survey.rawValue, theme.name]) == true
+                    """, arguments: [survey.rawValue, try ThemeBook.checkedName(theme.name)]) == true
                 {
                     throw CodebookImportRefusal(
                         reason: .conflict,
@@ -59,7 +59,8 @@ public struct CodebookImporter: Sendable {
                     INSERT INTO theme (survey_id, guid, parent_id, depth, name, description, colour, created_at_ms, retired_at_ms)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [
-                        survey.rawValue, guid, parent, depth, theme.name, theme.description, theme.colour, instant.milliseconds,
+                        survey.rawValue, guid, parent, depth, try ThemeBook.checkedName(theme.name), theme.description,
+                    try ThemeBook.checkedColour(theme.colour), instant.milliseconds,
                         theme.retired ? instant.milliseconds : nil,
                     ])
                 created += 1
@@ -87,10 +88,15 @@ public struct CodebookImporter: Sendable {
                 if depth > CodebookTheme.maximumDepth {
                     throw refuse("it is nested \(depth) levels deep; themes nest at most \(CodebookTheme.maximumDepth) levels.")
                 }
-                if theme.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || theme.name.unicodeScalars.count > 200 {
-                    throw refuse("a theme's name has 1 to 200 characters (Unicode code points) and is not blank.")
+                // The codebook page's and API's rules, one set for themes however they arrive.
+                do {
+                    _ = try ThemeBook.checkedName(theme.name)
+                    _ = try ThemeBook.checkedDescription(theme.description)
+                    _ = try ThemeBook.checkedColour(theme.colour)
+                } catch let refusal as ThemeRefusal {
+                    throw refuse(refusal.message)
                 }
-                if !names.insert(theme.name).inserted { throw refuse("another code at the same place has the same name.") }
+                if !names.insert(try ThemeBook.checkedName(theme.name)).inserted { throw refuse("another code at the same place has the same name.") }
                 if !guids.insert(theme.guid).inserted { throw refuse("its guid \(theme.guid) is used by another code.") }
                 try check(theme.children, depth: depth + 1)
             }

@@ -95,7 +95,7 @@ public struct ThemeBook: Sendable {
     let database: ConsultDatabase
 
     /// The deepest nesting.
-    public static let maximumDepth = 3
+    public static let maximumDepth = CodebookTheme.maximumDepth
 
     /// Every theme of `survey` (retired and merged ones too), parents before children, then by name.
     public func themes(of survey: String) async throws -> [Theme] {

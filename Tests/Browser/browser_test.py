@@ -1778,6 +1778,10 @@ class ReadingRoomThemes(BrowserTestCase):
             browser.click(f'{item} form input[value="retire"] ~ p button')
             self.assertIn("retired", browser.text(item))
             self.assert_fits(browser)
+            # The codebook leaves as REFI-QDA from the same page, the new theme in it.
+            codebook = browser.fetch("GET", browser.find("#codebook-download").get_attribute("href"))
+            self.assertEqual(codebook.status, 200)
+            self.assertIn(f'name="{name} (renamed)"', codebook.body.decode())
         browser.open(f"/analyst/s/{SURVEY}/agreement")
         self.assertEqual(browser.status, 200)
         self.assertTrue(browser.exists("#agreement"))

@@ -72,3 +72,5 @@ measure_baseline raw
 measure_baseline analysis
 compare raw xlsx
 compare analysis xlsx
+compare raw sav
+compare raw dta

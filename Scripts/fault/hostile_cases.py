@@ -828,7 +828,7 @@ def build_cases(ctx) -> list[Case]:
     add("search: every text, one per page", g, r.get(f"{texts}?limit=1", token=analyst), 200)
     for query in ("sector=%27%20OR%201%3D1--", "question=lawful_basis_likelihood", "question=nope", "country=ZZ",
                   "region=Atlantis", "publication=secret", "level=ultra", "theme=-1",
-                  "theme=99999999999999999999", "theme=424242", "coded=maybe", "limit=0", "limit=1000000", "after=abc",
+                  "theme=99999999999999999999", "coded=maybe", "limit=0", "limit=1000000", "after=abc",
                   "after=-5"):
         add(f"search: {urllib_unquote(query)}", g, r.get(f"{texts}?{query}", token=analyst), 400)
     add("bulk coding: no token", g, r.json("POST", bulk, body({"q": "privacy", "theme": 1})), 401)
@@ -840,7 +840,9 @@ def build_cases(ctx) -> list[Case]:
         415)
     add("bulk coding: no theme", g, r.json("POST", bulk, body({"q": "privacy"}), token=analyst), 400)
     add("bulk coding: unknown theme", g, r.json("POST", bulk, body({"q": "privacy", "theme": 424242}), token=analyst),
-        400, check=problem_type("/problems/unknown-theme"))
+        404, check=problem_type("/problems/unknown-theme"))
+    add("search: an unknown theme", g, r.get(f"{texts}?theme=424242", token=analyst), 404,
+        check=problem_type("/problems/unknown-theme"))
     add("bulk coding: theme as SQL", g, r.json("POST", bulk, body({"q": "privacy", "theme": "1; DROP TABLE coding"}),
                                                  token=analyst), 400)
     add("bulk coding: theme 1.5", g, r.json("POST", bulk, body({"theme": 1.5}), token=analyst), 400)

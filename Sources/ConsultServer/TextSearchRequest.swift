@@ -155,8 +155,9 @@ extension Problem {
     init(_ refusal: ReadingRoomRefusal) {
         switch refusal {
         case .malformedQuery: self = .malformedQuery(refusal.message)
-        case .unknownTheme: self.init("unknown-theme", status: .badRequest, title: "There is no such theme", detail: refusal.message)
-        case .themeClosed: self.init("theme-closed", status: .conflict, title: "The theme takes no new codings", detail: refusal.message)
+        // The same problems as the codebook's and the codings' (ThemeRefusal): one slug, one status.
+        case .unknownTheme: self.init("unknown-theme", status: .notFound, title: "No such theme", detail: refusal.message)
+        case .themeClosed: self.init("theme-inactive", status: .conflict, title: "The theme is retired", detail: refusal.message)
         case .unknownBulkCoding: self = .notFound(refusal.message)
         case .bulkCodingAlreadyUndone:
             self.init("bulk-coding-undone", status: .conflict, title: "The bulk coding was already undone", detail: refusal.message)

@@ -129,17 +129,20 @@ import Testing
                 #expect(response.body["detail"]?.string?.contains(expected) == true, "\(query): \(response.body)")
             }
             for query in ["sector=nope", "question=likelihood", "publication=secret", "country=XX", "region=Atlantis",
-                          "level=extreme", "theme=abc", "theme=99", "coded=maybe", "limit=0", "limit=201", "after=-1"] {
+                          "level=extreme", "theme=abc", "coded=maybe", "limit=0", "limit=201", "after=-1"] {
                 let response = try await client.send(.get, "\(Self.base)/texts?\(query)", token: analyst)
                 #expect(response.status == .badRequest, "\(query): \(response.body)")
             }
+            let unknownTheme = try await client.send(.get, "\(Self.base)/texts?theme=99", token: analyst)
+            #expect(unknownTheme.status == .notFound, "the codebook's own status for an unknown theme")
+            #expect(unknownTheme.body["type"]?.string == "/problems/unknown-theme")
             #expect(try await client.send(.get, "\(Self.base)/texts?q=eeg").status == .unauthorized)
             #expect(try await client.send(.get, "\(Self.base)/texts?q=eeg", token: before).status == .unauthorized)
             #expect(try await client.send(.get, "/api/v1/surveys/nope/texts?q=eeg", token: analyst).status == .notFound)
             let bulk = "\(Self.base)/bulk-codings"
             for (body, status) in [
                 (JSONValue.object(["q": .string("eeg")]), HTTPResponse.Status.badRequest),
-                (.object(["q": .string("eeg"), "theme": .number(99)]), .badRequest),
+                (.object(["q": .string("eeg"), "theme": .number(99)]), .notFound),
                 (.object(["q": .string("eeg"), "theme": .number(2)]), .conflict),
                 (.object(["q": .string("eeg AND"), "theme": .number(1)]), .badRequest),
                 (.object(["q": .string("eeg"), "theme": .number(1), "colour": .string("red")]), .badRequest),

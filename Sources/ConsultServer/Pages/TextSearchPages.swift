@@ -47,7 +47,7 @@ struct TextSearchPages {
             return visit.page(renderer, "analyst-texts", view, status: .badRequest)
         } catch let refusal as ReadingRoomRefusal {
             view["searchError"] = refusal.message
-            return visit.page(renderer, "analyst-texts", view, status: .badRequest)
+            return visit.page(renderer, "analyst-texts", view, status: Problem(refusal).status)
         }
         if let bulk = parameters["bulk"].flatMap(Int64.init) {
             let records = try await consultation.storing { try await BulkCodings(consultation.database).recent(of: survey) }

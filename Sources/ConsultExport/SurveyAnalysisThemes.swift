@@ -16,6 +16,18 @@ extension SurveyAnalysis {
         ]),
     ]
 
+    /// Only what the theme tables read (the themes, their counts and the questions' bases), for
+    /// pages that show them after every coding without the cost of the whole analysis.
+    public static func prepareThemeTables(survey: Survey, database: ConsultDatabase) async throws -> SurveyAnalysis {
+        let id = survey.id
+        return SurveyAnalysis(
+            survey: survey, database: database, sectorCounts: [:], countries: [], levels: [], options: [],
+            bases: try await database.questionBases(survey: id), distributions: [:], numberSummaries: [:],
+            activity: ([:], [:]),
+            themes: try await database.themeCounts.themes(survey: id),
+            themeCounts: try await database.themeCounts.bySector(survey: id))
+    }
+
     /// The names of the theme tables.
     public static var themeTableNames: Set<String> { Set(themeTables.map(\.name)) }
 

@@ -6,7 +6,7 @@ import ConsultExport
 enum ThemeTableView {
     static func rows(_ survey: Survey, consultation: Consultation) async throws -> [[String: Any]] {
         let analysis = try await consultation.storing {
-            try await SurveyAnalysis.prepare(survey: survey, database: consultation.database)
+            try await SurveyAnalysis.prepareThemeTables(survey: survey, database: consultation.database)
         }
         let tables = TableCollector()
         try analysis.write(to: tables, only: ["themes_by_sector"])
@@ -17,7 +17,7 @@ enum ThemeTableView {
             return [
                 "question": survey.question(QuestionID(question))?.text ?? question,
                 "theme": row["name"] ?? "",
-                "sector": sector == SurveyAnalysis.allSectors ? "All respondents" : survey.sectorLabel(sector),
+                "sector": SurveyAnalysis.sectorLabel(sector, in: survey),
                 "respondents": respondents, "base": row["base"] ?? "",
                 "percent": row["percent"].flatMap(Double.init).map(PercentText.display) ?? "",
             ]

@@ -247,6 +247,14 @@ enum Schema {
         migrator.registerMigration("v8-respondent-pseudonyms") { db in
             try RespondentDirectory.migrate(db)
         }
+        // Campaigns: clusters of look-alike submissions and their review.
+        migrator.registerMigration("v9-campaign-clusters") { db in
+            try CampaignSchema.create(db)
+        }
+        // Position papers: attached files and their extracted text.
+        migrator.registerMigration("v10-attachments") { db in
+            try AttachmentSchema.create(db)
+        }
         return migrator
     }
 }

@@ -18,7 +18,7 @@ struct ExportCommand: AsyncParsableCommand {
     )
 
     @Argument(help: "The survey id.") var survey: String
-    @Option(help: "csv, xml, zip or xlsx; sav (SPSS) or dta (Stata) for the raw responses; qdc (REFI-QDA codebook) or qdpx (REFI-QDA project).") var format: ExportFormat = .csv
+    @Option(help: "csv, xml, zip or xlsx; sav (SPSS) or dta (Stata) for the raw responses; qdc (REFI-QDA codebook) or qdpx (REFI-QDA project); attachments (respondents' files with a manifest, as a ZIP).") var format: ExportFormat = .csv
     @Option(help: "analysis (the aggregated tables) or raw (one row per submission).") var what: ExportContent = .analysis
     @Option(help: "The folder to write into (default: Exports/<survey>/<UTC timestamp>/).") var out: String?
     @Flag(help: "Start CSV files with a UTF-8 byte-order mark, for spreadsheets.") var bom = false

@@ -119,6 +119,8 @@ let package = Package(
                 "ConsultStore",
                 "ConsultCore",
                 "SurveyFiles",
+                // Position papers (extract): tests run the extraction worker.
+                "TextExtraction",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -37,10 +37,10 @@ struct AttachmentsExport {
                     let file = entry.file
                     let question = survey.question(QuestionID(file.question))
                     // A question the survey no longer has: withheld, the safe reading.
-                    let withheld = question.map { entry.publication.withholding($0) } ?? .confidential
+                    let withheld: PublicationChoice.Withholding? = question.map { entry.publication.withholding($0) } ?? .some(.confidential)
                     var cells: [Cell] = [.text(entry.respondent), .text(entry.finalSector), .text(file.question)]
                     if let withheld {
-                        cells += Array(repeating: .empty, count: Self.columns.count - 4) + [.text(withheld.rawValue)]
+                        cells += Array(repeating: Cell.empty, count: Self.columns.count - 4) + [Cell.text(withheld.rawValue)]
                     } else {
                         let path = "files/\(entry.respondent)/\(file.publicID).\(file.fileExtension)"
                         guard let bytes = try content(entry.id) else { continue }

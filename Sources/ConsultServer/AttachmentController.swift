@@ -2,6 +2,7 @@
 import ConsultCore
 import ConsultStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -67,7 +68,7 @@ struct AttachmentController {
         guard let found, shows(found.summary, of: owner, in: survey) else {
             throw Problem.notFound("Respondent \(respondent) has no file \"\(fileID)\" you may open.")
         }
-        var headers: HTTPFields = [
+        let headers: HTTPFields = [
             .contentType: found.summary.mediaType,
             .contentDisposition: contentDisposition(found.summary.fileName),
             .cacheControl: "private, no-store",
@@ -75,7 +76,6 @@ struct AttachmentController {
             // Opened by mistake in a tab, it can run nothing.
             HTTPField.Name("Content-Security-Policy")!: "sandbox; default-src 'none'",
         ]
-        headers[.contentLength] = String(found.content.count)
         guard !context.answersHEAD else { return Response(status: .ok, headers: headers) }
         try await consultation.storing {
             try await database.attachmentFiles.recordDownload(

@@ -21,8 +21,11 @@ enum AttachmentSearchSchema {
                 INSERT INTO attachment_text_search (rowid, text) VALUES (new.attachment_id, new.text);
             END;
             INSERT INTO attachment_text_search (attachment_text_search) VALUES ('rebuild');
-            -- The worker's question: stored files without a text row yet.
+            -- The worker's question, stored files without a text row yet, answered from these two
+            -- small indexes: both tables' rows hold large values (the bytes, the text), which a
+            -- scan of the tables themselves would read page by page.
             CREATE INDEX attachment_bound ON attachment(submission_seq) WHERE submission_seq IS NOT NULL;
+            CREATE INDEX attachment_text_by_status ON attachment_text(status);
             """)
     }
 }

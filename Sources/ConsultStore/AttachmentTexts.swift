@@ -34,10 +34,11 @@ public struct AttachmentTexts: Sendable {
     public func pending(limit: Int) async throws -> [PendingExtraction] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT a.id, a.kind, a.size FROM attachment a
-                WHERE a.submission_seq IS NOT NULL
-                    AND NOT EXISTS (SELECT 1 FROM attachment_text t WHERE t.attachment_id = a.id)
-                ORDER BY a.id LIMIT ?
+                SELECT id, kind, size FROM attachment WHERE id IN (
+                    SELECT id FROM attachment INDEXED BY attachment_bound WHERE submission_seq IS NOT NULL
+                        AND id NOT IN (SELECT attachment_id FROM attachment_text INDEXED BY attachment_text_by_status)
+                    ORDER BY id LIMIT ?)
+                ORDER BY id
                 """, arguments: [limit]
             ).map { PendingExtraction(id: $0["id"], kind: $0["kind"], size: $0["size"]) }
         }

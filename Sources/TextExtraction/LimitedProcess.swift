@@ -42,7 +42,7 @@ struct LimitedProcess {
         let pid = process.processIdentifier
         let state = KillState()
         let timer = DispatchWorkItem {
-            if process.isRunning, state.mark(.timedOut) { kill(pid, SIGKILL) }
+            if state.mark(.timedOut) { kill(pid, SIGKILL) }
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
         var output = Data()
@@ -56,6 +56,7 @@ struct LimitedProcess {
         }
         try? reader.close()
         process.waitUntilExit()
+        state.finish()
         timer.cancel()
         if let killed = state.reason { return Result(output: output, ending: killed) }
         switch process.terminationReason {
@@ -68,19 +69,29 @@ struct LimitedProcess {
     /// The first reason the process was killed for; later ones are ignored.
     private final class KillState: @unchecked Sendable {
         private let lock = NSLock()
-        private(set) var reason: Ending? {
-            get { lock.withLock { stored } }
-            set { lock.withLock { stored = newValue } }
-        }
         private var stored: Ending?
+        private var finished = false
 
-        /// Records `reason` if none was, and says whether this call did.
+        var reason: Ending? {
+            lock.lock()
+            defer { lock.unlock() }
+            return stored
+        }
+
+        /// Records `reason` if none was and the process has not been reaped, and says whether this call did.
         func mark(_ reason: Ending) -> Bool {
-            lock.withLock {
-                guard stored == nil else { return false }
-                stored = reason
-                return true
-            }
+            lock.lock()
+            defer { lock.unlock() }
+            guard stored == nil, !finished else { return false }
+            stored = reason
+            return true
+        }
+
+        /// The process was reaped: its pid may be reused, so nothing may kill it any more.
+        func finish() {
+            lock.lock()
+            defer { lock.unlock() }
+            finished = true
         }
     }
 }

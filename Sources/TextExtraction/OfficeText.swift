@@ -147,10 +147,18 @@ enum OfficeXML {
         let isEmpty: Bool
         let reader: xmlTextReaderPtr
 
+        /// The attribute's value, read in place (nothing for Swift to free).
         func attribute(_ name: String, _ namespace: String) -> String? {
-            guard let value = xmlTextReaderGetAttributeNs(reader, name, namespace) else { return nil }
-            defer { xmlFree(value) }
-            return String(cString: value)
+            let found = name.withCString { name in
+                namespace.withCString { namespace in
+                    xmlTextReaderMoveToAttributeNs(
+                        reader, UnsafeRawPointer(name).assumingMemoryBound(to: xmlChar.self),
+                        UnsafeRawPointer(namespace).assumingMemoryBound(to: xmlChar.self))
+                }
+            }
+            guard found == 1 else { return nil }
+            defer { xmlTextReaderMoveToElement(reader) }
+            return xmlTextReaderConstValue(reader).map { String(cString: $0) }
         }
     }
 

@@ -152,8 +152,13 @@ import ZIPFoundation
             <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY e "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>\
             <w:document xmlns:w="\(ZipFixture.w)"><w:body><w:p><w:r><w:t>x&e;y</w:t></w:r></w:p></w:body></w:document>
             """
-        let result = try extractor().extract(ZipFixture.archive([ZipFixture.Entry("word/document.xml", laughs)]), kind: .docx)
-        #expect(!result.text.contains("haha"))
+        // libxml2 either leaves the reference unexpanded or stops at its amplification guard.
+        do {
+            let result = try extractor().extract(ZipFixture.archive([ZipFixture.Entry("word/document.xml", laughs)]), kind: .docx)
+            #expect(!result.text.contains("haha"))
+        } catch let failure as ExtractionFailure {
+            #expect(failure.reason.hasPrefix("word/document.xml is not well-formed XML"))
+        }
     }
 
     @Test func brokenArchivesAndXMLFailWithTheirReason() {

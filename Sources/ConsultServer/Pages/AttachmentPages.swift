@@ -33,15 +33,22 @@ struct AttachmentPages {
             "hasFiles": !files.isEmpty,
             "files": files.map { file -> [String: Any] in
                 [
-                    "name": file.fileName, "kind": file.kind.uppercased(), "size": ByteCountFormatter.string(fromByteCount: Int64(file.size), countStyle: .file),
+                    "name": file.fileName, "kind": file.kind.uppercased(), "size": Self.sizeText(file.size),
                     "bytes": file.size, "sha256": file.sha256Hex,
                     "question": survey.question(QuestionID(file.question))?.text ?? file.question,
                     "href": "/analyst/s/\(survey.id)/respondents/\(reading.file.respondent)/files/\(file.publicID)",
                     "extracted": file.extraction == .extracted, "pending": file.extraction == .pending,
                     "failed": file.extraction == .failed, "failure": file.failure ?? "",
-                    "pages": file.pages.map { "\($0)" } ?? false, "characters": file.characters ?? 0,
+                    "pages": file.pages.map { String($0) as Any } ?? false, "characters": file.characters ?? 0,
                 ]
             },
         ]
+    }
+
+    /// "820 bytes", "12.5 KB", "3.2 MB" (decimal units, as file managers show them).
+    static func sizeText(_ bytes: Int) -> String {
+        if bytes < 1_000 { return "\(bytes) bytes" }
+        if bytes < 1_000_000 { return String(format: "%.1f KB", Double(bytes) / 1_000) }
+        return String(format: "%.1f MB", Double(bytes) / 1_000_000)
     }
 }

@@ -1925,7 +1925,7 @@ class PositionPapersForAnalysts(BrowserTestCase):
         rows = browser.find_all("#files tbody tr")
         self.assertEqual(len(rows), 2)
         paper = next(row for row in rows if "Stellungnahme" in row.text)
-        self.assertIn("1 pages", paper.text)
+        self.assertIn("48 characters, 1 page", paper.text)
         self.assertIn(hashlib_hex(self.paper), paper.text)
         broken = next(row for row in rows if "broken.pdf" in row.text)
         self.assertIn("Extraction failed: pdftotext could not read the PDF", broken.text)

@@ -39,7 +39,7 @@ struct AttachmentPages {
                     "href": "/analyst/s/\(survey.id)/respondents/\(reading.file.respondent)/files/\(file.publicID)",
                     "extracted": file.extraction == .extracted, "pending": file.extraction == .pending,
                     "failed": file.extraction == .failed, "failure": file.failure ?? "",
-                    "pages": file.pages.map { String($0) as Any } ?? false, "characters": file.characters ?? 0,
+                    "pages": file.pages.map { ($0 == 1 ? "1 page" : "\($0) pages") as Any } ?? false, "characters": file.characters ?? 0,
                 ]
             },
         ]

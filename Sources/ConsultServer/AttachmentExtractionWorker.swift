@@ -47,6 +47,9 @@ public struct AttachmentExtractionWorker: Service {
                 if try await texts.record(outcome, for: pending.id, at: consultation.clock.now()) { recorded += 1 }
             }
             return recorded
+        } catch is CancellationError {
+            // The server is stopping: what was not recorded stays pending for the next start.
+            return 0
         } catch {
             logger.error("text extraction could not read or record", metadata: ["error": "\(error)"])
             return 0

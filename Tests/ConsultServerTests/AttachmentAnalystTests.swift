@@ -221,6 +221,82 @@ struct AttachmentFixture {
         #expect(log.contains { $0.action == ConsultDatabase.exportDownloadedAction && $0.subject == "attachments.zip" })
     }
 
+    /// The worker meets a DOCX zip bomb and a PDF that makes pdftotext write a gigabyte: each is a
+    /// recorded failure with its reason, and each file stays byte for byte as it was stored.
+    @Test func hostileFilesFailTheirExtractionAndStayAsStored() async throws {
+        let server = try TestServer()
+        defer { server.remove() }
+        let analyst = try await server.token(.analyst)
+        let pseudonyms = try { let database = try server.openDatabase(); defer { try? database.close() }; return database.pseudonyms }()
+        let fixture = AttachmentFixture(server: server)
+        let bomb = try Self.python(Self.docxBomb)
+        let flood = try Self.python(Self.pdfFlood)
+        #expect(bomb.count < 1 << 20 && flood.count < 8 << 20)
+        try await server.run { client in
+            let response = try await client.submit(TextSearchAPITests.answers(which: "Headsets", publication: "public_named"))
+            let submission = try #require(response.body["id"]?.string)
+            let bombID = try fixture.insert(submission: submission, question: "which", kind: "docx", name: "bomb.docx", content: bomb)
+            let floodID = try fixture.insert(submission: submission, question: "which", kind: "pdf", name: "flood.pdf", content: flood)
+            try await fixture.extractAll()
+            let respondent = pseudonyms.pseudonym(for: submission)
+            let listed = try await client.send(.get, "\(Self.base)/respondents/\(respondent)/files", token: analyst)
+            guard case .array(let files)? = listed.body["files"] else { Issue.record("no files"); return }
+            let reasons = Dictionary(files.compactMap { file in file["id"]?.string.map { ($0, file["failure"]?.string ?? "") } },
+                uniquingKeysWith: { a, _ in a })
+            #expect(files.allSatisfy { $0["extraction"]?.string == "failed" })
+            #expect(reasons[bombID]?.hasPrefix("word/document.xml of the DOCX archive would inflate") == true)
+            #expect(reasons[floodID] == "pdftotext wrote more than 16 MiB of text and was stopped.")
+            for (id, content) in [(bombID, bomb), (floodID, flood)] {
+                let opened = try await Self.get(client, "\(Self.base)/respondents/\(respondent)/files/\(id)", token: analyst)
+                #expect(opened.status == .ok && opened.bytes == content)
+            }
+        }
+    }
+
+    static func python(_ script: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return data
+    }
+
+    /// 64 MiB of spaces as word/document.xml: about 64 KB deflated.
+    static let docxBomb = """
+        import io, sys, zipfile
+        b = io.BytesIO()
+        with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("[Content_Types].xml", "<Types/>")
+            z.writestr("word/document.xml", b" " * (64 << 20))
+        sys.stdout.buffer.write(b.getvalue())
+        """
+
+    /// 50,000 pages sharing one compressed stream of 20 KB of text: a gigabyte from pdftotext.
+    static let pdfFlood = """
+        import sys, zlib
+        pages = 50000
+        line = b"(" + b"position paper text " * 10 + b") '\\n"
+        content = zlib.compress(b"BT /F1 6 Tf 7 TL 10 780 Td\\n" + line * 100 + b"ET")
+        objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+                   b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (5 + i) for i in range(pages)) + b"] /Count %d >>" % pages,
+                   b"<< /Length %d /Filter /FlateDecode >>\\nstream\\n" % len(content) + content + b"\\nendstream",
+                   b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+        objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1200 792] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>"] * pages
+        out, offsets = bytearray(b"%PDF-1.4\\n"), []
+        for n, body in enumerate(objects, 1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\\n" % n + body + b"\\nendobj\\n"
+        xref = len(out)
+        out += b"xref\\n0 %d\\n0000000000 65535 f \\n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \\n" % o for o in offsets)
+        out += b"trailer\\n<< /Size %d /Root 1 0 R >>\\nstartxref\\n%d\\n%%%%EOF\\n" % (len(objects) + 1, xref)
+        sys.stdout.buffer.write(out)
+        """
+
     struct ReadBack: Decodable {
         let names: [String]
         let rows: [[String: String]]

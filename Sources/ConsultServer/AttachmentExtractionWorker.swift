@@ -22,6 +22,8 @@ public struct AttachmentExtractionWorker: Service {
     }
 
     public func run() async throws {
+        let removed = extractor.removeLeftovers()
+        if removed > 0 { logger.info("scratch PDFs of an earlier run removed", metadata: ["count": "\(removed)"]) }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let done = await extractPending()

@@ -81,6 +81,23 @@ public struct TextExtractor: Sendable {
         }
     }
 
+    /// Removes the private PDF copies a killed server left in the scratch folder. Only those older
+    /// than `age` (far beyond the time limit), so another server's extraction in progress is left alone.
+    @discardableResult
+    public func removeLeftovers(olderThan age: TimeInterval = 3_600, now: Date = Date()) -> Int {
+        let manager = FileManager.default
+        let names = (try? manager.contentsOfDirectory(atPath: scratchFolder.path)) ?? []
+        var removed = 0
+        for name in names where name.hasPrefix(PDFText.scratchPrefix) && name.hasSuffix(".pdf") {
+            let path = scratchFolder.appendingPathComponent(name).path
+            guard let modified = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                now.timeIntervalSince(modified) > age, (try? manager.removeItem(atPath: path)) != nil
+            else { continue }
+            removed += 1
+        }
+        return removed
+    }
+
     static func plainText(_ content: Data, limits: ExtractionLimits) throws -> ExtractedText {
         guard content.count <= limits.textBytes else {
             throw ExtractionFailure("The text is longer than \(ByteText.describe(limits.textBytes)).")

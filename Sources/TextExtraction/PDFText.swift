@@ -8,8 +8,11 @@ struct PDFText {
     let limits: ExtractionLimits
     let scratchFolder: URL
 
+    /// How the private copies are named, so that leftovers can be found.
+    static let scratchPrefix = "consult-pdf-"
+
     func extract(_ content: Data) throws -> ExtractedText {
-        let file = scratchFolder.appendingPathComponent("consult-pdf-\(UUID().uuidString).pdf")
+        let file = scratchFolder.appendingPathComponent("\(Self.scratchPrefix)\(UUID().uuidString).pdf")
         guard FileManager.default.createFile(atPath: file.path, contents: content, attributes: [.posixPermissions: 0o600]) else {
             throw ExtractionFailure("The PDF could not be written to a scratch file for pdftotext.")
         }

@@ -92,6 +92,18 @@ import ZIPFoundation
         #expect(reason != nil)
     }
 
+    @Test func leftoverScratchCopiesOfAKilledRunAreRemovedOnlyWhenOld() throws {
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let now = Date()
+        for (name, age) in [("consult-pdf-old.pdf", 7_200.0), ("consult-pdf-new.pdf", 10.0), ("other.pdf", 7_200.0)] {
+            let path = scratch.appendingPathComponent(name).path
+            FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+            try FileManager.default.setAttributes([.modificationDate: now.addingTimeInterval(-age)], ofItemAtPath: path)
+        }
+        #expect(extractor().removeLeftovers(now: now) == 1)
+        #expect(leftovers().sorted() == ["consult-pdf-new.pdf", "other.pdf"])
+    }
+
     @Test func docxTextParagraphsAndPages() throws {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let docx = ZipFixture.docx(["Position paper of the Ministry", "Spectrum & <rural> access"], pages: 3)

@@ -5,8 +5,8 @@ import ZIPFoundation
 @testable import TextExtraction
 
 /// Text from real files by the real tools (pdftotext from poppler-utils, libxml2), and the
-/// hostile files each limit is there for.
-@Suite struct TextExtractorTests {
+/// hostile files each limit is there for. One at a time: several of them keep a core busy on purpose.
+@Suite(.serialized) struct TextExtractorTests {
     let scratch: URL
 
     init() throws {

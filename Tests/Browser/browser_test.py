@@ -1940,6 +1940,17 @@ class PositionPapersForAnalysts(BrowserTestCase):
                          "filename*=UTF-8''Stellungnahme%20Gerichte.pdf")
         self.assertEqual(opened.header("X-Content-Type-Options"), "nosniff")
         self.assertEqual(opened.header("Cache-Control"), "private, no-store")
+        # On a phone the files table scrolls inside its box; the page does not scroll sideways.
+        phone = self.browser(javascript=False, phone=True)
+        phone.open("/sign-in")
+        phone.type("token", self.server.analyst)
+        form = phone.find("input#token").find_element(By.XPATH, "ancestor::form")
+        phone.click_element(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        phone.open(f"/analyst/s/{SURVEY}/respondents/{self.respondent}", screenshot="position-paper-files-phone")
+        self.assertEqual(len(phone.find_all("#files tbody tr")), 2)
+        overflow = phone.driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.assertLessEqual(overflow, 0, "the respondent page scrolls sideways on a phone")
 
 
 def hashlib_hex(data: bytes) -> str:

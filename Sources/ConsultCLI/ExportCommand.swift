@@ -13,7 +13,9 @@ struct ExportCommand: AsyncParsableCommand {
             document valid against Exports/analysis.xsd, as ZIP the CSV files together. The raw export has \
             one row (or element) per submission. Exports stream from the database with flat memory. \
             XLSX is one Excel workbook: a cover sheet, then a sheet per table (or the responses); an \
-            export beyond Excel's 1,048,576 rows is refused in favour of CSV.
+            export beyond Excel's 1,048,576 rows is refused in favour of CSV. \
+            --format attachments writes attachments.zip: respondents' current files with manifest.csv, \
+            confidential respondents' files left out (see Exports/README.md).
             """
     )
 

@@ -56,6 +56,12 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        // Position papers (extract): text from attached files, for search and exports.
+        /// Text from PDF (pdftotext in a limited subprocess), DOCX and ODT (their XML, with zip-bomb limits).
+        .target(
+            name: "TextExtraction",
+            dependencies: ["CLibXML2", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         /// The HTTP service: JSON API, problem responses, roles, and the web pages.
         .target(
             name: "ConsultServer",
@@ -63,6 +69,7 @@ let package = Package(
                 "ConsultCore",
                 "ConsultStore",
                 "ConsultExport",
+                "TextExtraction",
                 "SurveyFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -112,10 +119,17 @@ let package = Package(
                 "ConsultStore",
                 "ConsultCore",
                 "SurveyFiles",
+                // Position papers (extract): tests run the extraction worker.
+                "TextExtraction",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "ConsultCLITests", dependencies: ["ConsultCLI", "ConsultCore", "ConsultStore", "SurveyFiles"]),
+        // Position papers (extract).
+        .testTarget(
+            name: "TextExtractionTests",
+            dependencies: ["TextExtraction", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
     ]
 )

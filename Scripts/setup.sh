@@ -10,6 +10,10 @@ python_modules=(jsonschema yaml)
 # The XLSX exports (issue 17): libxlsxwriter to write them; openpyxl, pandas and LibreOffice to read them back.
 debian_packages+=(libxlsxwriter-dev libreoffice-calc-nogui)
 xlsx_python_modules=(openpyxl pandas)
+# Position papers (extract): pdftotext reads attached PDFs' text; prlimit (util-linux) limits it.
+debian_packages+=(poppler-utils util-linux)
+# Scripts/benchmark-attachments.sh compares the attachments export with zip.
+debian_packages+=(zip)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -865,7 +865,50 @@ def build_cases(ctx) -> list[Case]:
     add("search page: undo without the form token", g, r.form(f"{page}/bulk/1/undo", "", cookie=ctx.analyst_cookie),
         403)
     add("search page: bulk coding, not signed in", g, r.form(f"{page}/bulk", "q=privacy&code_theme=1"), 401)
+    position_paper_analyst_cases(ctx, r, add)
     return cases
+
+
+def position_paper_analyst_cases(ctx, r: Requests, add) -> None:
+    """Position papers (extract): opening a respondent's files, the attachments export, the search's
+    file cursor. (The hostile uploads themselves, and the hostile PDFs and zip bombs the extraction
+    worker meets, are in the files part's cases and Tests/TextExtractionTests.)"""
+    import sqlite3
+
+    analyst, s1 = ctx.analyst, ctx.submissions[0]
+    g = "position-papers-analysts"
+    connection = sqlite3.connect(f"file:{ctx.server.db}?mode=ro", uri=True, timeout=10)
+    try:
+        respondent = connection.execute(
+            "SELECT p.pseudonym FROM respondent_pseudonym p JOIN submission s ON s.seq = p.submission_seq WHERE s.id = ?",
+            (s1.id,)).fetchone()[0]
+    finally:
+        connection.close()
+    files = f"/api/v1/surveys/{SURVEY}/respondents/{respondent}/files"
+    add("files: list", g, r.get(files, token=analyst), 200)
+    add("files: list without a token", g, r.get(files), 401)
+    add("files: list with a respondent's token", g, r.get(files, token=s1.token), 401)
+    add("files: an unknown respondent", g, r.get(f"/api/v1/surveys/{SURVEY}/respondents/r-0000000000000000/files",
+                                                 token=analyst), 404)
+    add("files: no such file", g, r.get(f"{files}/f-00000000-0000-4000-8000-000000000000", token=analyst), 404)
+    add("files: ../ in the id", g, r.get(f"{files}/..%2F..%2Fconsult.sqlite", token=analyst), 404)
+    add("files: SQL in the id", g, r.get(f"{files}/%27%20OR%201%3D1--", token=analyst), 404)
+    add("files: open without a token", g, r.get(f"{files}/f-00000000-0000-4000-8000-000000000000"), 401)
+    add("files page: not signed in", g,
+        r.get(f"/analyst/s/{SURVEY}/respondents/{respondent}/files/f-00000000-0000-4000-8000-000000000000"), 401)
+    export = f"/api/v1/surveys/{SURVEY}/attachments.zip"
+    add("attachments.zip", g, r.get(export, token=analyst), 200, downloads=1,
+        check=all_of(header_is("Cache-Control", "no-store"), no_export_files()))
+    add("HEAD attachments.zip", g, r.build("HEAD", export, token=analyst), 200, head=True, check=no_export_files())
+    add("attachments.zip without a token", g, r.get(export), 401)
+    add("attachments.zip with a respondent's token", g, r.get(export, token=s1.token), 401)
+    add("attachments.zip of an unknown survey", g, r.get("/api/v1/surveys/nope/attachments.zip", token=analyst), 404)
+    texts = f"/api/v1/surveys/{SURVEY}/texts"
+    for cursor in ("abc", "-5", "99999999999999999999"):
+        add(f"search: attachments_after={cursor}", g, r.get(f"{texts}?q=privacy&attachments_after={cursor}",
+                                                            token=analyst), 400)
+    add("search: attachments_after past the end", g, r.get(f"{texts}?q=privacy&attachments_after=424242",
+                                                           token=analyst), 200)
 
 
 def reading_room_theme_cases(ctx, r: Requests, add) -> None:

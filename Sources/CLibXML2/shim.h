@@ -12,5 +12,7 @@
 #include <libxml/xmlwriter.h>
 #include <libxml/xmlschemas.h>
 #include <libxml/parser.h>
+// Position papers (extract): DOCX and ODT text read with the streaming reader.
+#include <libxml/xmlreader.h>
 
 #endif

@@ -13,12 +13,14 @@ struct ExportCommand: AsyncParsableCommand {
             document valid against Exports/analysis.xsd, as ZIP the CSV files together. The raw export has \
             one row (or element) per submission. Exports stream from the database with flat memory. \
             XLSX is one Excel workbook: a cover sheet, then a sheet per table (or the responses); an \
-            export beyond Excel's 1,048,576 rows is refused in favour of CSV.
+            export beyond Excel's 1,048,576 rows is refused in favour of CSV. \
+            --format attachments writes attachments.zip: respondents' current files with manifest.csv, \
+            confidential respondents' files left out (see Exports/README.md).
             """
     )
 
     @Argument(help: "The survey id.") var survey: String
-    @Option(help: "csv, xml, zip or xlsx; sav (SPSS) or dta (Stata) for the raw responses; qdc (REFI-QDA codebook) or qdpx (REFI-QDA project).") var format: ExportFormat = .csv
+    @Option(help: "csv, xml, zip or xlsx; sav (SPSS) or dta (Stata) for the raw responses; qdc (REFI-QDA codebook) or qdpx (REFI-QDA project); attachments (respondents' files with a manifest, as a ZIP).") var format: ExportFormat = .csv
     @Option(help: "analysis (the aggregated tables) or raw (one row per submission).") var what: ExportContent = .analysis
     @Option(help: "The folder to write into (default: Exports/<survey>/<UTC timestamp>/).") var out: String?
     @Flag(help: "Start CSV files with a UTF-8 byte-order mark, for spreadsheets.") var bom = false

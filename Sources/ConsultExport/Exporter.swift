@@ -30,6 +30,9 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case qdc
     /// The survey as a REFI-QDA project: respondents, texts, themes and codings.
     case qdpx
+    // Position papers (extract): respondents' files, whatever the content.
+    /// The survey's current files with a manifest CSV, under the publication rules.
+    case attachments
 
     /// The SPSS or Stata format this is, if it is one: such files hold the raw responses only.
     public var statisticalFormat: StatisticalFileFormat? {
@@ -86,6 +89,12 @@ public struct Exporter: Sendable {
         if format == .qdc || format == .qdpx {
             return try await offCooperativeThreads { try refiQDA(survey, format: format, into: folder, generatedAt: generatedAt) }
         }
+        // Position papers (extract).
+        if format == .attachments {
+            return try await offCooperativeThreads {
+                try attachments(survey, into: folder, generatedAt: generatedAt, progress: progress)
+            }
+        }
         switch content {
         case .analysis:
             if format.statisticalFormat != nil { throw UnsupportedExport.analysis(as: format) }
@@ -122,6 +131,8 @@ public struct Exporter: Sendable {
                     throw UnsupportedExport.analysis(as: format)
                 case .qdc, .qdpx:
                     return try refiQDA(survey, format: format, into: folder, generatedAt: generatedAt)
+                case .attachments:
+                    return try attachments(survey, into: folder, generatedAt: generatedAt, progress: progress)
                 }
             }
         case .raw:
@@ -156,6 +167,8 @@ public struct Exporter: Sendable {
                     return [file]
                 case .qdc, .qdpx:
                     return try refiQDA(survey, format: format, into: folder, generatedAt: generatedAt)
+                case .attachments:
+                    return try attachments(survey, into: folder, generatedAt: generatedAt, progress: progress)
                 }
             }
         }

@@ -27,6 +27,8 @@ struct AnalystController {
         // SPSS and Stata (issue #17).
         router.get("/api/v1/surveys/{survey_id}/responses.sav", use: responsesSAV)
         router.get("/api/v1/surveys/{survey_id}/responses.dta", use: responsesDTA)
+        // Position papers (extract): respondents' files with a manifest.
+        router.get("/api/v1/surveys/{survey_id}/attachments.zip", use: attachmentsZIP)
     }
 
     @Sendable func stats(_ request: Request, context: ConsultRequestContext) async throws -> Response {
@@ -92,6 +94,11 @@ struct AnalystController {
 
     @Sendable func responsesDTA(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         try await export(request, context, ExportDownload(.raw, .dta))
+    }
+
+    // Position papers (extract).
+    @Sendable func attachmentsZIP(_ request: Request, context: ConsultRequestContext) async throws -> Response {
+        try await export(request, context, ExportDownload(.raw, .attachments))
     }
 
     /// Checks the analyst's token, then streams the export.

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import TextExtraction
 
 /// Where the server listens.
 public struct ServerAddress: Sendable {
@@ -53,6 +54,9 @@ public func buildRouter(
     // Reading room (search): the texts' search, bulk coding and their page.
     TextSearchController(consultation: consultation).addRoutes(to: router)
     TextSearchPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
+    // Position papers (extract): analysts open a submission's files.
+    AttachmentController(consultation: consultation).addRoutes(to: router)
+    AttachmentPages(consultation: consultation).addRoutes(to: router)
     return router
 }
 
@@ -76,7 +80,10 @@ public func buildApplication(
             availableConnectionsDelegate: connections.availableConnections(logger: logger)),
         // Services stop in reverse order: the purger before the database closes.
         services: [DatabaseCloser(database: consultation.database, logger: logger),
-            DraftPurger(consultation: consultation, logger: logger)],
+            DraftPurger(consultation: consultation, logger: logger),
+            // Position papers (extract): files' text for search, extracted in the background.
+            AttachmentExtractionWorker(
+                consultation: consultation, extractor: TextExtractor(scratchFolder: consultation.exportFolder), logger: logger)],
         logger: logger)
 }
 

@@ -22,6 +22,8 @@ struct ExportDownload: Sendable {
         // refiqda: REFI-QDA files are named by what they hold, whatever the content.
         if format == .qdc { return "codebook.qdc" }
         if format == .qdpx { return "project.qdpx" }
+        // Position papers (extract).
+        if format == .attachments { return "attachments.zip" }
         return table.map { "\($0).csv" } ?? "\(content == .raw ? "responses" : "analysis").\(format.rawValue)"
     }
 
@@ -40,6 +42,7 @@ struct ExportDownload: Sendable {
         case .dta: "application/x-stata-dta"
         case .qdc: "application/xml"
         case .qdpx: "application/zip"
+        case .attachments: "application/zip"
         }
     }
 }

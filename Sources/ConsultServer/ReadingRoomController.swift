@@ -168,7 +168,15 @@ struct ReadingRoomController {
             throw Problem.badRequest("versions must be all or latest.")
         }
         let reading = try await RespondentReading.load(try pathID(context, "respondent"), survey: survey, consultation: consultation)
-        return json(reading.json(allVersions: versions == "all"))
+        // Position papers (extract): the submission's files the analyst may open.
+        guard case .object(var members) = reading.json(allVersions: versions == "all") else {
+            return json(reading.json(allVersions: versions == "all"))
+        }
+        let files = try await AttachmentController.files(of: reading.file.respondent, survey: survey, consultation: consultation)
+        members["files"] = .array(files.files.map {
+            AttachmentController.fileJSON($0, survey: survey, respondent: reading.file.respondent)
+        })
+        return json(.object(members))
     }
 
     // MARK: Agreement

@@ -24,13 +24,18 @@ struct TextSearchController {
             try await TextSearch(consultation.database).page(
                 of: survey, query: search.query, filters: search.filters, after: cursor.after, limit: cursor.limit)
         }
-        return json(.object([
+        // Position papers (extract): the files whose extracted text matches.
+        let files = try await AttachmentSearchResults.page(
+            of: survey, search: search, cursor: cursor, value: { parameters[$0] }, consultation: consultation)
+        var members: [String: JSONValue] = [
             "survey_id": .string(survey.id.rawValue),
             "total": .number(Double(page.total)),
             "total_is_exact": .bool(page.totalIsExact),
             "next_after": page.next.map { JSONValue.number(Double($0)) } ?? .null,
             "texts": .array(page.hits.map { Self.hitJSON($0, survey: survey) }),
-        ]))
+        ]
+        members.merge(AttachmentSearchResults.json(files, survey: survey)) { old, _ in old }
+        return json(.object(members))
     }
 
     /// `{"theme": 12, "q": "…", <filters>, "preview": true}`: with `preview` the counts only, else the bulk coding made.

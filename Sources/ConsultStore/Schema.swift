@@ -255,6 +255,10 @@ enum Schema {
         migrator.registerMigration("v10-attachments") { db in
             try AttachmentSchema.create(db)
         }
+        // Position papers (extract): attachments' extracted text indexed for the reading room's search.
+        migrator.registerMigration("v15-attachment-search") { db in
+            try AttachmentSearchSchema.create(db)
+        }
         return migrator
     }
 }

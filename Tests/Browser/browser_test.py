@@ -1832,6 +1832,132 @@ class ReadingRoomThemes(BrowserTestCase):
         themes = self.server.api("GET", f"/api/v1/surveys/{SURVEY}/themes", token=self.server.analyst).json()["themes"]
         return str(next(t["id"] for t in themes if t["name"] == name))
 
+class PositionPapersForAnalysts(BrowserTestCase):
+    """Position papers (extract): the extraction worker of `consult serve` reads an attached PDF with
+    pdftotext; without JavaScript, an analyst finds it by its text on the search page, sees it with
+    its extraction on the whole-submission page (and a broken PDF's failure), and opens it; the
+    dashboard offers the attachments export. The rows are inserted with sqlite3: the upload is
+    another part's."""
+
+    @staticmethod
+    def pdf(text: str) -> bytes:
+        content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+        objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                   b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                   b"/Resources << /Font << /F1 5 0 R >> >> >>",
+                   b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+                   b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+        out, offsets = b"%PDF-1.4\n", []
+        for number, body in enumerate(objects, 1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+        return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+    @classmethod
+    def setUpClass(cls):
+        import hashlib
+        import sqlite3
+
+        cls.server = ConsultServer("position-papers")
+        cls.server.start()
+        stored = cls.server.api("POST", f"/api/v1/surveys/{SURVEY}/submissions", payload={"answers": {
+            "sector": "academia", "country": "AT", "organisation_size": "individual", "familiarity": 2,
+            "technologies_known": ["none_known"],
+            "rights_concern": {item: 3 for item in ["mental_privacy", "freedom_of_thought", "mental_integrity",
+                                                    "psychological_continuity", "self_incrimination", "fair_trial",
+                                                    "non_discrimination", "ill_treatment", "neural_data",
+                                                    "informed_consent"]},
+            "uses_comments": "See our paper.", "publication": "public_anonymous"}})
+        if stored.status != 201:
+            raise AssertionError(f"the submission was refused: {stored!r}")
+        cls.paper = cls.pdf("Neural lie detection must stay out of courtrooms")
+        connection = sqlite3.connect(str(cls.server.db), timeout=30)
+        try:
+            seq, cls.respondent = connection.execute(
+                "SELECT s.seq, p.pseudonym FROM submission s JOIN respondent_pseudonym p ON p.submission_seq = s.seq "
+                "WHERE s.id = ?", (stored.json()["id"],)).fetchone()
+            for public_id, name, content in (("f-paper", "Stellungnahme Gerichte.pdf", cls.paper),
+                                             ("f-broken", "broken.pdf", b"%PDF-1.7 but nothing else")):
+                connection.execute(
+                    "INSERT INTO attachment (public_id, survey_id, question, submission_seq, file_name, kind, size, "
+                    "sha256, uploaded_at_ms, content) VALUES (?, ?, 'uses_comments', ?, ?, 'pdf', ?, ?, 0, ?)",
+                    (public_id, SURVEY, seq, name, len(content), hashlib.sha256(content).digest(), content))
+            connection.commit()
+        finally:
+            connection.close()
+        # The worker looks for new files every 5 seconds.
+        deadline = time.monotonic() + 90
+        while True:
+            files = cls.server.api("GET", f"/api/v1/surveys/{SURVEY}/respondents/{cls.respondent}/files",
+                                   token=cls.server.analyst).json()["files"]
+            if all(file["extraction"] != "pending" for file in files):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the files were not extracted: {files}")
+            time.sleep(0.5)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def test_an_analyst_finds_reads_and_opens_a_position_paper_without_javascript(self):
+        browser = self.browser(javascript=False)
+        browser.open("/sign-in")
+        browser.type("token", self.server.analyst)
+        form = browser.find("input#token").find_element(By.XPATH, "ancestor::form")
+        browser.click_element(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        browser.open(f"/analyst/s/{SURVEY}")
+        self.assertEqual(browser.find("#attachments-export").get_attribute("href"),
+                         self.server.url(f"/analyst/s/{SURVEY}/download/attachments.zip"))
+        browser.open(f"/analyst/s/{SURVEY}/texts")
+        browser.type("q", "courtrooms")
+        browser.click("#search", screenshot="position-paper-search")
+        self.assertEqual(browser.status, 200)
+        self.assertEqual(browser.text("#file-result-count"), "1 file found.")
+        hit = browser.find(".file-hit")
+        self.assertIn("courtrooms", [mark.text.lower() for mark in hit.find_elements(By.CSS_SELECTOR, "mark")])
+        self.assertEqual(hit.find_element(By.CSS_SELECTOR, "a.hit-file").text, "Stellungnahme Gerichte.pdf")
+        browser.click_element(hit.find_element(By.CSS_SELECTOR, "a.respondent-link"), screenshot="position-paper-files")
+        self.assertEqual(browser.url_path, f"/analyst/s/{SURVEY}/respondents/{self.respondent}")
+        rows = browser.find_all("#files tbody tr")
+        self.assertEqual(len(rows), 2)
+        paper = next(row for row in rows if "Stellungnahme" in row.text)
+        self.assertIn("48 characters, 1 page", paper.text)
+        self.assertIn(hashlib_hex(self.paper), paper.text)
+        broken = next(row for row in rows if "broken.pdf" in row.text)
+        self.assertIn("Extraction failed: pdftotext could not read the PDF", broken.text)
+        link = paper.find_element(By.CSS_SELECTOR, "a.download").get_attribute("href")
+        cookie = "; ".join(f"{c['name']}={c['value']}" for c in browser.driver.get_cookies())
+        opened = http("GET", link, headers={"Cookie": cookie})
+        self.assertEqual(opened.status, 200)
+        self.assertEqual(opened.body, self.paper)
+        self.assertEqual(opened.header("Content-Type"), "application/pdf")
+        self.assertEqual(opened.header("Content-Disposition"),
+                         "attachment; filename=\"Stellungnahme Gerichte.pdf\"; "
+                         "filename*=UTF-8''Stellungnahme%20Gerichte.pdf")
+        self.assertEqual(opened.header("X-Content-Type-Options"), "nosniff")
+        self.assertEqual(opened.header("Cache-Control"), "private, no-store")
+        # On a phone the files table scrolls inside its box; the page does not scroll sideways.
+        phone = self.browser(javascript=False, phone=True)
+        phone.open("/sign-in")
+        phone.type("token", self.server.analyst)
+        form = phone.find("input#token").find_element(By.XPATH, "ancestor::form")
+        phone.click_element(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        phone.open(f"/analyst/s/{SURVEY}/respondents/{self.respondent}", screenshot="position-paper-files-phone")
+        self.assertEqual(len(phone.find_all("#files tbody tr")), 2)
+        overflow = phone.driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.assertLessEqual(overflow, 0, "the respondent page scrolls sideways on a phone")
+
+
+def hashlib_hex(data: bytes) -> str:
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--consult", type=Path, default=Settings.consult, help="the consult binary")

@@ -83,6 +83,8 @@ extension DraftLimits {
                 "file": "responses.csv", "table_file": "choices.csv",
                 // Reading room (themes): the whole submission by its pseudonym.
                 "respondent": pseudonyms.pseudonym(for: id),
+                // Position papers (extract): a respondent's file (none exists: the route answers 404).
+                "file_id": "f-00000000-0000-4000-8000-000000000000",
             ]
             let before = try databaseState(server.databasePath)
             for route in routes {

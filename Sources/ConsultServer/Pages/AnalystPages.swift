@@ -79,6 +79,8 @@ struct AnalystPages {
         case "responses.dta": export = ExportDownload(.raw, .dta)
         // refiqda: the REFI-QDA project and codebook.
         case "project.qdpx": export = ExportDownload(.analysis, .qdpx)
+        // Position papers (extract).
+        case "attachments.zip": export = ExportDownload(.raw, .attachments)
         case "codebook.qdc":
             return try await REFIQDAController.downloadCodebook(of: survey, by: principal, consultation: consultation, context: context)
         default: throw Problem.notFound("There is no such export; the page lists them all.")

@@ -152,8 +152,10 @@ struct ReadingRoomPages {
         if let coded = query.get("coded") { notice = "Coded: \(coded)" }
         if query.get("removed") != nil { notice = "The coding was removed (the removal is recorded)." }
         let allVersions = query.get("versions") == "all"
-        return visit.page(renderer, "analyst-respondent", RespondentPageView.make(
-            reading, themes: themes.filter(\.isActive), notice: notice, allVersions: allVersions))
+        var view = RespondentPageView.make(reading, themes: themes.filter(\.isActive), notice: notice, allVersions: allVersions)
+        // Position papers (extract): the submission's files.
+        view.merge(try await AttachmentPages.filesView(reading, consultation: consultation)) { _, new in new }
+        return visit.page(renderer, "analyst-respondent", view)
     }
 
     @Sendable func code(_ request: Request, context: ConsultRequestContext) async throws -> Response {

@@ -42,6 +42,11 @@ struct TextSearchPages {
             if cursor.after != nil { view["firstLink"] = "/analyst/s/\(survey.id)/texts?" + Self.queryString(search.parameters) }
             view["searchFields"] = search.parameters.map { ["name": $0.name, "value": $0.value] }
             view["canBulkCode"] = !page.hits.isEmpty
+            // Position papers (extract): the files whose extracted text matches.
+            let files = try await AttachmentSearchResults.page(
+                of: survey, search: search, cursor: cursor, value: value, consultation: consultation)
+            view.merge(AttachmentSearchResults.view(
+                files, survey: survey, parameters: search.parameters, after: value("attachments_after").flatMap { Int64($0) })) { _, new in new }
         } catch let problem as Problem where problem.status == .badRequest {
             view["searchError"] = problem.detail
             return visit.page(renderer, "analyst-texts", view, status: .badRequest)

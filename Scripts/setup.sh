@@ -10,6 +10,8 @@ python_modules=(jsonschema yaml)
 # The XLSX exports (issue 17): libxlsxwriter to write them; openpyxl, pandas and LibreOffice to read them back.
 debian_packages+=(libxlsxwriter-dev libreoffice-calc-nogui)
 xlsx_python_modules=(openpyxl pandas)
+# Position papers (issue 16): the upload benchmark's arithmetic and health probe.
+debian_packages+=(bc curl)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -120,11 +120,15 @@ public enum DisplayFileName {
         let lastComponent = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
         var scalars = String.UnicodeScalarView()
         for scalar in lastComponent.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                scalars.append(" ")
+                continue
+            }
             switch scalar.properties.generalCategory {
             case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator:
                 continue
             default:
-                scalars.append(scalar.properties.isWhitespace ? " " : scalar)
+                scalars.append(scalar)
             }
         }
         var name = String(scalars).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")

@@ -190,6 +190,7 @@ enum AttachmentBinding {
             db, sql: "SELECT seq, survey_id FROM submission WHERE id = ?", arguments: [submissionID])
         else { throw AccessFailure.notFound }
         let seq: Int64 = submission["seq"]
+        let surveyID: String = submission["survey_id"]
         var named: [String] = []
         for (question, answer) in answers.answers {
             guard case .files(let files) = answer else { continue }
@@ -197,21 +198,23 @@ enum AttachmentBinding {
                 named.append(file.id)
                 guard let row = try Row.fetchOne(
                     db, sql: """
-                        SELECT id, survey_id, question, submission_seq, owner_hash, file_name, kind, size, sha256, replaced_at_ms
+                        SELECT id, public_id, survey_id, question, submission_seq, owner_hash, file_name, kind, size, sha256,
+                            replaced_at_ms
                         FROM attachment WHERE public_id = ?
                         """, arguments: [file.id]),
-                    row["survey_id"] == (submission["survey_id"] as String), row["question"] == question.rawValue,
+                    (row["survey_id"] as String) == surveyID, (row["question"] as String) == question.rawValue,
                     AttachmentStore.stored(row).file == file
                 else { throw AttachmentRefusal.unknownFile(question: question.rawValue, id: file.id) }
                 let boundTo: Int64? = row["submission_seq"]
-                if boundTo == seq, row["replaced_at_ms"] == nil as Int64? { continue }
+                let replacedAt: Int64? = row["replaced_at_ms"]
+                if boundTo == seq, replacedAt == nil { continue }
                 let owner: Data? = row["owner_hash"]
                 guard boundTo == nil, let owner, owners.contains(where: { Secret.constantTimeEqual($0, owner) }) else {
                     throw AttachmentRefusal.unknownFile(question: question.rawValue, id: file.id)
                 }
+                let rowID: Int64 = row["id"]
                 try db.execute(
-                    sql: "UPDATE attachment SET submission_seq = ?, owner_hash = NULL WHERE id = ?",
-                    arguments: [seq, row["id"] as Int64])
+                    sql: "UPDATE attachment SET submission_seq = ?, owner_hash = NULL WHERE id = ?", arguments: [seq, rowID])
             }
         }
         let current = try String.fetchAll(

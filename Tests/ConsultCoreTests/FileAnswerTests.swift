@@ -49,7 +49,7 @@ import Testing
         #expect(problem(.array([file(size: 0)]))?.hasPrefix("a file's \"size\"") == true)
         #expect(problem(.array([file(sha256: "00")]))?.hasPrefix("a file's \"sha256\"") == true)
         #expect(problem(.array([file(name: "../etc/passwd")]))?.hasPrefix("a file's \"name\"") == true)
-        #expect(problem(.array([file(id: "../x")]))?.hasPrefix("a file's \"id\"") == true)
+        #expect(problem(.array([file("../x")]))?.hasPrefix("a file's \"id\"") == true)
         #expect(problem(.array([])) == nil)
     }
 

@@ -62,7 +62,7 @@ struct FileAnswerForm {
                     errors[key] = refusal.message
                 }
             }
-            answers[key] = kept.isEmpty ? JSONValue?.none : .array(kept)
+            answers.updateValue(kept.isEmpty ? nil : .array(kept), forKey: key)
         }
         return (answers, errors)
     }

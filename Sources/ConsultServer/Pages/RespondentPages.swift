@@ -106,7 +106,9 @@ struct RespondentPages {
         let form: FormFields
         var uploads: [FormUpload] = []
         if MultipartFormReader.isMultipart(request) {
-            (form, uploads) = try await files.reader(for: section.questions).read(request)
+            let read = try await files.reader(for: section.questions).read(request)
+            form = read.fields
+            uploads = read.uploads
         } else {
             form = try await request.formFields()
         }

@@ -56,7 +56,7 @@ struct UploadController {
         } catch {
             throw Problem.badRequest("The upload could not be read: it ended early or its framing is broken. Nothing was stored.")
         }
-        let name = request.uri.queryParameters.get("name").map(String.init) ?? "file"
+        let name = request.uri.queryParameters.get("name").map { String($0) } ?? "file"
         let staged = try await UploadIntake(consultation: consultation).stage(
             spool, name: name, question: question, rule: rule, survey: survey, owner: owner)
         return json(

@@ -1832,28 +1832,6 @@ class ReadingRoomThemes(BrowserTestCase):
         themes = self.server.api("GET", f"/api/v1/surveys/{SURVEY}/themes", token=self.server.analyst).json()["themes"]
         return str(next(t["id"] for t in themes if t["name"] == name))
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--consult", type=Path, default=Settings.consult, help="the consult binary")
-    parser.add_argument("--surveys", type=Path, default=Settings.surveys, help="the survey folder")
-    parser.add_argument("--screenshots", type=Path, help="where to save screenshots (default: a new temporary folder)")
-    parser.add_argument("--keep", action="store_true", help="keep the servers' temporary folders")
-    options, rest = parser.parse_known_args()
-    Settings.consult = options.consult.resolve()
-    Settings.surveys = options.surveys.resolve()
-    Settings.screenshots = (options.screenshots or Path(tempfile.mkdtemp(prefix="consult-screenshots-"))).resolve()
-    Settings.keep = options.keep
-    Settings.screenshots.mkdir(parents=True, exist_ok=True)
-    print(f"browser tests: screenshots in {Settings.screenshots}", flush=True)
-    started = time.monotonic()
-    program = unittest.main(module=__name__, argv=[sys.argv[0], *rest], exit=False, verbosity=2)
-    print(f"browser tests: {time.monotonic() - started:.0f} s; screenshots in {Settings.screenshots}", flush=True)
-    return 0 if program.result.wasSuccessful() else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 # =========================================================================================
 # Position papers (issue 16): a PDF attached through the form without JavaScript.
@@ -1911,3 +1889,26 @@ class PositionPaperUpload(BrowserTestCase):
         stored = self.server.api("GET", f"/api/v1/submissions/{submission}", token=token).json()["answers"]
         self.assertEqual([(f["name"], f["kind"], f["size"], f["sha256"]) for f in stored["paper"]],
                          [("Position paper.pdf", "pdf", len(pdf), digest)])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--consult", type=Path, default=Settings.consult, help="the consult binary")
+    parser.add_argument("--surveys", type=Path, default=Settings.surveys, help="the survey folder")
+    parser.add_argument("--screenshots", type=Path, help="where to save screenshots (default: a new temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the servers' temporary folders")
+    options, rest = parser.parse_known_args()
+    Settings.consult = options.consult.resolve()
+    Settings.surveys = options.surveys.resolve()
+    Settings.screenshots = (options.screenshots or Path(tempfile.mkdtemp(prefix="consult-screenshots-"))).resolve()
+    Settings.keep = options.keep
+    Settings.screenshots.mkdir(parents=True, exist_ok=True)
+    print(f"browser tests: screenshots in {Settings.screenshots}", flush=True)
+    started = time.monotonic()
+    program = unittest.main(module=__name__, argv=[sys.argv[0], *rest], exit=False, verbosity=2)
+    print(f"browser tests: {time.monotonic() - started:.0f} s; screenshots in {Settings.screenshots}", flush=True)
+    return 0 if program.result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -151,8 +151,8 @@ def main():
         os.remove(filler)
         status, _, body = server.request("POST", SUBMIT, submission(100))
         check(status == 201, f"once space is back, a submission is accepted: {status}")
-        status, body = upload(server.port, 100)
-        check(status == 201, f"once space is back, an upload is accepted: {status}")
+        uploaded, _ = upload(server.port, 100)
+        check(uploaded == 201, f"once space is back, an upload is accepted: {uploaded}")
         if status == 201:
             acknowledged.append(json.loads(body)["id"])
 

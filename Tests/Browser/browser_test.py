@@ -1889,6 +1889,33 @@ class PositionPaperUpload(BrowserTestCase):
         stored = self.server.api("GET", f"/api/v1/submissions/{submission}", token=token).json()["answers"]
         self.assertEqual([(f["name"], f["kind"], f["size"], f["sha256"]) for f in stored["paper"]],
                          [("Position paper.pdf", "pdf", len(pdf), digest)])
+        receipt = browser.fetch("GET", f"/s/{self.PAPERS}/receipt").json()
+        self.assertEqual([f["sha256"] for f in receipt["files"]], [digest])
+
+        with self.subTest("until the deadline the edit link replaces the file"):
+            revised = Path(folder.name) / "Revised paper.txt"
+            revised.write_text("Our revised position: consent first.\n", encoding="utf-8")
+            browser.open(browser.value("edit-link"))
+            browser.click("#continue")
+            browser.click("button[name=action][value=next]")
+            self.assertEqual(browser.url_path, f"/s/{self.PAPERS}/page/2", browser.text("main")[:500])
+            self.assertIn(digest, browser.text("#q-paper-block .attached-files"))
+            browser.pick("q-paper-remove-0")
+            browser.find("#q-paper").send_keys(str(revised))
+            browser.click("button[name=action][value=review]")
+            self.assertEqual(browser.url_path, f"/s/{self.PAPERS}/review", browser.text("main")[:1500])
+            listed = self.review_answers(browser)["Your position paper"]
+            self.assertIn("Revised paper.txt", listed)
+            self.assertNotIn("Position paper.pdf", listed)
+            browser.click(f'form[action="/s/{self.PAPERS}/submit"] button[type=submit]')
+            self.assertEqual(browser.h1(), "Your changes are received")
+            revised_digest = hashlib.sha256(revised.read_bytes()).hexdigest()
+            self.assertIn(revised_digest, browser.text("#attached-files"))
+            self.assertNotIn(digest, browser.text("#attached-files"))
+            second = browser.fetch("GET", f"/s/{self.PAPERS}/receipt").json()
+            self.assertEqual([(f["name"], f["kind"], f["sha256"]) for f in second["files"]],
+                             [("Revised paper.txt", "text", revised_digest)])
+            self.assertIs(self.server.api("POST", "/api/v1/receipts/verify", payload=second).json()["valid"], True)
 
 
 def main() -> int:

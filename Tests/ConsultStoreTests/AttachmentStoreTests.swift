@@ -115,4 +115,21 @@ import Testing
         }
         #expect(replaced == 1)
     }
+
+    @Test func stagedFilesNoSubmissionTookArePurgedAndBoundOnesAreKept() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("live.sqlite").path
+        let database = try ConsultDatabase(path: path)
+        let owner = "an upload token of thirty-two or more characters"
+        let bound = try await stage(Self.paper, owner: owner, in: database)
+        guard case .accepted = try await database.submit(try answers([bound]), to: survey, receivedAt: now, fileOwner: owner)
+        else { Issue.record("refused"); return }
+        let staged = try await stage(Self.paper + Data("staged".utf8), owner: owner, in: database)
+        let store = AttachmentStore(database)
+        #expect(try await store.purgeStaged(olderThan: 86_400, at: now.addingTimeInterval(3_600)) == 0)
+        #expect(try await store.purgeStaged(olderThan: 86_400, at: now.addingTimeInterval(86_401)) == 1)
+        try database.close()
+        #expect(try content(bound.id, at: path) == Self.paper)
+        #expect(try content(staged.id, at: path) == nil)
+    }
 }

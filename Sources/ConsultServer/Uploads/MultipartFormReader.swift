@@ -146,7 +146,7 @@ struct MultipartFormReader {
         private func open() {
             let (name, fileName) = Self.names(disposition)
             guard let name else { return fail(Problem.badRequest("A part of the form has no name.")) }
-            guard let fileName else {
+            guard fileName != nil else {
                 text = []
                 return
             }
@@ -156,7 +156,6 @@ struct MultipartFormReader {
             guard uploads.count < reader.maximumFiles else {
                 return fail(Problem.badRequest("The form carries more files than its questions take (\(reader.maximumFiles))."))
             }
-            _ = fileName
             do { spool = try UploadSpool(folder: reader.spoolFolder, limit: limit) } catch { fail(.unavailable) }
         }
 

@@ -111,6 +111,29 @@ import Testing
         }
     }
 
+    @Test func aSubmissionNamingFilesAfterTheDeadlineIsRefusedAndBindsNothing() async throws {
+        let server = try TestServer(surveyFile: "Surveys/position-papers.yaml")
+        defer { server.remove() }
+        try await server.run { client in
+            let uploaded = try await upload(client, Self.pdf)
+            let token = try #require(uploaded.body["upload_token"]?.string)
+            var answers = Self.profile
+            answers["paper"] = .array([try #require(uploaded.body["file"])])
+            server.clock.set(Date(timeIntervalSince1970: 4_200_000_000))
+            let late = try await client.send(
+                .post, "/api/v1/surveys/position-papers/submissions", json: .object(["answers": .object(answers)]),
+                headers: [.uploadTokenField: token])
+            #expect(late.status == .forbidden)
+            #expect(late.body["type"] == .string("/problems/deadline-passed"))
+            // Still staged, not bound: the same bytes under the same token return it (uploads are refused
+            // after the deadline, so reopen the clock for that one check).
+            server.clock.set(testDeadline.addingTimeInterval(-86_400))
+            let again = try await upload(client, Self.pdf, token: token)
+            #expect(again.status == .ok)
+            #expect(again.body["file"] == uploaded.body["file"])
+        }
+    }
+
     @Test func afterTheDeadlineNoUploadIsTaken() async throws {
         let server = try TestServer(now: Date(timeIntervalSince1970: 4_200_000_000), surveyFile: "Surveys/position-papers.yaml")
         defer { server.remove() }

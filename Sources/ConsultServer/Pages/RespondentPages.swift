@@ -127,7 +127,7 @@ struct RespondentPages {
             for (key, value) in applied.answers {
                 posted[key] = value
                 if case .array(let list)? = value {
-                    shownFields["q.\(key).files"] = list.map(\.canonicalText)
+                    shownFields[FileAnswerForm.filesField(QuestionID(key))] = list.map(\.canonicalText)
                 }
             }
             fileErrors = applied.errors

@@ -134,6 +134,49 @@ import Testing
         }
     }
 
+    /// A DOCX and an ODT as Python's zipfile writes them (the structure word processors write), and
+    /// the same ZIP with the ODT's mimetype naming another format.
+    static func officeFiles(in folder: URL) throws -> (docx: Data, odt: Data, spreadsheet: Data) {
+        let script = """
+            import sys, zipfile
+            folder = sys.argv[1]
+            with zipfile.ZipFile(folder + "/a.docx", "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("[Content_Types].xml", "<Types/>")
+                z.writestr("word/document.xml", "<w:document/>")
+            for name, kind in (("a.odt", "text"), ("a.ods", "spreadsheet")):
+                with zipfile.ZipFile(folder + "/" + name, "w") as z:
+                    z.writestr("mimetype", "application/vnd.oasis.opendocument." + kind, zipfile.ZIP_STORED)
+                    z.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, folder.path]
+        try process.run()
+        process.waitUntilExit()
+        return (
+            try Data(contentsOf: folder.appendingPathComponent("a.docx")),
+            try Data(contentsOf: folder.appendingPathComponent("a.odt")),
+            try Data(contentsOf: folder.appendingPathComponent("a.ods")))
+    }
+
+    @Test func theKindOfOfficeFilesComesFromTheirEntriesNotTheirNames() async throws {
+        let server = try TestServer(surveyFile: "Surveys/position-papers.yaml")
+        defer { server.remove() }
+        let files = try Self.officeFiles(in: server.folder)
+        try await server.run { client in
+            let docx = try await upload(client, files.docx, name: "paper.pdf")
+            #expect(docx.status == .created)
+            #expect(docx.body["file"]?["kind"] == .string("docx"))
+            #expect(docx.body["file"]?["name"] == .string("paper.pdf"))
+            let odt = try await upload(client, files.odt, name: "paper.docx")
+            #expect(odt.body["file"]?["kind"] == .string("odt"))
+            let text = try await upload(client, Data("Unsere Stellungnahme: Einwilligung zuerst.\n".utf8), name: "paper.odt")
+            #expect(text.body["file"]?["kind"] == .string("text"))
+            let spreadsheet = try await upload(client, files.spreadsheet, name: "paper.odt")
+            #expect(spreadsheet.status == .unsupportedMediaType)
+        }
+    }
+
     @Test func afterTheDeadlineNoUploadIsTaken() async throws {
         let server = try TestServer(now: Date(timeIntervalSince1970: 4_200_000_000), surveyFile: "Surveys/position-papers.yaml")
         defer { server.remove() }

@@ -1900,6 +1900,7 @@ class PositionPaperUpload(BrowserTestCase):
             browser.click("button[name=action][value=next]")
             self.assertEqual(browser.url_path, f"/s/{self.PAPERS}/page/2", browser.text("main")[:500])
             self.assertIn(digest, browser.text("#q-paper-block .attached-files"))
+            browser.screenshot("position-paper-attached")
             browser.pick("q-paper-remove-0")
             browser.find("#q-paper").send_keys(str(revised))
             browser.click("button[name=action][value=review]")

@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // Position papers (issue 16): the streaming multipart/form-data parser of the upload form.
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         /// The domain: survey model, definition and answer checks, deadline policy, scoring. Foundation only, no I/O.
@@ -34,6 +36,8 @@ let package = Package(
                 "ConsultCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Position papers: incremental BLOB I/O (sqlite3_blob_write).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         /// Realistic synthetic answers for tests and benchmarks.
@@ -76,6 +80,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // Position papers: uploads parsed as they stream in and hashed while spooled.
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources/openapi.json"), .copy("Resources/templates"), .copy("Resources/assets")]
         ),
@@ -102,6 +109,8 @@ let package = Package(
             name: "ConsultStoreTests",
             dependencies: [
                 "ConsultStore", "ConsultCore", "SurveyFiles", "SyntheticResponses", .product(name: "GRDB", package: "GRDB.swift"),
+                // Position papers: the tests hash files as a respondent would.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
@@ -123,6 +132,8 @@ let package = Package(
                 "TextExtraction",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // Position papers: the tests hash files as a respondent would.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(name: "ConsultCLITests", dependencies: ["ConsultCLI", "ConsultCore", "ConsultStore", "SurveyFiles"]),

@@ -10,6 +10,7 @@
 #   disk      a full, then read-only, file system: 503s, nothing half-written, recovery (Scripts/fault/disk_test.py)
 #   hostile   100+ hand-made bad requests, each with its status, the database unchanged (Scripts/fault/hostile_requests.py)
 #   fuzz      schemathesis against the OpenAPI document: no 5xx, responses as documented (Scripts/fault/fuzz_api.sh)
+#   uploads   SIGKILL while position papers are uploaded and submitted; no file lost, half-written or orphaned (Scripts/fault/upload_crash_test.py)
 #   backup    consult backup under load; the copy restores every acknowledged submission (Scripts/fault/backup_test.py)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,8 @@ part() {
 }
 
 part crash python3 Scripts/fault/crash_test.py --consult "$binary" "${crash_args[@]}"
+# Position papers: SIGKILL while files are uploaded and submitted (Scripts/fault/upload_crash_test.py).
+part uploads python3 Scripts/fault/upload_crash_test.py --consult "$binary" --kills $([ "$quick" = 1 ] && echo 2 || echo 6)
 part disk python3 Scripts/fault/disk_test.py --consult "$binary"
 part hostile python3 Scripts/fault/hostile_requests.py --consult "$binary"
 part fuzz bash Scripts/fault/fuzz_api.sh --consult "$binary"

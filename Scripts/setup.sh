@@ -14,6 +14,8 @@ xlsx_python_modules=(openpyxl pandas)
 debian_packages+=(poppler-utils util-linux)
 # Scripts/benchmark-attachments.sh compares the attachments export with zip.
 debian_packages+=(zip)
+# Position papers (issue 16): the upload benchmark's arithmetic and health probe.
+debian_packages+=(bc curl)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -7,6 +7,7 @@ Usage: Scripts/fault/backup_test.py [--consult PATH] [--keep]
 Prints `backup: PASS` or `backup: FAIL (reason)` last; exits 0 only when it passed.
 """
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -21,6 +22,22 @@ from consult_server import REPOSITORY, ConsultServer
 
 EXAMPLE = os.path.join(REPOSITORY, "Scripts", "examples", "ai-risk-submission.json")
 SUBMIT = "/api/v1/surveys/ai-risk-assessment/submissions"
+
+
+def upload_paper(port, data):
+    """Position papers: uploads `data` as a PDF; the upload's JSON."""
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("POST", "/api/v1/surveys/position-papers/files?question=paper&name=paper.pdf", body=data,
+                           headers={"Content-Type": "application/pdf"})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 201:
+            raise RuntimeError(f"an upload got {response.status}: {body[:200]!r}")
+        return json.loads(body)
+    finally:
+        connection.close()
 
 
 def main():
@@ -46,6 +63,19 @@ def main():
                 raise RuntimeError(f"submission {index} got {status}")
             reply = json.loads(reply)
             acknowledged.append((reply["id"], reply["edit_token"], body["answers"], reply["receipt"]))
+
+        # Position papers: files uploaded and submitted before the backup (varied sizes, up to 3 MB).
+        papers = []
+        for index in range(6):
+            data = b"%PDF-1.6\n" + os.urandom(1000 + index * 600_000) + b"\nstartxref\n0\n%%EOF\n"
+            uploaded = upload_paper(live.port, data)
+            answers = {"sector": "academia", "country": "BE", "publication": "confidential", "paper": [uploaded["file"]]}
+            status, _, reply = live.request_with_headers(
+                "POST", "/api/v1/surveys/position-papers/submissions", {"answers": answers},
+                {"Upload-Token": uploaded["upload_token"]})
+            if status != 201:
+                raise RuntimeError(f"a submission with a file got {status}")
+            papers.append((json.loads(reply)["id"], uploaded["file"], hashlib.sha256(data).hexdigest()))
 
         stop_load = threading.Event()
         during = []
@@ -91,6 +121,19 @@ def main():
         lost = len(acknowledged) - intact
         if lost:
             failures.append(f"{lost} acknowledged submissions missing or changed in the copy")
+        # Position papers: every file in the copy byte for byte (hash of the bytes sent = hash of the copy's bytes).
+        connection = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+        same_files = 0
+        for identifier, file, digest in papers:
+            row = connection.execute(
+                "SELECT a.content FROM attachment a JOIN submission s ON s.seq = a.submission_seq "
+                "WHERE a.public_id = ? AND s.id = ?", (file["id"], identifier)).fetchone()
+            if row and hashlib.sha256(row[0]).hexdigest() == digest == file["sha256"]:
+                same_files += 1
+        connection.close()
+        if same_files != len(papers):
+            failures.append(f"{len(papers) - same_files} of {len(papers)} uploaded files differ or are missing in the copy")
+        print(f"backup: {same_files} of {len(papers)} position papers restored byte for byte (SHA-256 compared)")
         print(f"backup: {len(acknowledged)} acknowledged before, {intact} restored intact, {lost} lost; "
               f"{len(during)} accepted during the {took:.1f} s backup, {copied} submissions in the copy, integrity {integrity}")
     except Exception as error:  # noqa: BLE001 - any failure of the harness is a test failure

@@ -49,6 +49,34 @@ def fingerprint(db):
         connection.close()
 
 
+PAPER = b"%PDF-1.4\n" + b"position paper " * 20000 + b"\nstartxref\n0\n%%EOF\n"
+
+
+def upload(port, index):
+    """Position papers: uploads a 300 KB PDF; (status, body)."""
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", f"/api/v1/surveys/position-papers/files?question=paper&name=p{index}.pdf",
+                           body=PAPER + str(index).encode(), headers={"Content-Type": "application/pdf"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def attachment_rows(db):
+    """How many attachment rows there are, and whether each is whole (its bytes hash to its sha256)."""
+    import hashlib
+    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = connection.execute("SELECT content, sha256, size FROM attachment").fetchall()
+        whole = all(hashlib.sha256(content).digest() == sha and len(content) == size for content, sha, size in rows)
+        return {"count": len(rows), "whole": whole}
+    finally:
+        connection.close()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--consult", default=os.path.join(REPOSITORY, ".build", "debug", "consult"))
@@ -109,10 +137,22 @@ def main():
         check(after[1] == 0 and after[2] == "ok", f"nothing half-written while full: orphans {after[1]}, integrity {after[2]}")
         check(after[0]["submission"] == before[0]["submission"] + statuses.count(201),
               "only acknowledged submissions were added while full")
+        # Position papers: uploads while full get 503, and leave no row and no spool file behind.
+        staged_before = attachment_rows(db)
+        upload_statuses = [upload(server.port, index)[0] for index in range(5)]
+        check(all(s in (201, 503) for s in upload_statuses) and 503 in upload_statuses,
+              f"with the disk full, uploads get 503 (statuses {sorted(set(upload_statuses))})")
+        staged_after = attachment_rows(db)
+        check(staged_after["whole"] and staged_after["count"] == staged_before["count"] + upload_statuses.count(201),
+              f"no upload half-written while full: {staged_after}")
+        spool = db + "-spool"
+        check(not (os.path.isdir(spool) and os.listdir(spool)), "no spool file is left while full")
 
         os.remove(filler)
         status, _, body = server.request("POST", SUBMIT, submission(100))
         check(status == 201, f"once space is back, a submission is accepted: {status}")
+        uploaded, _ = upload(server.port, 100)
+        check(uploaded == 201, f"once space is back, an upload is accepted: {uploaded}")
         if status == 201:
             acknowledged.append(json.loads(body)["id"])
 

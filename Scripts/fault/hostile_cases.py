@@ -866,6 +866,7 @@ def build_cases(ctx) -> list[Case]:
         403)
     add("search page: bulk coding, not signed in", g, r.form(f"{page}/bulk", "q=privacy&code_theme=1"), 401)
     position_paper_analyst_cases(ctx, r, add)
+    position_paper_cases(ctx, r, add)
     return cases
 
 
@@ -1362,3 +1363,94 @@ def xlsx_export_keeps_as_text(text: str):
                  for sheet in sheets for cell in sheet.iter(f"{main}c") if cell.get("t") == "inlineStr"]
         return [] if text in texts else ["responses.xlsx does not hold the text in a string cell"]
     return check
+
+
+# ---------------------------------------------------------------- Position papers (issue 16): uploads
+PAPERS = "position-papers"
+PAPER_UPLOAD = f"/api/v1/surveys/{PAPERS}/files?question=paper&name=paper.pdf"
+PAPER_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"A" * 3000 + b"\nstartxref\n0\n%%EOF\n"
+
+
+def paper_answers(files: list) -> dict:
+    return {"sector": "academia", "country": "BE", "publication": "public_anonymous", "paper": files}
+
+
+def position_paper_cases(ctx, r: Requests, add) -> None:
+    """Uploads and the submissions that name them. Seeds one staged upload and one submission
+    with a file and an idempotency key first (before the cases' fingerprint is taken)."""
+    def upload(data: bytes, token: str | None = None, name: str = "paper.pdf", **options) -> bytes:
+        headers = [("Upload-Token", token)] if token else []
+        target = f"/api/v1/surveys/{PAPERS}/files?question=paper&name={urllib_quote(name)}"
+        return r.build("POST", target, data=data, ctype="application/pdf", headers=headers, **options)
+
+    staged = ctx.call(upload(PAPER_PDF))
+    if staged.status != 201:
+        raise SystemExit(f"hostile: seeding an upload failed: {staged.status} {staged.body[:300]!r}")
+    seeded = json.loads(staged.body)
+    token, file = seeded["upload_token"], seeded["file"]
+    other_seed = json.loads(ctx.call(upload(PAPER_PDF + b"%%EOF\n")).body)
+    key = f"paper-{uuid.uuid4()}"
+    submit_paper = r.json("POST", f"/api/v1/surveys/{PAPERS}/submissions",
+                          body({"answers": paper_answers([other_seed["file"]])}),
+                          headers=[("Upload-Token", other_seed["upload_token"]), ("Idempotency-Key", key)])
+    first = ctx.call(submit_paper)
+    if first.status != 201:
+        raise SystemExit(f"hostile: seeding a submission with a file failed: {first.status} {first.body[:300]!r}")
+
+    g = "uploads"
+    add("upload: a file named .pdf that is not one", g, upload(b"MZ\x90\x00 not a PDF at all", token), 415,
+        check=problem_type("/problems/file-kind"))
+    add("upload: a PDF header without its trailer", g, upload(PAPER_PDF[:100], token), 415,
+        check=problem_type("/problems/file-kind"))
+    add("upload: a ZIP that is neither DOCX nor ODT", g,
+        upload(b"PK\x03\x04" + b"\x00" * 40 + b"PK\x05\x06" + b"\x00" * 18, token, name="paper.docx"), 415,
+        check=problem_type("/problems/file-kind"))
+    add("upload: text with a NUL byte", g, upload(b"plain\x00text", token, name="notes.txt"), 415,
+        check=problem_type("/problems/file-kind"))
+    add("upload: an empty file", g, upload(b"", token), 422, check=problem_type("/problems/empty-file"))
+    over = PAPER_PDF + b" " * (10 * MIB + 1 - len(PAPER_PDF))
+    add("upload: one byte over 10 MiB (declared length)", g, upload(over, token), 413,
+        check=problem_type("/problems/file-too-large"), close_ok=True, timeout=60)
+    add("upload: one byte over 10 MiB, chunked (refused while read)", g,
+        r.build("POST", PAPER_UPLOAD, data=chunked(over), ctype="application/pdf", length=False,
+                headers=[("Upload-Token", token), ("Transfer-Encoding", "chunked")]), 413,
+        check=problem_type("/problems/file-too-large"), close_ok=True, timeout=60)
+    add("upload: names with ../, NUL and a right-to-left override (same bytes: the staged file)", g,
+        upload(PAPER_PDF, token, name="../../etc/pa\x00ss\u202efdp.exe"), 200,
+        check=json_equals({"file": file, "question": "paper", "upload_token": token}))
+    add("upload: a question that takes no files", g,
+        r.build("POST", f"/api/v1/surveys/{PAPERS}/files?question=summary", data=PAPER_PDF, ctype="application/pdf"),
+        422)
+    add("upload: an Upload-Token too short", g, upload(PAPER_PDF, "short"), 400)
+    add("upload: cut short", g, upload(PAPER_PDF, token)[:-500], {400, 413}, close_ok=True, half_close=True,
+        framing=True)
+    many = [dict(file, id=f"f{index}") for index in range(4)]
+    add("submission: many tiny files (four where three are allowed)", g,
+        r.json("POST", f"/api/v1/surveys/{PAPERS}/submissions", body({"answers": paper_answers(many)}),
+               headers=[("Upload-Token", token)]), 422, check=problem_type("/problems/invalid-answers"))
+    add("submission: a file of another owner", g,
+        r.json("POST", f"/api/v1/surveys/{PAPERS}/submissions", body({"answers": paper_answers([file])})), 422,
+        check=problem_type("/problems/unknown-file"))
+    add("submission: a staged file with a forged hash", g,
+        r.json("POST", f"/api/v1/surveys/{PAPERS}/submissions",
+               body({"answers": paper_answers([dict(file, sha256="0" * 64)])}), headers=[("Upload-Token", token)]),
+        422, check=problem_type("/problems/unknown-file"))
+    add("submission: an already bound file named again", g,
+        r.json("POST", f"/api/v1/surveys/{PAPERS}/submissions", body({"answers": paper_answers([other_seed["file"]])}),
+               headers=[("Upload-Token", other_seed["upload_token"])]), 422,
+        check=problem_type("/problems/unknown-file"))
+    add("submission with files retried with its idempotency key", g, submit_paper, 201,
+        check=json_member("id", json.loads(first.body)["id"]))
+    add("form: multipart without a boundary", g,
+        r.build("POST", f"/s/{PAPERS}/page/2", data=b"x", ctype="multipart/form-data"), 400)
+    add("form: multipart cut before its closing boundary", g,
+        r.build("POST", f"/s/{PAPERS}/page/2", ctype="multipart/form-data; boundary=XyZ",
+                data=b'--XyZ\r\nContent-Disposition: form-data; name="csrf"\r\n\r\nabc'), 400)
+    parts = b"".join(b'--B\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n' for _ in range(600)) + b"--B--\r\n"
+    add("form: 600 tiny parts", g,
+        r.build("POST", f"/s/{PAPERS}/page/2", ctype="multipart/form-data; boundary=B", data=parts), 400)
+
+
+def urllib_quote(text: str) -> str:
+    import urllib.parse
+    return urllib.parse.quote(text, safe="")

@@ -12,6 +12,8 @@ public enum Answer: Sendable, Hashable {
     /// An upper-case ISO 3166-1 alpha-2 code.
     case country(String)
     case email(String)
+    /// The files attached to a `file` question, in the order given.
+    case files([AttachedFile])
 
     /// The answer in the API's JSON form.
     public var json: JSONValue {
@@ -29,6 +31,7 @@ public enum Answer: Sendable, Hashable {
             return .object(Dictionary(uniqueKeysWithValues: ratings.map { ($0.key.rawValue, .number(Double($0.value))) }))
         case .text(let text), .country(let text), .email(let text): return .string(text)
         case .number(let value): return .number(value)
+        case .files(let files): return .array(files.map(\.json))
         }
     }
 

@@ -181,6 +181,23 @@ extension Question {
                 throw AnswerError(message: "\"\(text)\" is not an e-mail address")
             }
             return .email(text)
+        case .file(let rule):
+            guard case .array(let elements) = value else {
+                throw AnswerError(message: "expected a list of the files' uploads: [{\"id\", \"name\", \"kind\", \"size\", \"sha256\"}]")
+            }
+            if elements.isEmpty { return nil }
+            if elements.count > rule.maxFiles {
+                throw AnswerError(message: "at most \(rule.maxFiles) file(s) may be attached; \(elements.count) given")
+            }
+            var files: [AttachedFile] = []
+            for element in elements {
+                let file = try AttachedFile.read(element, rule: rule)
+                if files.contains(where: { $0.id == file.id }) {
+                    throw AnswerError(message: "the file \"\(file.id)\" is attached more than once")
+                }
+                files.append(file)
+            }
+            return .files(files)
         }
     }
 

@@ -36,6 +36,8 @@ public enum QuestionType: String, Sendable, Hashable, CaseIterable {
     case number
     case country
     case email
+    /// Files attached to the answer (position papers).
+    case file
 }
 
 /// What kind of answer a question takes, with that kind's settings.
@@ -51,6 +53,8 @@ public enum QuestionKind: Sendable, Hashable {
     /// An ISO 3166-1 alpha-2 country code.
     case country
     case email
+    /// Uploaded files of the accepted kinds, each at most the rule's size.
+    case file(FileRule)
 
     public var type: QuestionType {
         switch self {
@@ -62,6 +66,7 @@ public enum QuestionKind: Sendable, Hashable {
         case .number: .number
         case .country: .country
         case .email: .email
+        case .file: .file
         }
     }
 }

@@ -11,6 +11,7 @@ extension SurveyDecoder {
         case .text: ["max_length", "multiline"]
         case .number: ["min", "max", "integer"]
         case .country, .email: []
+        case .file: ["kinds", "max_size_mb", "max_files"]
         }
     }
 
@@ -89,6 +90,8 @@ extension SurveyDecoder {
             return .country
         case .email:
             return .email
+        case .file:
+            return fileRule(fields)
         }
     }
 

@@ -100,7 +100,7 @@ extension Question {
             let range = scale.range
             let perItem = mayBeUnanswered ? min(range.lowerBound, 0)...max(range.upperBound, 0) : range
             return (perItem.lowerBound * items.count)...(perItem.upperBound * items.count)
-        case .text, .number, .country, .email:
+        case .text, .number, .country, .email, .file:
             return nil
         }
     }

@@ -52,7 +52,7 @@ public struct ResponsesExport: Sendable {
             return list.options.map { "\(id).\($0.id)" } + (list.allowsOther ? ["\(id).other", "\(id).other_text"] : [])
         case .matrix(let items, _):
             return items.map { "\(id).\($0.id)" }
-        case .scale, .text, .number, .country, .email:
+        case .scale, .text, .number, .country, .email, .file:
             return [id]
         }
     }
@@ -150,6 +150,9 @@ public struct ResponsesExport: Sendable {
             cells.append(closedShown ? values?.first.flatMap { layout.id($0.option) }.map(Cell.text) ?? .empty : .empty)
         case .text, .email:
             cells.append(showsText ? values?.first?.text.map(Cell.text) ?? .empty : .empty)
+        case .file:
+            // Position papers: the files leave only through the attachments export.
+            cells.append(.empty)
         }
     }
 
@@ -215,6 +218,9 @@ public struct ResponsesExport: Sendable {
             } else {
                 try writer.element("text", text: values.first?.text ?? "")
             }
+        case .file:
+            // Position papers: the files leave only through the attachments export.
+            break
         }
     }
 

@@ -113,7 +113,7 @@ struct StatisticalVariables: Sendable {
                     lowest: Double(scale.range.lowerBound), measure: .ordinal)
             case .number(let range):
                 add(columns[0], question.text, .number, missing: true, lowest: range.min, measure: .scale)
-            case .text, .email, .country:
+            case .text, .email, .country, .file:
                 add(columns[0], question.text, .text)
             }
             choiceNumbers.append(numbers)
@@ -207,6 +207,9 @@ struct StatisticalVariables: Sendable {
                 values.append(text(reason == nil ? layout.id(given?.first?.option) : nil))
             case .text, .email:
                 values.append(text(showsText ? given?.first?.text : nil))
+            case .file:
+                // Position papers: the files leave only through the attachments export.
+                values.append(text(nil))
             }
         }
     }

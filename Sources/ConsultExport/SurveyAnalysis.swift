@@ -416,7 +416,7 @@ public struct SurveyAnalysis: Sendable {
                 case .matrix(let items, let scale):
                     for item in items { try row(.text(item.id.rawValue), item.label) }
                     for point in scale.points { try row(.integer(point.value), point.label, point.value) }
-                case .text, .number, .country, .email:
+                case .text, .number, .country, .email, .file:
                     break
                 }
             }

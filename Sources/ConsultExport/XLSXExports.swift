@@ -84,7 +84,7 @@ extension ResponsesExport {
             items.map { _ in .decimal }
         case .scale, .number:
             [.decimal]
-        case .text, .country, .email:
+        case .text, .country, .email, .file:
             [.text]
         }
     }

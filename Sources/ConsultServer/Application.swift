@@ -57,6 +57,8 @@ public func buildRouter(
     // Position papers (extract): analysts open a submission's files.
     AttachmentController(consultation: consultation).addRoutes(to: router)
     AttachmentPages(consultation: consultation).addRoutes(to: router)
+    // Position papers: the upload resource of the API.
+    UploadController(consultation: consultation).addRoutes(to: router)
     return router
 }
 
@@ -71,6 +73,8 @@ public func buildApplication(
     connections: ConnectionLimits = ConnectionLimits(), logger: Logger
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(consultation, rateLimit: rateLimit, deployment: deployment)
+    // Position papers: spool files an earlier process left (it was killed) are removed.
+    SpoolCleaner.clear(consultation.spoolFolder)
     let semantics = HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") })
     return Application(
         responder: RequestLogResponder(inner: HTTPSOnlyResponder(inner: semantics, isHTTPS: deployment.isHTTPS)),

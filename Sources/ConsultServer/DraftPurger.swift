@@ -25,6 +25,10 @@ struct DraftPurger: Service {
             let purged = try await consultation.database.purgeExpiredDrafts(
                 of: consultation.surveys, at: consultation.clock.now(), limits: consultation.draftLimits)
             if purged > 0 { logger.info("expired drafts purged", metadata: ["count": "\(purged)"]) }
+            // Position papers: staged uploads no submission took live as long as a draft.
+            let files = try await AttachmentStore(consultation.database).purgeStaged(
+                olderThan: consultation.draftLimits.untouchedLifetime, at: consultation.clock.now())
+            if files > 0 { logger.info("unbound uploads purged", metadata: ["count": "\(files)"]) }
         } catch {
             logger.error("purging expired drafts failed", metadata: ["error": "\(error)"])
         }

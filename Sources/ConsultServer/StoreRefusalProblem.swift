@@ -58,6 +58,19 @@ extension Problem {
         // Reading room (search): malformed queries, unknown themes, bulk codings.
         case let refusal as ReadingRoomRefusal:
             self.init(refusal)
+        // Position papers: uploads beyond a question's files, and answers naming files not theirs.
+        case let refusal as AttachmentRefusal:
+            switch refusal {
+            case .tooManyStaged:
+                self.init("too-many-files", status: .unprocessableContent, title: "Too many files", detail: refusal.message)
+            case .unknownFile(let question, let id):
+                self.init("unknown-file", status: .unprocessableContent, title: "The answer names a file it cannot attach",
+                    detail: refusal.message)
+                extensions["question"] = .string(question)
+                extensions["file"] = .string(id)
+            case .bytesChanged:
+                self.init("upload-changed", status: .conflict, title: "The upload changed", detail: refusal.message)
+            }
         default:
             self.init(
                 "refused", status: .badRequest, title: "The request was refused",

@@ -23,7 +23,9 @@ struct SubmissionController {
         let idempotency = try idempotentRequest(request, body: body.bytes)
         let answers = try await consultation.checked(body.answers, for: survey, receivedAt: receivedAt)
         let outcome = try await consultation.storing {
-            try await consultation.database.submit(answers, to: survey, receivedAt: receivedAt, idempotency: idempotency)
+            try await consultation.database.submit(
+                answers, to: survey, receivedAt: receivedAt, idempotency: idempotency,
+                fileOwner: request.headers[.uploadToken])
         }
         return try SubmissionResponses.created(outcome, survey: survey, answers: answers)
     }
@@ -65,7 +67,8 @@ struct SubmissionController {
         let answers = try await consultation.checked(body.answers, for: survey, receivedAt: receivedAt)
         let outcome = try await consultation.storing {
             try await consultation.database.replaceAnswers(
-                of: id, token: token, with: answers, survey: survey, receivedAt: receivedAt)
+                of: id, token: token, with: answers, survey: survey, receivedAt: receivedAt,
+                fileOwner: request.headers[.uploadToken])
         }
         return try SubmissionResponses.updated(outcome, survey: survey, answers: answers)
     }
@@ -151,14 +154,14 @@ enum SubmissionResponses {
         let accepted = try acceptedSubmission(outcome, survey: survey)
         var headers = HTTPFields.notStored
         headers[.location] = "/api/v1/submissions/\(accepted.id)"
-        var body = members(of: accepted)
+        var body = members(of: accepted, files: answers.attachedFiles.map(\.file))
         body["result"] = SurveyJSON.result(survey.result(for: answers))
         body["edit_token"] = SurveyJSON.optional(accepted.editToken)
         return json(.object(body), status: .created, headers: headers)
     }
 
     static func updated(_ outcome: SubmissionOutcome, survey: Survey, answers: AnswerSet) throws -> Response {
-        var body = members(of: try acceptedSubmission(outcome, survey: survey))
+        var body = members(of: try acceptedSubmission(outcome, survey: survey), files: answers.attachedFiles.map(\.file))
         body["result"] = SurveyJSON.result(survey.result(for: answers))
         return json(.object(body), headers: .notStored)
     }
@@ -176,18 +179,19 @@ enum SubmissionResponses {
         }
     }
 
-    private static func members(of accepted: AcceptedSubmission) -> [String: JSONValue] {
+    private static func members(of accepted: AcceptedSubmission, files: [AttachedFile] = []) -> [String: JSONValue] {
         [
             "id": .string(accepted.id),
             "survey_id": .string(accepted.surveyID),
             "version": .number(Double(accepted.version)),
             "received_at": .string(Instant.utcText(accepted.receivedAt)),
-            "receipt": receiptJSON(accepted.receipt),
+            "receipt": receiptJSON(accepted.receipt, files: files),
         ]
     }
 
-    static func receiptJSON(_ receipt: Receipt) -> JSONValue {
-        .object([
+    /// The receipt; with `files` (position papers), the files its answers hash covers, each with its SHA-256.
+    static func receiptJSON(_ receipt: Receipt, files: [AttachedFile] = []) -> JSONValue {
+        var members: [String: JSONValue] = [
             "survey_id": .string(receipt.surveyID),
             "submission_id": .string(receipt.submissionID),
             "version": .number(Double(receipt.version)),
@@ -195,7 +199,9 @@ enum SubmissionResponses {
             "answers_sha256": .string(receipt.answersSHA256),
             "key_id": .string(receipt.keyID),
             "signature": .string(receipt.signature),
-        ])
+        ]
+        if !files.isEmpty { members["files"] = .array(files.map(\.json)) }
+        return .object(members)
     }
 }
 

@@ -94,6 +94,10 @@ enum SurveyJSON {
             members["integer"] = .bool(range.integerOnly)
         case .country, .email:
             break
+        case .file(let rule):
+            members["kinds"] = .array(rule.kinds.map { .string($0.rawValue) })
+            members["max_size_bytes"] = .number(Double(rule.maxBytes))
+            members["max_files"] = .number(Double(rule.maxFiles))
         }
         return .object(members)
     }

@@ -34,6 +34,9 @@ enum AnswerRows {
                 return [Row(question: question, option: code)]
             case .number(let value):
                 return [Row(question: question, number: value)]
+            case .files:
+                // Position papers: files live in `attachment`; the version's JSON names them.
+                return []
             }
         }
     }
@@ -68,7 +71,7 @@ struct AnswerCodeBook: Sendable {
                 codes.formUnion(items.map(\.id.rawValue))
             case .country:
                 codes.formUnion(CountryTable.all.map(\.alpha2))
-            case .scale, .text, .number, .email:
+            case .scale, .text, .number, .email, .file:
                 break
             }
         }

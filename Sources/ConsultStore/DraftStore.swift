@@ -69,6 +69,10 @@ extension ConsultDatabase {
             try db.execute(
                 sql: "UPDATE draft SET resume_token_hash = ?, updated_at_ms = ? WHERE id = ?",
                 arguments: [Secret.hash(fresh), instant.milliseconds, id])
+            // Position papers: the draft's staged uploads follow its token.
+            try db.execute(
+                sql: "UPDATE attachment SET owner_hash = ? WHERE owner_hash = ? AND submission_seq IS NULL",
+                arguments: [Secret.hash(fresh), Secret.hash(token)])
         }
         return fresh
     }
@@ -113,7 +117,7 @@ extension ConsultDatabase {
     /// whoever else knew the old edit link cannot read the answers just given.
     public func submitDraft(
         id: String, token: String, answers: AnswerSet, survey: Survey, receivedAt: Date,
-        replacing edited: (id: String, token: String)? = nil
+        replacing edited: (id: String, token: String)? = nil, fileOwner: String? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
         let book = try await codeBook(covering: survey)
@@ -131,6 +135,12 @@ extension ConsultDatabase {
                 outcome = .accepted(try insertSubmission(answers, of: survey, receivedAt: receivedAt, book: book, in: db))
             }
             guard case .accepted(let accepted) = outcome else { return outcome }
+            // Position papers: files staged under the draft's token (or an upload token) join the submission.
+            if survey.hasFileQuestions {
+                try AttachmentBinding.bind(
+                    answers, submissionID: accepted.id, owners: [Secret.hash(token)] + (fileOwner.map { [Secret.hash($0)] } ?? []),
+                    at: receivedAt, in: db)
+            }
             try db.execute(
                 sql: "UPDATE draft SET submitted_as = ?, answers_json = '{}', updated_at_ms = ? WHERE id = ?",
                 arguments: [accepted.id, receivedAt.milliseconds, id])

@@ -71,7 +71,8 @@ extension ConsultDatabase {
     /// Concurrent submissions share one transaction (group commit); each returns only once
     /// that transaction is committed.
     public func submit(
-        _ answers: AnswerSet, to survey: Survey, receivedAt: Date, idempotency: IdempotentRequest? = nil
+        _ answers: AnswerSet, to survey: Survey, receivedAt: Date, idempotency: IdempotentRequest? = nil,
+        fileOwner: String? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
         let prepared = try prepareSubmission(answers, of: survey, receivedAt: receivedAt, book: try await codeBook(covering: survey))
@@ -91,6 +92,12 @@ extension ConsultDatabase {
             if let refusal = try refusal(for: survey, at: receivedAt, in: db) { return .init(outcome: refusal) }
 
             let accepted = try insert(prepared, in: db)
+            // Position papers: the files the answers name join the submission in this transaction.
+            if survey.hasFileQuestions {
+                try AttachmentBinding.bind(
+                    answers, submissionID: accepted.id, owners: fileOwner.map { [Secret.hash($0)] } ?? [], at: receivedAt,
+                    in: db)
+            }
             if let idempotency, let keyHash {
                 let sealed = try replySealer.seal(JSONEncoder().encode(accepted), idempotencyKey: idempotency.key)
                 try db.execute(
@@ -209,12 +216,19 @@ extension ConsultDatabase {
     /// Replaces the answers of submission `id` (keeping every earlier version) if `token`
     /// is its edit token and the survey is open at `receivedAt`.
     public func replaceAnswers(
-        of id: String, token: String, with answers: AnswerSet, survey: Survey, receivedAt: Date
+        of id: String, token: String, with answers: AnswerSet, survey: Survey, receivedAt: Date, fileOwner: String? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
         let book = try await codeBook(covering: survey)
         return try await pool.write { db in
-            try replaceAnswers(of: id, token: token, with: answers, survey: survey, receivedAt: receivedAt, book: book, in: db)
+            let outcome = try replaceAnswers(
+                of: id, token: token, with: answers, survey: survey, receivedAt: receivedAt, book: book, in: db)
+            // Position papers: kept, added and removed files change in the same transaction.
+            if case .accepted = outcome, survey.hasFileQuestions {
+                try AttachmentBinding.bind(
+                    answers, submissionID: id, owners: fileOwner.map { [Secret.hash($0)] } ?? [], at: receivedAt, in: db)
+            }
+            return outcome
         }
     }
 

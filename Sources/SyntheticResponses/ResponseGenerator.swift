@@ -129,6 +129,9 @@ public struct ResponseGenerator {
             return .string(CountryTable.all[random.below(CountryTable.all.count)].alpha2)
         case .email:
             return .string("respondent\(random.below(1_000_000))@example.org")
+        case .file:
+            // Position papers: synthetic respondents attach no files.
+            return .null
         }
     }
 

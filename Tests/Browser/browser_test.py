@@ -1957,6 +1957,91 @@ def hashlib_hex(data: bytes) -> str:
     import hashlib
     return hashlib.sha256(data).hexdigest()
 
+# =========================================================================================
+# Position papers (issue 16): a PDF attached through the form without JavaScript.
+
+
+class PositionPaperUpload(BrowserTestCase):
+    PAPERS = "position-papers"
+
+    def test_a_pdf_uploaded_without_javascript_is_listed_with_its_hash_on_review_and_confirmation(self):
+        import hashlib
+        import tempfile
+        pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"A" * 4000 + b"\nstartxref\n0\n%%EOF\n"
+        digest = hashlib.sha256(pdf).hexdigest()
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        paper = Path(folder.name) / "Position paper.pdf"
+        paper.write_bytes(pdf)
+        fake = Path(folder.name) / "not-a-paper.pdf"
+        fake.write_bytes(b"MZ\x90\x00 this is no PDF")
+
+        browser = self.browser(javascript=False)
+        browser.open(f"/s/{self.PAPERS}")
+        browser.click(f'form[action="/s/{self.PAPERS}/start"] button[type=submit]')
+        self.assertEqual(browser.url_path, f"/s/{self.PAPERS}/page/1", browser.text("main")[:500])
+        browser.pick("q-sector-academia")
+        browser.choose("q-country", "BE")
+        browser.click("button[name=action][value=next]")
+        self.assertEqual(browser.url_path, f"/s/{self.PAPERS}/page/2", browser.text("main")[:500])
+        self.assertEqual(browser.find("form[method=post]").get_attribute("enctype"), "multipart/form-data")
+
+        with self.subTest("a file named .pdf that is not one is refused on the page"):
+            browser.find("#q-paper").send_keys(str(fake))
+            browser.pick("q-publication-confidential")
+            browser.click("button[name=action][value=review]")
+            self.assertEqual(browser.status, 422)
+            self.assertIn("not of an accepted kind", browser.text("#q-paper-block"))
+            self.assertFalse(browser.exists("#q-paper-block .attached-files"))
+
+        browser.find("#q-paper").send_keys(str(paper))
+        browser.pick("q-publication-confidential")
+        browser.click("button[name=action][value=review]")
+        self.assertEqual(browser.url_path, f"/s/{self.PAPERS}/review", browser.text("main")[:1500])
+        review = self.review_answers(browser)
+        self.assertIn("Position paper.pdf", review["Your position paper"])
+        self.assertIn(digest, review["Your position paper"])
+
+        browser.click(f'form[action="/s/{self.PAPERS}/submit"] button[type=submit]')
+        self.assertEqual(browser.url_path, f"/s/{self.PAPERS}/done", browser.text("main")[:1000])
+        listed = browser.text("#attached-files")
+        self.assertIn("Position paper.pdf", listed)
+        self.assertIn(digest, listed)
+        submission = browser.text("#submission-id").strip()
+        link = urllib.parse.urlsplit(browser.value("edit-link"))
+        token = urllib.parse.parse_qs(link.query)["token"][0]
+        stored = self.server.api("GET", f"/api/v1/submissions/{submission}", token=token).json()["answers"]
+        self.assertEqual([(f["name"], f["kind"], f["size"], f["sha256"]) for f in stored["paper"]],
+                         [("Position paper.pdf", "pdf", len(pdf), digest)])
+        receipt = browser.fetch("GET", f"/s/{self.PAPERS}/receipt").json()
+        self.assertEqual([f["sha256"] for f in receipt["files"]], [digest])
+
+        with self.subTest("until the deadline the edit link replaces the file"):
+            revised = Path(folder.name) / "Revised paper.txt"
+            revised.write_text("Our revised position: consent first.\n", encoding="utf-8")
+            browser.open(browser.value("edit-link"))
+            browser.click("#continue")
+            browser.click("button[name=action][value=next]")
+            self.assertEqual(browser.url_path, f"/s/{self.PAPERS}/page/2", browser.text("main")[:500])
+            self.assertIn(digest, browser.text("#q-paper-block .attached-files"))
+            browser.screenshot("position-paper-attached")
+            browser.pick("q-paper-remove-0")
+            browser.find("#q-paper").send_keys(str(revised))
+            browser.click("button[name=action][value=review]")
+            self.assertEqual(browser.url_path, f"/s/{self.PAPERS}/review", browser.text("main")[:1500])
+            listed = self.review_answers(browser)["Your position paper"]
+            self.assertIn("Revised paper.txt", listed)
+            self.assertNotIn("Position paper.pdf", listed)
+            browser.click(f'form[action="/s/{self.PAPERS}/submit"] button[type=submit]')
+            self.assertEqual(browser.h1(), "Your changes are received")
+            revised_digest = hashlib.sha256(revised.read_bytes()).hexdigest()
+            self.assertIn(revised_digest, browser.text("#attached-files"))
+            self.assertNotIn(digest, browser.text("#attached-files"))
+            second = browser.fetch("GET", f"/s/{self.PAPERS}/receipt").json()
+            self.assertEqual([(f["name"], f["kind"], f["sha256"]) for f in second["files"]],
+                             [("Revised paper.txt", "text", revised_digest)])
+            self.assertIs(self.server.api("POST", "/api/v1/receipts/verify", payload=second).json()["valid"], True)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

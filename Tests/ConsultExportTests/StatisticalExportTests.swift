@@ -133,6 +133,7 @@ import Testing
             case (.country, .country(let code)?): values.append(.text(reason == nil ? code : ""))
             case (.text, .text(let given)?), (.email, .email(let given)?): values.append(.text(text ? given : ""))
             case (.country, _), (.text, _), (.email, _): values.append(.text(""))
+            case (.file, _): values.append(.text(""))
             }
         }
         return values
@@ -159,7 +160,7 @@ import Testing
                 for item in items { variables.append(("[\(item.label)] \(question.text)", labels)) }
             case .scale(let scale):
                 variables.append((question.text, Dictionary(uniqueKeysWithValues: scale.points.map { ($0.value, $0.label) })))
-            case .number, .text, .email, .country:
+            case .number, .text, .email, .country, .file:
                 variables.append((question.text, [:]))
             }
         }

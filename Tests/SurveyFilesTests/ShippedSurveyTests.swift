@@ -15,7 +15,8 @@ import Testing
     let aDayAfterTheConsultation = Date(timeIntervalSince1970: 1_795_392_000)
 
     @Test func everyShippedSurveyLoads() {
-        #expect(Set(surveys.keys) == ["neurotech-2025", "ai-risk-assessment"])
+        // position-papers: the call for position papers (file questions, issue 16).
+        #expect(Set(surveys.keys) == ["neurotech-2025", "ai-risk-assessment", "position-papers"])
     }
 
     @Test func theNeurotechConsultationClosesOnTenNovember2025At1800CET() throws {
@@ -29,7 +30,9 @@ import Testing
     @Test func theNeurotechConsultationUsesEveryQuestionTypeInAtLeast25Questions() throws {
         let survey = try #require(surveys["neurotech-2025"])
         #expect(survey.questions.count >= 25)
-        #expect(Set(survey.questions.map(\.kind.type)) == Set(QuestionType.allCases))
+        // Files (position papers) are asked by the position-papers call, not by this questionnaire.
+        #expect(Set(survey.questions.map(\.kind.type)) == Set(QuestionType.allCases).subtracting([.file]))
+        #expect(surveys["position-papers"]?.questions.contains { $0.kind.type == .file } == true)
         #expect(survey.questions.contains { $0.showIf != nil })
         #expect(survey.questions.contains { $0.isPersonal })
     }

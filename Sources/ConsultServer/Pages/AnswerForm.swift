@@ -46,6 +46,9 @@ enum AnswerForm {
                 if let value = values.first?.trimmingCharacters(in: .whitespaces), !value.isEmpty {
                     answers[question.id.rawValue] = number(value)
                 }
+            case .file:
+                // Position papers: files come from the draft and the page's uploads (FileAnswerForm).
+                break
             case .text, .country, .email:
                 if let value = values.first, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                     answers[question.id.rawValue] = .string(value)
@@ -78,6 +81,8 @@ enum AnswerForm {
                 for (item, rating) in ratings { fields[itemField(question.id, MatrixItemID(item))] = [text(of: rating)] }
             case (.singleChoice, _):
                 add(value)
+            case (.file, .array(let files)):
+                fields[FileAnswerForm.filesField(question.id)] = files.map(\.canonicalText)
             default:
                 fields[field(question.id)] = [text(of: value)]
             }

@@ -117,6 +117,22 @@ enum QuestionView {
         case .email:
             view["isEmail"] = true
             view["value"] = values.first ?? ""
+        case .file(let rule):
+            // Position papers: the attached files (each with a box to remove it) and a file input.
+            view["isFile"] = true
+            let files = (fields[FileAnswerForm.filesField(question.id)] ?? []).enumerated().compactMap { index, text -> [String: Any]? in
+                guard let value = try? StrictJSON.parse(Data(text.utf8)), var file = FileAnswerForm.view(value) else { return nil }
+                file["inputId"] = "\(base)-remove-\(index)"
+                file["removeName"] = FileAnswerForm.removeField(question.id)
+                return file
+            }
+            view["files"] = files
+            view["hasFiles"] = !files.isEmpty
+            view["uploadName"] = FileAnswerForm.uploadField(question.id)
+            view["accept"] = FileAnswerForm.accept(rule)
+            view["multiple"] = rule.maxFiles > 1
+            view["fileHint"] = FileAnswerForm.hint(rule)
+            described.append("\(base)-hint")
         }
         // Error first, then help, then the hint on the expected form of the answer.
         if !described.isEmpty { view["describedBy"] = described.joined(separator: " ") }

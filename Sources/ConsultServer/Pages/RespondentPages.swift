@@ -100,21 +100,44 @@ struct RespondentPages {
         let number = try sectionNumber(context, in: survey)
         var visit = try await PageVisit(request, consultation: consultation)
         var request = request
-        let form = try await request.formFields()
+        let section = survey.sections[number - 1]
+        // Position papers: a page with a file question posts a multipart form, read as it streams in.
+        let files = FileAnswerForm(consultation: consultation)
+        let form: FormFields
+        var uploads: [FormUpload] = []
+        if MultipartFormReader.isMultipart(request) {
+            let read = try await files.reader(for: section.questions).read(request)
+            form = read.fields
+            uploads = read.uploads
+        } else {
+            form = try await request.formFields()
+        }
         try visit.checkFormToken(form)
         let now = consultation.clock.now()
         let window = try await requireOpen(survey, at: now, consequence: "Your answers on this page were not saved.")
         guard let (cookie, saved) = try await currentDraft(request, survey: survey) else {
             return visit.redirect(to: "/s/\(survey.id)")
         }
-        let section = survey.sections[number - 1]
-        let posted = AnswerForm.answers(of: section.questions, in: form.byName)
+        var posted = AnswerForm.answers(of: section.questions, in: form.byName)
+        var shownFields = form.byName
+        var fileErrors: [String: String] = [:]
+        if FileAnswerForm.takesFiles(section.questions) {
+            let applied = try await files.apply(
+                section.questions, saved: saved, form: form, uploads: uploads, survey: survey, owner: cookie.token)
+            for (key, value) in applied.answers {
+                posted[key] = value
+                if case .array(let list)? = value {
+                    shownFields[FileAnswerForm.filesField(QuestionID(key))] = list.map(\.canonicalText)
+                }
+            }
+            fileErrors = applied.errors
+        }
         var merged = saved
         for question in section.questions { merged[question.id.rawValue] = posted[question.id.rawValue] }
 
         // Keep every valid answer; show the invalid ones again, as typed, with their problems.
         let (valid, answers, problems) = Self.keptAnswers(merged, of: survey)
-        var errors = problems.mapValues(Self.readable)
+        var errors = problems.mapValues(Self.readable).merging(fileErrors) { first, _ in first }
         _ = try await consultation.storing {
             try await consultation.database.updateDraft(id: cookie.id, token: cookie.token, answers: answers, at: now)
         }
@@ -130,7 +153,7 @@ struct RespondentPages {
         if !errors.isEmpty {
             return visit.page(
                 renderer, "section",
-                try await sectionView(survey, number: number, fields: form.byName, saved: valid, errors: errors, notice: nil,
+                try await sectionView(survey, number: number, fields: shownFields, saved: valid, errors: errors, notice: nil,
                     cookie: cookie, context: context),
                 status: .unprocessableContent)
         }
@@ -218,6 +241,10 @@ struct RespondentPages {
         view["editLink"] = absolute("/s/\(survey.id)/edit/\(submission.id)?token=\(submitted.token)", context)
         let answers = Self.keptAnswers(try rawAnswers(submission.answersJSON), of: survey).answers
         view["result"] = ResultView.make(survey.result(for: answers), heading: "Your result")
+        // Position papers: the files this version holds, with the hashes the receipt covers.
+        let attached = answers.attachedFiles.compactMap { FileAnswerForm.view($0.file.json) }
+        view["files"] = attached
+        view["hasFiles"] = !attached.isEmpty
         return visit.page(renderer, "confirmation", view)
     }
 
@@ -267,7 +294,11 @@ struct RespondentPages {
         let receipt = try await consultation.storing {
             try await consultation.database.receipt(ofSubmission: submitted.id, token: submitted.token)
         }
-        var response = json(SubmissionResponses.receiptJSON(receipt), headers: .notStored)
+        let submission = try await consultation.storing {
+            try await consultation.database.submission(id: submitted.id, token: submitted.token)
+        }
+        let files = Self.keptAnswers(try rawAnswers(submission.answersJSON), of: survey).answers.attachedFiles.map(\.file)
+        var response = json(SubmissionResponses.receiptJSON(receipt, files: files), headers: .notStored)
         response.headers[.contentDisposition] = "attachment; filename=\"receipt-\(survey.id)-\(receipt.submissionID).json\""
         return response
     }
@@ -391,6 +422,7 @@ struct RespondentPages {
         view["isLast"] = number == survey.sections.count
         view["action"] = "/s/\(survey.id)/page/\(number)"
         view["questions"] = questions
+        view["multipart"] = FileAnswerForm.takesFiles(section.questions)
         view["notice"] = notice
         view["isEdit"] = cookie.edits != nil
         view["resumeLink"] = absolute("/s/\(survey.id)/resume/\(cookie.id)?token=\(cookie.token)", context)
@@ -461,6 +493,10 @@ struct RespondentPages {
             return JSONValue.canonicalNumber(number)
         case (.text(let text), _), (.email(let text), _):
             return text
+        case (.files(let files), _):
+            return files.map {
+                "\($0.name) (\($0.kind.label), \(FileAnswerForm.sizeText($0.size)), SHA-256 \($0.sha256))"
+            }.joined(separator: "; ")
         default:
             return ""
         }

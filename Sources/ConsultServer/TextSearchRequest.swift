@@ -82,11 +82,12 @@ struct TextSearchRequest: Sendable {
         self.filters = filters
     }
 
-    /// The questions whose answers can hold free text: text and e-mail questions, and choices with "other".
+    /// The questions whose answers can hold free text: text and e-mail questions, choices with "other",
+    /// and file questions (their files' extracted text).
     static func textQuestions(of survey: Survey) -> [Question] {
         survey.questions.filter { question in
             switch question.kind {
-            case .text, .email: true
+            case .text, .email, .file: true
             case .singleChoice(let list), .multipleChoice(let list, _): list.allowsOther
             default: false
             }

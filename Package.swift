@@ -32,6 +32,7 @@ let package = Package(
             name: "ConsultStore",
             dependencies: [
                 "ConsultCore",
+                "ConsultLanguage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -61,6 +62,7 @@ let package = Package(
             name: "ConsultServer",
             dependencies: [
                 "ConsultCore",
+                "ConsultLanguage",
                 "ConsultStore",
                 "ConsultExport",
                 "SurveyFiles",
@@ -85,6 +87,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // lang (issue 15): the language of free texts, with CLD2 (C++, so a small C shim compiled here).
+        /// CLD2 behind one `extern "C"` function (Debian's libcld2-dev has no pkg-config file: linked by name).
+        .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
+        /// Guesses the language of a free text with CLD2; the rule that judges the guess is in ConsultCore.
+        .target(name: "ConsultLanguage", dependencies: ["ConsultCore", "CCLD2"]),
+        .testTarget(name: "ConsultLanguageTests", dependencies: ["ConsultLanguage", "ConsultCore"]),
         .testTarget(name: "ConsultCoreTests", dependencies: ["ConsultCore", "SurveyFiles"]),
         .testTarget(
             name: "SurveyFilesTests",

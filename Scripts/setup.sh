@@ -10,6 +10,8 @@ python_modules=(jsonschema yaml)
 # The XLSX exports (issue 17): libxlsxwriter to write them; openpyxl, pandas and LibreOffice to read them back.
 debian_packages+=(libxlsxwriter-dev libreoffice-calc-nogui)
 xlsx_python_modules=(openpyxl pandas)
+# Language of the free texts (issue 15): CLD2, linked by the CCLD2 target.
+debian_packages+=(libcld2-dev)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

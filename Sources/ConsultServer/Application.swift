@@ -53,6 +53,8 @@ public func buildRouter(
     // Reading room (search): the texts' search, bulk coding and their page.
     TextSearchController(consultation: consultation).addRoutes(to: router)
     TextSearchPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
+    // lang (issue 15): a text's language and the respondent's note, for the answer pages' script.
+    LanguageCheckController(consultation: consultation).addRoutes(to: router)
     return router
 }
 

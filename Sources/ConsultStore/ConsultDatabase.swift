@@ -37,6 +37,8 @@ public final class ConsultDatabase: Sendable {
             // (NORMAL would only survive the process.)
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // lang (issue 15): the language rule, for filters and counts in SQL.
+            db.add(function: LanguageVerdictFunction.function)
         }
         // Readers and the checkpointer may hold locks briefly; wait rather than fail.
         configuration.busyMode = .timeout(10)

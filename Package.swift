@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "ConsultCore",
                 "ConsultStore",
+                "ConsultLanguage",
                 "CLibXML2",
                 "CXLSXWriter",
                 "CReadStat",
@@ -82,6 +83,7 @@ let package = Package(
                 "ConsultStore",
                 "ConsultExport",
                 "ConsultServer",
+                "ConsultLanguage",
                 "SurveyFiles",
                 "SyntheticResponses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,6 +111,8 @@ let package = Package(
             name: "ConsultExportTests",
             dependencies: [
                 "ConsultExport", "ConsultCore", "ConsultStore", "SurveyFiles", "SyntheticResponses",
+                // lang (issue 15): the language table's recount.
+                "ConsultLanguage",
                 // refiqda: tests insert themes and codings with SQL.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

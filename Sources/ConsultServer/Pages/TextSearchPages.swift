@@ -1,4 +1,5 @@
 import ConsultCore
+import ConsultLanguage
 import ConsultStore
 import Foundation
 import Hummingbird

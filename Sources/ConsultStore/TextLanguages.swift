@@ -68,7 +68,7 @@ enum TextLanguageColumns {
 /// in SQL ('survey-language', 'foreign' or 'undetermined'), so filters and counts use the one rule.
 enum LanguageVerdictFunction {
     static let function = DatabaseFunction("consult_language_verdict", argumentCount: 2, pure: true) { values in
-        guard let language = String.fromDatabase(values[0]), let survey = String.fromDatabase(values[1]) else { return nil }
+        guard let language = String.fromDatabaseValue(values[0]), let survey = String.fromDatabaseValue(values[1]) else { return nil }
         return LanguageRule.verdict(of: TextLanguage(code: language), surveyLanguage: survey).rawValue
     }
 }

@@ -283,14 +283,14 @@ struct TextSelection {
             """
         if let theme = filters.theme { add("EXISTS (\(coding) AND c.theme_id = ?)", theme) }
         if let coded = filters.coded { conditions.append("\(coded ? "" : "NOT ")EXISTS (\(coding))") }
-        switch filters.language {
-        case .verdict(let verdict)?:
-            add("consult_language_verdict(o.language, ?) = ?", survey.language)
-            _ = arguments.append(contentsOf: [verdict.rawValue])
-        case .language(let language)?:
-            add("o.language = ?", language.code)
-        case nil:
-            break
+        if let language = filters.language {
+            switch language {
+            case .verdict(let verdict):
+                add("consult_language_verdict(o.language, ?) = ?", survey.language)
+                _ = arguments.append(contentsOf: [verdict.rawValue])
+            case .language(let language):
+                add("o.language = ?", language.code)
+            }
         }
     }
 

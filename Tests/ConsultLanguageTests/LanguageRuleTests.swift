@@ -1,5 +1,5 @@
 import ConsultCore
-import ConsultLanguage
+@testable import ConsultLanguage
 import Foundation
 import Testing
 
@@ -92,5 +92,21 @@ import Testing
         } catch {
             Issue.record("\(error)")
         }
+    }
+}
+
+/// CLD2 calls a whole text unknown for one character it does not take; the wrapper blanks those.
+@Suite struct InterchangeTests {
+    static let german = "Die Verteidigung muss denselben Zugang zu den Rohdaten haben wie die Anklage, sonst ist das Verfahren nicht fair."
+
+    @Test func controlCharactersAndNoncharactersDoNotHideTheLanguage() {
+        for value: UInt32 in [0x0, 0x1B, 0x7F, 0x85, 0xFFFE, 0xFDD0, 0x10FFFF] {
+            let odd = String(Unicode.Scalar(value)!)
+            #expect(LanguageIdentifier.language(of: Self.german + odd + Self.german) == .language("de"), "U+\(String(value, radix: 16))")
+        }
+        // Tabs, newlines and ordinary non-ASCII text pass unchanged.
+        let plain = "Zeile eins\tund\r\nzwei – “Anführung” ü 日本"
+        #expect(LanguageIdentifier.interchangeValid(plain) == plain)
+        #expect(LanguageIdentifier.interchangeValid("a\u{0}b") == "a b")
     }
 }

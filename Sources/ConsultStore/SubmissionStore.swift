@@ -348,12 +348,12 @@ struct PreparedSubmission: Sendable {
 extension ConsultDatabase {
     /// CLD2's guesses for `texts`, or none when this store keeps no reading-room texts.
     func textLanguages(of texts: OpenTexts) -> TextLanguages {
-        maintainsOpenTexts ? TextLanguages(texts) : .none
+        maintainsOpenTexts && guessesLanguages ? TextLanguages(texts) : .none
     }
 
     /// CLD2's guesses for the free texts of `answers` to `survey`.
     func textLanguages(of answers: AnswerSet, survey: Survey) -> TextLanguages {
-        guard maintainsOpenTexts else { return .none }
+        guard maintainsOpenTexts && guessesLanguages else { return .none }
         return TextLanguages(OpenTexts(answers: answers, otherSectorText: survey.profile(of: answers).otherSectorText))
     }
 }

@@ -6,22 +6,30 @@ import GRDB
 /// other prepared data) so the single writer only stores it. About 10–40 µs per text (BENCHMARKS.md).
 struct TextLanguages: Sendable {
     let guesses: [OpenTextField: LanguageGuess]
+    /// Whether a text without a prepared guess is guessed when stored (always, but for ``none``).
+    private let guessing: Bool
 
     /// Guesses the language of every text in `texts`.
     init(_ texts: OpenTexts) {
         guesses = texts.texts.mapValues(LanguageIdentifier.guess)
+        guessing = true
     }
 
-    private init(guesses: [OpenTextField: LanguageGuess]) {
+    private init(guesses: [OpenTextField: LanguageGuess], guessing: Bool) {
         self.guesses = guesses
+        self.guessing = guessing
     }
 
-    /// No guesses: for stores that do not keep the reading room's texts.
-    static let none = TextLanguages(guesses: [:])
+    /// No guesses, every text stored as undetermined: for stores that keep no reading-room texts, and
+    /// the ingest benchmark's run without the guess.
+    static let none = TextLanguages(guesses: [:], guessing: false)
 
-    /// The guess for `text`, made now if it was not prepared.
+    /// CLD2's answer when it found no language.
+    static let noGuess = LanguageGuess(code: TextLanguage.undeterminedCode, percent: 0, letterBytes: 0, isReliable: false)
+
+    /// The guess for `text` (made now if it was not prepared).
     func guess(for field: OpenTextField, text: String) -> LanguageGuess {
-        guesses[field] ?? LanguageIdentifier.guess(text)
+        guesses[field] ?? (guessing ? LanguageIdentifier.guess(text) : Self.noGuess)
     }
 }
 

@@ -124,8 +124,9 @@ extension ConsultDatabase {
     }
 
     /// Everything a new submission needs that does not depend on the database — its id and
-    /// edit token, profile, canonical answers, encoded answer rows, tally changes and signed
-    /// receipt — computed before the write transaction, so that the single writer only inserts.
+    /// edit token, profile, canonical answers, encoded answer rows, tally changes, signed
+    /// receipt and its free texts' languages (unless `languages` were guessed already) — computed
+    /// before the write transaction, so that the single writer only inserts.
     func prepareSubmission(
         _ answers: AnswerSet, of survey: Survey, receivedAt: Date, book: AnswerCodeBook, languages: TextLanguages? = nil
     ) throws -> PreparedSubmission {

@@ -145,6 +145,19 @@ import Testing
             let bad = try await client.send(.get, "\(base)?language=klingon!", token: analyst)
             #expect(bad.status == .badRequest)
             #expect(bad.body["detail"]?.string?.hasPrefix("language:") == true)
+
+            // The page: a language filter, kept in the form, and the foreign text marked.
+            let browser = FormBrowser(client)
+            _ = try await browser.get("/sign-in")
+            _ = try await browser.post("/sign-in", [("token", analyst)])
+            let page = try await browser.get("/analyst/s/lang-test/texts?language=foreign")
+            #expect(page.status == .ok)
+            #expect(page.html.contains("<select id=\"f-language\" name=\"language\">"))
+            #expect(page.html.contains("<option value=\"foreign\" selected>Not in English (flagged)</option>"))
+            #expect(page.html.contains("1 answer found."))
+            #expect(page.html.contains("Not in the survey&#39;s language: looks like French")
+                || page.html.contains("Not in the survey's language: looks like French"))
+            #expect(try await browser.get("/analyst/s/lang-test/texts?language=xx-").status == .badRequest)
         }
     }
 }

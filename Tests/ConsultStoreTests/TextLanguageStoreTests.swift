@@ -118,6 +118,18 @@ import Testing
         try database.close()
     }
 
+    @Test func theBenchmarkStoreWithoutTheGuessKeepsEveryTextUndetermined() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try ConsultDatabase(path: path, textLanguages: false)
+        _ = try await database.submit(try answers(uses: Self.french, further: Self.english), to: survey, receivedAt: now)
+        let rows = try await database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT language, language_guess, language_reliable FROM open_text")
+        }
+        #expect(rows.count == 4)
+        #expect(rows.allSatisfy { $0["language"] as String == "und" && $0["language_guess"] as String == "und" && $0["language_reliable"] as Int == 0 })
+        try database.close()
+    }
+
     @Test func theMigrationJudgesTheTextsStoredBeforeIt() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         var configuration = Configuration()

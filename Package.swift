@@ -34,6 +34,7 @@ let package = Package(
             name: "ConsultStore",
             dependencies: [
                 "ConsultCore",
+                "ConsultLanguage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Position papers: incremental BLOB I/O (sqlite3_blob_write).
@@ -54,6 +55,7 @@ let package = Package(
             dependencies: [
                 "ConsultCore",
                 "ConsultStore",
+                "ConsultLanguage",
                 "CLibXML2",
                 "CXLSXWriter",
                 "CReadStat",
@@ -71,6 +73,7 @@ let package = Package(
             name: "ConsultServer",
             dependencies: [
                 "ConsultCore",
+                "ConsultLanguage",
                 "ConsultStore",
                 "ConsultExport",
                 "TextExtraction",
@@ -94,11 +97,18 @@ let package = Package(
                 "ConsultStore",
                 "ConsultExport",
                 "ConsultServer",
+                "ConsultLanguage",
                 "SurveyFiles",
                 "SyntheticResponses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // lang (issue 15): the language of free texts, with CLD2 (C++, so a small C shim compiled here).
+        /// CLD2 behind one `extern "C"` function (Debian's libcld2-dev has no pkg-config file: linked by name).
+        .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
+        /// Guesses the language of a free text with CLD2; the rule that judges the guess is in ConsultCore.
+        .target(name: "ConsultLanguage", dependencies: ["ConsultCore", "CCLD2"]),
+        .testTarget(name: "ConsultLanguageTests", dependencies: ["ConsultLanguage", "ConsultCore"]),
         .testTarget(name: "ConsultCoreTests", dependencies: ["ConsultCore", "SurveyFiles"]),
         .testTarget(
             name: "SurveyFilesTests",
@@ -117,6 +127,8 @@ let package = Package(
             name: "ConsultExportTests",
             dependencies: [
                 "ConsultExport", "ConsultCore", "ConsultStore", "SurveyFiles", "SyntheticResponses",
+                // lang (issue 15): the language table's recount.
+                "ConsultLanguage",
                 // refiqda: tests insert themes and codings with SQL.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -16,6 +16,8 @@ debian_packages+=(poppler-utils util-linux)
 debian_packages+=(zip)
 # Position papers (issue 16): the upload benchmark's arithmetic and health probe.
 debian_packages+=(bc curl)
+# Language of the free texts (issue 15): CLD2, linked by the CCLD2 target.
+debian_packages+=(libcld2-dev)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

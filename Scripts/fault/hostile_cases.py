@@ -867,6 +867,7 @@ def build_cases(ctx) -> list[Case]:
     add("search page: bulk coding, not signed in", g, r.form(f"{page}/bulk", "q=privacy&code_theme=1"), 401)
     position_paper_analyst_cases(ctx, r, add)
     position_paper_cases(ctx, r, add)
+    language_cases(ctx, r, add, ctx.analyst)
     return cases
 
 
@@ -910,6 +911,32 @@ def position_paper_analyst_cases(ctx, r: Requests, add) -> None:
                                                             token=analyst), 400)
     add("search: attachments_after past the end", g, r.get(f"{texts}?q=privacy&attachments_after=424242",
                                                            token=analyst), 200)
+
+
+def language_cases(ctx, r: Requests, add, analyst) -> None:
+    """lang (issue 15): the language check the answer pages' script calls, and the search's language filter."""
+    g = "language"
+    check = f"/api/v1/surveys/{SURVEY}/language-check"
+    french = "La défense doit avoir accès aux données brutes et à l'algorithme, sinon le procès n'est pas équitable."
+    add("language check: a French text", g, r.json("POST", check, body({"text": french})), 200,
+        check=json_member("verdict", "foreign"))
+    add("language check: a short text", g, r.json("POST", check, body({"text": "Oui"})), 200,
+        check=json_member("verdict", "undetermined"))
+    add("language check: NUL and lone surrogate escapes", g, r.json("POST", check, b'{"text": "a\\u0000b \\ud800"}'),
+        (200, 400))
+    add("language check: 1 MiB of one letter", g, r.json("POST", check, body({"text": "a" * (MIB - 20)})), 200)
+    add("language check: 2 MiB", g, r.json("POST", check, body({"text": "a" * (2 * MIB)})), 413)
+    add("language check: text is a number", g, r.json("POST", check, body({"text": 1})), 400)
+    add("language check: unknown member", g, r.json("POST", check, body({"text": "a", "survey": "x"})), 400)
+    add("language check: empty body", g, r.json("POST", check, b""), 400)
+    add("language check: a list", g, r.json("POST", check, b"[]"), 400)
+    add("language check: text/plain", g, r.build("POST", check, data=b"bonjour", ctype="text/plain"), 415)
+    add("language check: unknown survey", g, r.json("POST", "/api/v1/surveys/nope/language-check", body({"text": "a"})), 404)
+    texts = f"/api/v1/surveys/{SURVEY}/texts"
+    for value in ("foreign", "undetermined", "survey-language", "fr", "und", "zh-Hant"):
+        add(f"search: language={value}", g, r.get(f"{texts}?language={value}", token=analyst), 200)
+    for value in ("x", "french", "fr-", "%27%20OR%201%3D1--", "a" * 600, "%00"):
+        add(f"search: language={urllib_unquote(value)[:20]}", g, r.get(f"{texts}?language={value}", token=analyst), 400)
 
 
 def reading_room_theme_cases(ctx, r: Requests, add) -> None:

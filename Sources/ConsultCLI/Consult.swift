@@ -12,6 +12,8 @@ struct Consult: AsyncParsableCommand {
             ReceiptCommand.self, BackupCommand.self,
             // refiqda
             ThemesCommand.self,
+            // lang (issue 15)
+            LanguageAccuracyCommand.self,
         ]
     )
 }

@@ -66,6 +66,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("benchmark-without-text-index"), help: .hidden)
     var withoutTextIndex = false
 
+    // lang (issue 15): for the ingest benchmark only, to measure what guessing the texts' languages costs.
+    @Flag(name: .customLong("benchmark-without-language"), help: .hidden)
+    var withoutLanguage = false
+
     /// The connection limits the options ask for.
     var connectionLimits: ConnectionLimits {
         ConnectionLimits(
@@ -94,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "consult")
         let loaded = try surveys.load()
-        let database = try self.database.open(openTextIndex: !withoutTextIndex)
+        let database = try self.database.open(openTextIndex: !withoutTextIndex, textLanguages: !withoutLanguage)
         try await database.registerAnswerCodes(of: loaded)
         let now = Date()
         for survey in loaded {

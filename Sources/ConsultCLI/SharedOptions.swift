@@ -9,9 +9,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "The SQLite database file (env CONSULT_DB); created on first use.")
     var path: String = ProcessInfo.processInfo.environment["CONSULT_DB"] ?? "./consult.sqlite"
 
-    func open(openTextIndex: Bool = true) throws -> ConsultDatabase {
+    func open(openTextIndex: Bool = true, textLanguages: Bool = true) throws -> ConsultDatabase {
         do {
-            return try ConsultDatabase(path: path, openTextIndex: openTextIndex)
+            return try ConsultDatabase(path: path, openTextIndex: openTextIndex, textLanguages: textLanguages)
         } catch {
             throw ValidationError("Cannot open the database \(path): \(error)")
         }

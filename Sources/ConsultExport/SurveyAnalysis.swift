@@ -117,6 +117,8 @@ public struct SurveyAnalysis: Sendable {
             ]),
         ]
         tables += themeTables
+        // lang (issue 15)
+        tables += languageTables
         return tables
     }
 
@@ -147,6 +149,7 @@ public struct SurveyAnalysis: Sendable {
         case "codebook": try writeCodebook(to: sink)
         case "themes": try writeThemes(to: sink)
         case "themes_by_sector": try writeThemesBySector(to: sink)
+        case "languages_by_sector": try writeLanguagesBySector(to: sink)
         default: break
         }
     }

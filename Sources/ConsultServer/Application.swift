@@ -59,6 +59,8 @@ public func buildRouter(
     AttachmentPages(consultation: consultation).addRoutes(to: router)
     // Position papers: the upload resource of the API.
     UploadController(consultation: consultation).addRoutes(to: router)
+    // lang (issue 15): a text's language and the respondent's note, for the answer pages' script.
+    LanguageCheckController(consultation: consultation).addRoutes(to: router)
     return router
 }
 

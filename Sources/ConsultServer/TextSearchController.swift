@@ -120,6 +120,8 @@ struct TextSearchController {
             "confidential": .bool(hit.isConfidential),
             "version": .number(Double(hit.version)),
             "codings": .number(Double(hit.codings)),
+            "language": .string(hit.language.code),
+            "language_verdict": .string(LanguageRule.verdict(of: hit.language, surveyLanguage: survey.language).rawValue),
             "snippet": .string(hit.snippet.plainText),
             "highlights": .array(hit.snippet.pieces.map {
                 .object(["text": .string($0.text), "highlighted": .bool($0.highlighted)])

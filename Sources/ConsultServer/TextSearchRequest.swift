@@ -11,7 +11,7 @@ struct TextSearchRequest: Sendable {
     let filters: TextSearchFilters
 
     /// The parameter names, in the order links repeat them.
-    static let names = ["q", "question", "sector", "region", "country", "publication", "level", "theme", "coded"]
+    static let names = ["q", "question", "sector", "region", "country", "publication", "level", "theme", "coded", "language"]
 
     /// Reads the parameters `value` returns (nil or empty: not given).
     init(survey: Survey, _ value: (String) -> String?) throws {
@@ -78,6 +78,14 @@ struct TextSearchRequest: Sendable {
         if let coded = given("coded") {
             guard coded == "yes" || coded == "no" else { throw Problem.badRequest("coded: \"\(coded)\" must be yes or no.") }
             filters.coded = coded == "yes"
+        }
+        // lang (issue 15)
+        if let language = given("language") {
+            guard let filter = LanguageFilter(parameter: language) else {
+                throw Problem.badRequest("language: \"\(language)\" must be survey-language, foreign, undetermined, "
+                    + "or an ISO 639 language code such as fr (und: undetermined).")
+            }
+            filters.language = filter
         }
         self.filters = filters
     }

@@ -25,11 +25,15 @@ public final class ConsultDatabase: Sendable {
     /// Whether storing and editing keep the reading room's `open_text` and its search index (only
     /// the ingest benchmark turns this off, to measure what the index costs).
     let maintainsOpenTexts: Bool
+    /// Whether the texts' languages are guessed (lang, issue 15; only the ingest benchmark turns this
+    /// off, to measure what the guess costs: the texts are then stored as undetermined).
+    let guessesLanguages: Bool
 
     /// Opens (creating and migrating if needed) the database at `path`. `openTextIndex: false`
     /// stores submissions without their reading-room texts: for measuring the index's cost only.
-    public init(path: String, openTextIndex: Bool = true) throws {
+    public init(path: String, openTextIndex: Bool = true, textLanguages: Bool = true) throws {
         maintainsOpenTexts = openTextIndex
+        guessesLanguages = textLanguages
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // WAL with synchronous=FULL: every commit is fsynced before it returns, so an
@@ -37,6 +41,8 @@ public final class ConsultDatabase: Sendable {
             // (NORMAL would only survive the process.)
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // lang (issue 15): the language rule, for filters and counts in SQL.
+            db.add(function: LanguageVerdictFunction.function)
         }
         // Readers and the checkpointer may hold locks briefly; wait rather than fail.
         configuration.busyMode = .timeout(10)

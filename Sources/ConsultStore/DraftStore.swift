@@ -121,6 +121,7 @@ extension ConsultDatabase {
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
         let book = try await codeBook(covering: survey)
+        let languages = textLanguages(of: answers, survey: survey)
         return try await pool.write { db in
             let draft = try draft(id: id, token: token, in: db)
             if let submission = draft.submittedAs { throw DraftFailure.alreadySubmitted(submission) }
@@ -128,11 +129,12 @@ extension ConsultDatabase {
             if let edited {
                 outcome = try replaceAnswers(
                     of: edited.id, token: edited.token, with: answers, survey: survey, receivedAt: receivedAt, book: book,
-                    in: db)
+                    languages: languages, in: db)
             } else if let refusal = try refusal(for: survey, at: receivedAt, in: db) {
                 outcome = refusal
             } else {
-                outcome = .accepted(try insertSubmission(answers, of: survey, receivedAt: receivedAt, book: book, in: db))
+                outcome = .accepted(try insertSubmission(
+                    answers, of: survey, receivedAt: receivedAt, book: book, languages: languages, in: db))
             }
             guard case .accepted(let accepted) = outcome else { return outcome }
             // Position papers: files staged under the draft's token (or an upload token) join the submission.

@@ -12,19 +12,23 @@ import GRDB
 /// restores the words. A sector re-assignment changes no text: searches read the final sector from
 /// `submission`.
 enum OpenTextIndex {
-    /// Writes the free texts of a newly stored submission `seq`.
-    static func insert(_ texts: OpenTexts, of seq: Int64, in db: Database) throws {
+    /// Writes the free texts of a newly stored submission `seq`, with their `languages`.
+    static func insert(_ texts: OpenTexts, languages: TextLanguages, of seq: Int64, in db: Database) throws {
         guard !texts.texts.isEmpty else { return }
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO open_text (submission_seq, question, kind, text) VALUES (?, ?, ?, CAST(? AS TEXT))
+            INSERT INTO open_text (submission_seq, question, kind, text, language, language_guess, language_percent, language_reliable)
+            VALUES (?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?)
             """)
         for field in texts.fields {
-            try insert.execute(arguments: [seq, field.storedQuestion, field.kind.rawValue, ExactText.bindable(texts[field])])
+            let text = texts[field] ?? ""
+            try insert.execute(arguments: StatementArguments(
+                [seq, field.storedQuestion, field.kind.rawValue, ExactText.bindable(text)]
+                    + TextLanguageColumns.values(of: languages.guess(for: field, text: text))))
         }
     }
 
     /// Brings the free texts of submission `seq` to `texts` (its new latest version).
-    static func replace(of seq: Int64, with texts: OpenTexts, in db: Database) throws {
+    static func replace(of seq: Int64, with texts: OpenTexts, languages: TextLanguages, in db: Database) throws {
         let stored = try Row.fetchAll(
             db, sql: "SELECT id, question, kind, \(ExactText.select("text")) AS bytes FROM open_text WHERE submission_seq = ?",
             arguments: [seq])
@@ -41,7 +45,13 @@ enum OpenTextIndex {
                 // (and so the codings' offsets) differ.
                 guard !new.utf8.elementsEqual(old.utf8) else { continue }
                 try db.execute(
-                    sql: "UPDATE open_text SET text = CAST(? AS TEXT) WHERE id = ?", arguments: [ExactText.bindable(new), id])
+                    sql: """
+                        UPDATE open_text SET text = CAST(? AS TEXT), language = ?, language_guess = ?, language_percent = ?,
+                            language_reliable = ?
+                        WHERE id = ?
+                        """,
+                    arguments: StatementArguments(
+                        [ExactText.bindable(new)] + TextLanguageColumns.values(of: languages.guess(for: field, text: new)) + [id]))
             } else {
                 try db.execute(sql: "DELETE FROM open_text WHERE id = ?", arguments: [id])
             }
@@ -52,6 +62,6 @@ enum OpenTextIndex {
                     """,
                 arguments: [seq, question, kind])
         }
-        try insert(OpenTexts(texts.texts.filter { !present.contains($0.key) }), of: seq, in: db)
+        try insert(OpenTexts(texts.texts.filter { !present.contains($0.key) }), languages: languages, of: seq, in: db)
     }
 }

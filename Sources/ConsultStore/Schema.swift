@@ -255,6 +255,10 @@ enum Schema {
         migrator.registerMigration("v10-attachments") { db in
             try AttachmentSchema.create(db)
         }
+        // lang (issue 15): the language of every free text, backfilled with CLD2.
+        migrator.registerMigration("v12-text-language") { db in
+            try TextLanguageColumns.migrate(db)
+        }
         // Position papers (extract): attachments' extracted text indexed for the reading room's search.
         migrator.registerMigration("v15-attachment-search") { db in
             try AttachmentSearchSchema.create(db)

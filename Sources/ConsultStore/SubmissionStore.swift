@@ -120,21 +120,23 @@ extension ConsultDatabase {
     }
 
     /// Stores a new submission and counts it in the tallies.
-    func insertSubmission(_ answers: AnswerSet, of survey: Survey, receivedAt: Date, book: AnswerCodeBook, in db: Database)
-        throws -> AcceptedSubmission
-    {
-        let prepared = try prepareSubmission(answers, of: survey, receivedAt: receivedAt, book: book)
+    func insertSubmission(
+        _ answers: AnswerSet, of survey: Survey, receivedAt: Date, book: AnswerCodeBook, languages: TextLanguages,
+        in db: Database
+    ) throws -> AcceptedSubmission {
+        let prepared = try prepareSubmission(answers, of: survey, receivedAt: receivedAt, book: book, languages: languages)
         let accepted = try insert(prepared, in: db)
         try prepared.tallies.apply(in: db)
         return accepted
     }
 
     /// Everything a new submission needs that does not depend on the database — its id and
-    /// edit token, profile, canonical answers, encoded answer rows, tally changes and signed
-    /// receipt — computed before the write transaction, so that the single writer only inserts.
-    func prepareSubmission(_ answers: AnswerSet, of survey: Survey, receivedAt: Date, book: AnswerCodeBook) throws
-        -> PreparedSubmission
-    {
+    /// edit token, profile, canonical answers, encoded answer rows, tally changes, signed
+    /// receipt and its free texts' languages (unless `languages` were guessed already) — computed
+    /// before the write transaction, so that the single writer only inserts.
+    func prepareSubmission(
+        _ answers: AnswerSet, of survey: Survey, receivedAt: Date, book: AnswerCodeBook, languages: TextLanguages? = nil
+    ) throws -> PreparedSubmission {
         let id = Secret.newID()
         let canonical = answers.canonicalText
         let hash = Receipt.answersHash(canonical)
@@ -142,13 +144,14 @@ extension ConsultDatabase {
         let rows = AnswerRows.rows(of: answers)
         var tallies = TallyDelta()
         tallies.add(rows, survey: survey.id.rawValue, sector: profile.finalSector.rawValue, sign: 1)
+        let openTexts = OpenTexts(answers: answers, otherSectorText: profile.otherSectorText)
         return PreparedSubmission(
             id: id, token: Secret.newToken(), surveyID: survey.id.rawValue, receivedAt: receivedAt,
             profile: profile, level: survey.level(for: answers)?.rawValue, canonical: canonical,
             answersSHA256: hash, rows: try rows.map(book.encode), tallies: tallies,
             receipt: try receipts.receipt(
                 surveyID: survey.id.rawValue, submissionID: id, version: 1, receivedAt: receivedAt, answersSHA256: hash),
-            openTexts: OpenTexts(answers: answers, otherSectorText: profile.otherSectorText))
+            openTexts: openTexts, languages: languages ?? textLanguages(of: openTexts))
     }
 
     func insert(_ prepared: PreparedSubmission, in db: Database) throws -> AcceptedSubmission {
@@ -170,7 +173,7 @@ extension ConsultDatabase {
         try writeVersion(
             1, of: seq, canonical: prepared.canonical, answersSHA256: prepared.answersSHA256,
             rows: prepared.rows, receivedAt: prepared.receivedAt, in: db)
-        if maintainsOpenTexts { try OpenTextIndex.insert(prepared.openTexts, of: seq, in: db) }
+        if maintainsOpenTexts { try OpenTextIndex.insert(prepared.openTexts, languages: prepared.languages, of: seq, in: db) }
         return AcceptedSubmission(
             id: prepared.id, surveyID: prepared.surveyID, version: 1, receivedAt: prepared.receivedAt,
             editToken: prepared.token, receipt: prepared.receipt)
@@ -220,9 +223,11 @@ extension ConsultDatabase {
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
         let book = try await codeBook(covering: survey)
+        let languages = textLanguages(of: answers, survey: survey)
         return try await pool.write { db in
             let outcome = try replaceAnswers(
-                of: id, token: token, with: answers, survey: survey, receivedAt: receivedAt, book: book, in: db)
+                of: id, token: token, with: answers, survey: survey, receivedAt: receivedAt, book: book, languages: languages,
+                in: db)
             // Position papers: kept, added and removed files change in the same transaction.
             if case .accepted = outcome, survey.hasFileQuestions {
                 try AttachmentBinding.bind(
@@ -236,7 +241,7 @@ extension ConsultDatabase {
     /// from the old answers and sector to the new ones.
     func replaceAnswers(
         of id: String, token: String, with answers: AnswerSet, survey: Survey, receivedAt: Date, book: AnswerCodeBook,
-        in db: Database
+        languages: TextLanguages, in db: Database
     ) throws -> SubmissionOutcome {
         guard let row = try Row.fetchOne(
             db, sql: "SELECT seq, version, edit_token_hash, sector_override, final_sector FROM submission WHERE id = ? AND survey_id = ?",
@@ -267,7 +272,8 @@ extension ConsultDatabase {
             version, of: seq, canonical: canonical, answersSHA256: hash, rows: try rows.map(book.encode),
             receivedAt: receivedAt, in: db)
         if maintainsOpenTexts {
-            try OpenTextIndex.replace(of: seq, with: OpenTexts(answers: answers, otherSectorText: profile.otherSectorText), in: db)
+            try OpenTextIndex.replace(
+                of: seq, with: OpenTexts(answers: answers, otherSectorText: profile.otherSectorText), languages: languages, in: db)
         }
         // The final sector is the organizers' override, if any, else the new classification.
         let override: String? = row["sector_override"]
@@ -348,6 +354,22 @@ struct PreparedSubmission: Sendable {
     let receipt: Receipt
     /// Its free texts, for the reading room's search.
     let openTexts: OpenTexts
+    /// Their languages (lang, issue 15).
+    let languages: TextLanguages
+}
+
+// lang (issue 15): the languages of a version's free texts, guessed before the write transaction.
+extension ConsultDatabase {
+    /// CLD2's guesses for `texts`, or none when this store keeps no reading-room texts.
+    func textLanguages(of texts: OpenTexts) -> TextLanguages {
+        maintainsOpenTexts && guessesLanguages ? TextLanguages(texts) : .none
+    }
+
+    /// CLD2's guesses for the free texts of `answers` to `survey`.
+    func textLanguages(of answers: AnswerSet, survey: Survey) -> TextLanguages {
+        guard maintainsOpenTexts && guessesLanguages else { return .none }
+        return TextLanguages(OpenTexts(answers: answers, otherSectorText: survey.profile(of: answers).otherSectorText))
+    }
 }
 
 extension ConsultDatabase {

@@ -18,11 +18,15 @@ public struct TextSearchFilters: Sendable, Hashable {
     public var theme: Int64?
     /// Texts with (true) or without (false) any coding in force.
     public var coded: Bool?
+    /// Texts of one language, or of one verdict against the survey's language (lang, issue 15).
+    public var language: LanguageFilter?
 
     public init(
         question: QuestionID? = nil, sector: String? = nil, region: String? = nil, country: String? = nil,
-        publication: PublicationChoice? = nil, level: String? = nil, theme: Int64? = nil, coded: Bool? = nil
+        publication: PublicationChoice? = nil, level: String? = nil, theme: Int64? = nil, coded: Bool? = nil,
+        language: LanguageFilter? = nil
     ) {
+        self.language = language
         self.question = question
         self.sector = sector
         self.region = region
@@ -44,6 +48,7 @@ public struct TextSearchFilters: Sendable, Hashable {
         if let level { members["level"] = .string(level) }
         if let theme { members["theme"] = .number(Double(theme)) }
         if let coded { members["coded"] = .string(coded ? "yes" : "no") }
+        if let language { members["language"] = .string(language.parameter) }
         return .object(members)
     }
 }
@@ -111,6 +116,8 @@ public struct TextHit: Sendable, Hashable {
     public let snippet: HighlightedSnippet
     /// Codings in force on the text.
     public let codings: Int
+    /// The language ``LanguageRule`` assigned the text.
+    public let language: TextLanguage
 
     /// Confidential respondents' texts are read in the room, marked, and never quoted in exports.
     public var isConfidential: Bool { publication == .confidential }
@@ -189,7 +196,7 @@ public struct TextSearch: Sendable {
                     ? [] : [String(HighlightedSnippet.open), String(HighlightedSnippet.close)]
                 let rows = try Row.fetchAll(
                     db, sql: """
-                        SELECT o.id, o.question, o.kind, s.id AS submission_id, s.final_sector, s.publication, s.version,
+                        SELECT o.id, o.question, o.kind, o.language, s.id AS submission_id, s.final_sector, s.publication, s.version,
                             CAST(\(snippet) AS BLOB) AS snippet,
                             instr(o.text, char(57344)) + instr(o.text, char(57345)) > 0 AS has_marks,
                             (SELECT count(*) FROM coding c WHERE c.submission_seq = o.submission_seq AND c.question = o.question
@@ -205,7 +212,7 @@ public struct TextSearch: Sendable {
                         finalSector: row["final_sector"], publication: PublicationChoice(stored: row["publication"]),
                         version: row["version"],
                         snippet: HighlightedSnippet(marked: ExactText.decode(row["snippet"]) ?? "", textHasMarks: row["has_marks"]),
-                        codings: row["codings"])
+                        codings: row["codings"], language: TextLanguage(code: row["language"]))
                 }
                 let counted = try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(selection.from) WHERE \(selection.condition) LIMIT ?)",
@@ -276,6 +283,15 @@ struct TextSelection {
             """
         if let theme = filters.theme { add("EXISTS (\(coding) AND c.theme_id = ?)", theme) }
         if let coded = filters.coded { conditions.append("\(coded ? "" : "NOT ")EXISTS (\(coding))") }
+        if let language = filters.language {
+            switch language {
+            case .verdict(let verdict):
+                add("consult_language_verdict(o.language, ?) = ?", survey.language)
+                _ = arguments.append(contentsOf: [verdict.rawValue])
+            case .language(let language):
+                add("o.language = ?", language.code)
+            }
+        }
     }
 
     mutating func add(_ condition: String, _ value: some DatabaseValueConvertible) {

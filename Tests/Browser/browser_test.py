@@ -2041,6 +2041,78 @@ class PositionPaperUpload(BrowserTestCase):
             self.assertEqual([(f["name"], f["kind"], f["sha256"]) for f in second["files"]],
                              [("Revised paper.txt", "text", revised_digest)])
             self.assertIs(self.server.api("POST", "/api/v1/receipts/verify", payload=second).json()["valid"], True)
+# lang (issue 15) =========================================================================
+
+
+class LanguageNote(BrowserTestCase):
+    FRENCH = ("Nous demandons que toute preuve tirée de données cérébrales soit écartée sans le "
+              "consentement écrit de la personne concernée.")
+    ENGLISH = "We ask that any evidence derived from neural data be excluded without the person's written consent."
+
+    def wait_for_note(self, browser: Browser, shown: bool) -> str:
+        note = browser.find("#q-uses_comments-language")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and note.is_displayed() != shown:
+            time.sleep(0.1)
+        self.assertEqual(note.is_displayed(), shown, note.text)
+        return note.text
+
+    def test_a_long_answer_not_in_english_gets_a_polite_note_while_typed_and_on_review(self):
+        browser = self.browser()
+        self.start_response(browser)
+        browser.pick("q-sector-other")
+        browser.type("q-sector-other-text", SECTOR_OTHER)
+        browser.choose("q-country", "FR")
+        browser.pick("q-organisation_size-individual", "q-familiarity-2")
+        self.next_page(browser, 1)
+        browser.pick("q-technologies_known-none_known")
+        self.next_page(browser, 2)
+        # Page 3 has the long answer "uses_comments"; the note is hidden until a long text is typed.
+        self.assertFalse(browser.displayed("q-uses_comments-language"))
+        browser.type("q-uses_comments", self.FRENCH)
+        note = self.wait_for_note(browser, True)
+        self.assertIn("does not seem to be written in English (it looks like French)", note)
+        self.assertIn("“The consultation is in English only.”", note)
+        self.assertIn("it will not be refused", note)
+        browser.screenshot("language-note-live")
+        browser.type("q-uses_comments", self.ENGLISH)
+        self.wait_for_note(browser, False)
+        browser.type("q-uses_comments", self.FRENCH)
+        self.wait_for_note(browser, True)
+        self.next_page(browser, 3)
+        self.next_page(browser, 4)
+        self.rate_matrix(browser, "rights_concern", 10, lambda index: 3)
+        for number in (5, 6, 7, 8):
+            self.next_page(browser, number)
+        browser.pick("q-publication-confidential")
+        browser.click('button[name=action][value=review]')
+        self.assert_on_review(browser, screenshot="language-note-review")
+        notes = browser.find_all(".review .language-note")
+        self.assertEqual(len(notes), 1)
+        self.assertIn("“The consultation is in English only.”", notes[0].text)
+        self.submit(browser)
+
+    def test_without_javascript_the_review_page_shows_the_note(self):
+        browser = self.browser(javascript=False)
+        self.start_response(browser)
+        browser.pick("q-sector-other")
+        browser.type("q-sector-other-text", SECTOR_OTHER)
+        browser.choose("q-country", "FR")
+        browser.pick("q-organisation_size-individual", "q-familiarity-2")
+        self.next_page(browser, 1)
+        browser.pick("q-technologies_known-none_known")
+        self.next_page(browser, 2)
+        self.assertFalse(browser.displayed("q-uses_comments-language"))
+        browser.type("q-uses_comments", self.FRENCH)
+        self.next_page(browser, 3)
+        self.next_page(browser, 4)
+        self.rate_matrix(browser, "rights_concern", 10, lambda index: 3)
+        for number in (5, 6, 7, 8):
+            self.next_page(browser, number)
+        browser.pick("q-publication-confidential")
+        browser.click('button[name=action][value=review]')
+        self.assert_on_review(browser)
+        self.assertEqual(len(browser.find_all(".review .language-note")), 1)
 
 
 def main() -> int:

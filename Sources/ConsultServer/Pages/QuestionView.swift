@@ -99,7 +99,11 @@ enum QuestionView {
             view["value"] = values.first ?? ""
             view["maxLength"] = maxLength
             view["lengthHint"] = "At most \(maxLength) characters."
-            if multiline { described.append("\(base)-hint") }
+            if multiline {
+                described.append("\(base)-hint")
+                // lang (issue 15): the script asks for the note on a long answer not in the survey's language.
+                view["languageCheck"] = "/api/v1/surveys/\(survey.id.rawValue)/language-check"
+            }
         case .number(let range):
             view["isNumber"] = true
             view["value"] = values.first ?? ""

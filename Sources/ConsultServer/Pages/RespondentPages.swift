@@ -455,6 +455,10 @@ struct RespondentPages {
                     "unanswered": answer == nil, "link": pageLink,
                 ]
                 if let problem { row["problem"] = problem }
+                // lang (issue 15): a polite note on a long text that does not look like the survey's language.
+                if let text = answer.flatMap(Self.freeText), let note = LanguageNote.note(for: text, survey: survey) {
+                    row["languageNote"] = note
+                }
                 rows.append(row)
             }
             sections.append(["title": section.title, "number": index + 1, "rows": rows, "link": "/s/\(survey.id)/page/\(index + 1)"])
@@ -469,6 +473,15 @@ struct RespondentPages {
         view["isEdit"] = cookie.edits != nil
         view["lastPage"] = survey.sections.count
         return view
+    }
+
+    /// The free text an answer holds (a text answer, or an "other" text), for the language note.
+    static func freeText(_ answer: Answer) -> String? {
+        switch answer {
+        case .text(let text): text
+        case .choice(_, let other?), .choices(_, let other?): other
+        default: nil
+        }
     }
 
     /// An answer as the review page shows it: labels, not ids.

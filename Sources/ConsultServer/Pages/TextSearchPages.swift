@@ -1,4 +1,5 @@
 import ConsultCore
+import ConsultLanguage
 import ConsultStore
 import Foundation
 import Hummingbird
@@ -150,6 +151,7 @@ struct TextSearchPages {
             "hasLevels": survey.scoring != nil,
             "themeOptions": options("theme", themes.map { (String($0.id), $0.name) }),
             "codedOptions": options("coded", [("yes", "Coded"), ("no", "Not coded")]),
+            "languageOptions": options("language", LanguageNames.filterChoices(surveyLanguage: survey.language)),
             "codeThemes": themes.filter(\.open).map { ["id": $0.id, "name": $0.name] as [String: Any] },
             "hasThemes": themes.contains(where: \.open),
             "recent": recent.map { record -> [String: Any] in
@@ -172,6 +174,8 @@ struct TextSearchPages {
             "sector": survey.sectorLabel(hit.finalSector),
             "confidential": hit.isConfidential,
             "codings": hit.codings > 0 ? hit.codings as Any : false,
+            "foreignLanguage": LanguageRule.verdict(of: hit.language, surveyLanguage: survey.language) == .foreign
+                ? LanguageNames.name(hit.language.code) as Any : false,
             "pieces": hit.snippet.pieces.map { ["text": UntrustedText.pageView($0.text), "mark": $0.highlighted] as [String: Any] },
         ]
     }

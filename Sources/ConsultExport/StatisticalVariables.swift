@@ -74,6 +74,7 @@ struct StatisticalVariables: Sendable {
             "country": ("Country (ISO 3166-1 alpha-2)", .text), "m49_region": ("UN M49 region", .text),
             "m49_subregion": ("UN M49 sub-region", .text), "interpol_region": ("INTERPOL region", .text),
             "publication": ("Publication choice", .text), "level": ("Score level", .text),
+            "cluster": ("Cluster of look-alike submissions", .text),
         ]
         for column in ResponsesExport.factColumns {
             let (label, kind) = factLabels[column] ?? (column, .text)

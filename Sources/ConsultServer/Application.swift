@@ -53,6 +53,9 @@ public func buildRouter(
     // Reading room (search): the texts' search, bulk coding and their page.
     TextSearchController(consultation: consultation).addRoutes(to: router)
     TextSearchPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
+    // campaigns: clusters of look-alike submissions, their review and the signals of ballot stuffing.
+    CampaignController(consultation: consultation).addRoutes(to: router)
+    CampaignPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     return router
 }
 

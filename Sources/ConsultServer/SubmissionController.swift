@@ -23,7 +23,8 @@ struct SubmissionController {
         let idempotency = try idempotentRequest(request, body: body.bytes)
         let answers = try await consultation.checked(body.answers, for: survey, receivedAt: receivedAt)
         let outcome = try await consultation.storing {
-            try await consultation.database.submit(answers, to: survey, receivedAt: receivedAt, idempotency: idempotency)
+            try await consultation.database.submit(
+                answers, to: survey, receivedAt: receivedAt, idempotency: idempotency, client: context.clientAddress?.group)
         }
         return try SubmissionResponses.created(outcome, survey: survey, answers: answers)
     }

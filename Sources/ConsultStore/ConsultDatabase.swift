@@ -25,6 +25,8 @@ public final class ConsultDatabase: Sendable {
     /// Whether storing and editing keep the reading room's `open_text` and its search index (only
     /// the ingest benchmark turns this off, to measure what the index costs).
     let maintainsOpenTexts: Bool
+    /// campaigns: keys the client addresses of new submissions (the ballot-stuffing signals).
+    public let clientKeys: ClientAddressKeyer
 
     /// Opens (creating and migrating if needed) the database at `path`. `openTextIndex: false`
     /// stores submissions without their reading-room texts: for measuring the index's cost only.
@@ -47,6 +49,7 @@ public final class ConsultDatabase: Sendable {
         replySealer = secrets.sealer
         pseudonyms = secrets.pseudonyms
         formTokens = secrets.formTokens
+        clientKeys = try pool.write { db in try ClientAddressKeyer.loadOrCreate(db) }
         committer = GroupCommitter(writer: pool)
         codes = Mutex(try pool.read(Self.loadCodeBook))
     }

@@ -113,9 +113,10 @@ extension ConsultDatabase {
     /// whoever else knew the old edit link cannot read the answers just given.
     public func submitDraft(
         id: String, token: String, answers: AnswerSet, survey: Survey, receivedAt: Date,
-        replacing edited: (id: String, token: String)? = nil
+        replacing edited: (id: String, token: String)? = nil, client: String? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
+        let clientKey = client.map { clientKeys.key($0, survey: survey.id.rawValue) }
         let book = try await codeBook(covering: survey)
         return try await pool.write { db in
             let draft = try draft(id: id, token: token, in: db)
@@ -128,7 +129,9 @@ extension ConsultDatabase {
             } else if let refusal = try refusal(for: survey, at: receivedAt, in: db) {
                 outcome = refusal
             } else {
-                outcome = .accepted(try insertSubmission(answers, of: survey, receivedAt: receivedAt, book: book, in: db))
+                let accepted = try insertSubmission(answers, of: survey, receivedAt: receivedAt, book: book, in: db)
+                if let clientKey { try CampaignSignalStore.record(clientKey, ofSubmission: accepted.id, in: db) }
+                outcome = .accepted(accepted)
             }
             guard case .accepted(let accepted) = outcome else { return outcome }
             try db.execute(

@@ -255,6 +255,10 @@ enum Schema {
         migrator.registerMigration("v10-attachments") { db in
             try AttachmentSchema.create(db)
         }
+        // campaigns: the keyed client-address hash of each submission, for the ballot-stuffing signals.
+        migrator.registerMigration("v13-campaign-signals") { db in
+            try CampaignSignalStore.migrate(db)
+        }
         return migrator
     }
 }

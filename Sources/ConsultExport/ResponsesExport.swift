@@ -113,7 +113,7 @@ public struct ResponsesExport: Sendable {
             row.country.map(Cell.text) ?? .empty, country?.m49Region.map(Cell.text) ?? .empty,
             country?.m49SubRegion.map(Cell.text) ?? .empty, country?.interpolRegion.map(Cell.text) ?? .empty,
             .text(row.publication.rawValue), row.level.map(Cell.text) ?? .empty,
-            row.cluster.map { .text(String($0)) } ?? .empty,
+            row.cluster.map { Cell.text(String($0)) } ?? .empty,
         ]
         for index in answers.layout.questions.indices {
             appendQuestionCells(index, answers.values(of: index, in: row.values), publication: row.publication, layout: answers.layout, to: &cells)

@@ -27,7 +27,7 @@ struct CampaignController {
 
     @Sendable func list(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let (survey, _) = try await staff(request, context)
-        let scope = request.uri.queryParameters.get("scope").map(String.init) ?? ""
+        let scope = request.uri.queryParameters.get("scope").map { String($0) } ?? ""
         guard scope.isEmpty || survey.question(QuestionID(scope)) != nil else {
             throw Problem.invalidField("scope", "scope is empty (the free texts together) or a question id of the survey.")
         }
@@ -43,30 +43,22 @@ struct CampaignController {
     @Sendable func show(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         let (survey, _) = try await staff(request, context)
         let id = try ReadingRoomController.numericID(context, "cluster_id")
-        let compare = request.uri.queryParameters.get("compare").map(String.init)
+        let compare = request.uri.queryParameters.get("compare").map { String($0) }
         let detail = try await CampaignDetail.load(id, survey: survey, compare: compare, consultation: consultation)
         var members = Self.clusterJSON(detail.cluster, minimumSize: detail.minimumSize).objectMembers
-        members["representative"] = detail.representative.map {
-            .object(["respondent": .string($0.respondent), "text": .string($0.text)])
-        } ?? .null
-        members["text_withheld"] = detail.representative == nil ? .string(PublicationChoice.Withholding.confidential.rawValue) : .null
+        if let representative = detail.representative {
+            members["representative"] = .object(["respondent": .string(representative.respondent), "text": .string(representative.text)])
+            members["text_withheld"] = .null
+        } else {
+            members["representative"] = .null
+            members["text_withheld"] = .string(PublicationChoice.Withholding.confidential.rawValue)
+        }
         members["signals"] = Self.signalsJSON(detail.signals)
-        members["members"] = .array(detail.members.map { member in
-            .object([
-                "respondent": .string(member.respondent), "similarity": .number((member.similarity * 10_000).rounded() / 10_000),
-                "placed_by_analyst": .bool(member.placedByAnalyst), "sector": .string(member.finalSector),
-                "country": member.country.map(JSONValue.string) ?? .null, "publication": .string(member.publication.rawValue),
-                "received_at": .string(Instant.utcText(member.receivedAt)),
-            ])
-        })
+        members["members"] = .array(detail.members.map(Self.memberJSON))
         if let comparison = detail.comparison {
-            func segments(_ list: [WordDiff.Segment]) -> JSONValue {
-                .array(list.map { .object(["text": .string($0.text), "differs": .bool($0.differs)]) })
-            }
-            members["comparison"] = .object([
-                "respondent": .string(comparison.member.respondent),
-                "representative": segments(comparison.diff.left), "member": segments(comparison.diff.right),
-            ])
+            let respondent: JSONValue = .string(comparison.member.respondent)
+            let left = Self.segmentsJSON(comparison.diff.left), right = Self.segmentsJSON(comparison.diff.right)
+            members["comparison"] = .object(["respondent": respondent, "representative": left, "member": right])
         }
         return json(.object(members))
     }
@@ -147,6 +139,22 @@ struct CampaignController {
     }
 
     // MARK: JSON
+
+    static func memberJSON(_ member: CampaignMember) -> JSONValue {
+        let similarity = (member.similarity * 10_000).rounded() / 10_000
+        let country: JSONValue = member.country.map { .string($0) } ?? .null
+        let object: [String: JSONValue] = [
+            "respondent": .string(member.respondent), "similarity": .number(similarity),
+            "placed_by_analyst": .bool(member.placedByAnalyst), "sector": .string(member.finalSector),
+            "country": country, "publication": .string(member.publication.rawValue),
+            "received_at": .string(Instant.utcText(member.receivedAt)),
+        ]
+        return .object(object)
+    }
+
+    static func segmentsJSON(_ segments: [WordDiff.Segment]) -> JSONValue {
+        .array(segments.map { segment -> JSONValue in .object(["text": .string(segment.text), "differs": .bool(segment.differs)]) })
+    }
 
     static func clusterJSON(_ cluster: CampaignCluster, minimumSize: Int) -> JSONValue {
         func counts(_ values: [String: Int]) -> JSONValue {

@@ -38,8 +38,8 @@ public struct CampaignCounting: Sendable {
                 WHERE c.survey_id = ? AND c.scope = '' AND c.review = 'confirmed' AND m.scope = ''
                 """, arguments: [survey])
             while let row = try rows.next() {
-                let id: Int64 = row[0]
-                members[id, default: (row[1], [])].seqs.append(row[2])
+                let id: Int64 = row[0], stored: Int64? = row[1], seq: Int64 = row[2]
+                members[id, default: (stored, [])].seqs.append(seq)
             }
             var seqs: [Int64] = []
             for (_, cluster) in members where cluster.seqs.count >= minimumSize {

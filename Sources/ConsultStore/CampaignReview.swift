@@ -232,8 +232,8 @@ public struct CampaignReview: Sendable {
             """, arguments: arguments)
         while let row = try groups.next() {
             let cluster: Int64 = row[0], count: Int = row[3]
-            sectors[cluster, default: [:]][row[1], default: 0] += count
-            countries[cluster, default: [:]][row[2], default: 0] += count
+            sectors[cluster, default: [:]][row[1] as String, default: 0] += count
+            countries[cluster, default: [:]][row[2] as String, default: 0] += count
         }
         return try Row.fetchAll(db, sql: """
             SELECT c.id, c.survey_id, c.scope, c.representative_seq, c.review, c.reviewed_at_ms, c.created_at_ms,
@@ -271,7 +271,7 @@ public struct CampaignReview: Sendable {
             """, arguments: [id]
         ).map { row in
             CampaignMember(
-                seq: row["seq"], respondent: row["respondent"] ?? "", similarity: row["similarity"],
+                seq: row["seq"], respondent: (row["respondent"] as String?) ?? "", similarity: row["similarity"],
                 placedByAnalyst: (row["placed_by"] as Int64?) != nil, finalSector: row["final_sector"], country: row["country"],
                 publication: PublicationChoice(stored: row["publication"]), receivedAt: Date(milliseconds: row["received_at_ms"]))
         }
@@ -316,14 +316,14 @@ public struct CampaignReview: Sendable {
                 guard let question = survey.question(QuestionID(row["question"] as String)), !question.isPersonal,
                     let text = ExactText.decode(row["bytes"])
                 else { continue }
-                let position = (order[question.id.rawValue] ?? 0) * 2 + (row["kind"] == "other" ? 1 : 0)
+                let position = (order[question.id.rawValue] ?? 0) * 2 + ((row["kind"] as String) == "other" ? 1 : 0)
                 found[seq, default: []].append((position, text, publication.disclosesText(of: question)))
             }
         }
         var result: [Int64: (text: String, disclosed: Bool)] = [:]
         for seq in seqs {
             let parts = (found[seq] ?? []).sorted { $0.position < $1.position }
-            result[seq] = (parts.map(\.text).joined(separator: "\n\n"), parts.allSatisfy(\.disclosed))
+            result[seq] = (parts.map { $0.text }.joined(separator: "\n\n"), parts.allSatisfy { $0.disclosed })
         }
         return result
     }
@@ -331,20 +331,22 @@ public struct CampaignReview: Sendable {
     static func shownRepresentative(of cluster: CampaignCluster, survey: Survey, in db: Database) throws
         -> (seq: Int64, respondent: String, text: String)?
     {
-        let members = try members(of: cluster.id, limit: nil, in: db)
-        // Whether a member's text may appear follows from its publication choice and questions,
-        // which only its text rows tell: read the texts of the stored representative first, then all.
-        var texts = try texts(of: cluster.representativeSeq.map { [$0] } ?? [], survey: survey, in: db)
-        if let stored = cluster.representativeSeq, texts[stored]?.disclosed != true || !members.contains(where: { $0.seq == stored }) {
-            texts = try Self.texts(of: members.map(\.seq), survey: survey, in: db)
-        } else if cluster.representativeSeq == nil {
+        let members = try Self.members(of: cluster.id, limit: nil, in: db)
+        // The detector's representative is read first: usually it may stand, and the other
+        // members' texts need not be read.
+        var texts: [Int64: (text: String, disclosed: Bool)] = [:]
+        if let stored = cluster.representativeSeq, members.contains(where: { $0.seq == stored }) {
+            texts = try Self.texts(of: [stored], survey: survey, in: db)
+        }
+        let storedStands = cluster.representativeSeq.flatMap { texts[$0] }.map { $0.disclosed && !$0.text.isEmpty } ?? false
+        if !storedStands {
             texts = try Self.texts(of: members.map(\.seq), survey: survey, in: db)
         }
-        let candidates = members.compactMap { member in
+        let candidates = members.compactMap { member -> CampaignRule.Candidate? in
             // A member who wrote nothing has no text to stand for the cluster.
-            texts[member.seq].map {
-                CampaignRule.Candidate(seq: member.seq, disclosesText: $0.disclosed && !$0.text.isEmpty, similarity: member.similarity)
-            }
+            guard let text = texts[member.seq] else { return nil }
+            return CampaignRule.Candidate(
+                seq: member.seq, disclosesText: text.disclosed && !text.text.isEmpty, similarity: member.similarity)
         }
         guard let seq = CampaignRule.shownRepresentative(stored: cluster.representativeSeq, members: candidates),
             let text = texts[seq]?.text, let member = members.first(where: { $0.seq == seq })

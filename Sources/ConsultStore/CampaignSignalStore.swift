@@ -72,7 +72,7 @@ public struct CampaignSignalStore: Sendable {
             var submissions: [StuffingSignals.Submission] = []
             while let row = try rows.next() {
                 submissions.append(StuffingSignals.Submission(
-                    clientKey: row[0], closedAnswers: "", receivedAt: Date(milliseconds: row[1])))
+                    clientKey: row[0] as Data?, closedAnswers: "", receivedAt: Date(milliseconds: row[1])))
             }
             return StuffingSignals(submissions)
         }
@@ -93,7 +93,7 @@ public struct CampaignSignalStore: Sendable {
         var submissions: [StuffingSignals.Submission] = []
         while let row = try rows.next() {
             submissions.append(StuffingSignals.Submission(
-                clientKey: row["client_key"], closedAnswers: row["closed"] ?? "",
+                clientKey: row["client_key"] as Data?, closedAnswers: (row["closed"] as String?) ?? "",
                 receivedAt: Date(milliseconds: row["received_at_ms"])))
         }
         return StuffingSignals(submissions)

@@ -53,7 +53,7 @@ struct CampaignPages {
         _ = try visit.requireStaff([.analyst, .organizer])
         let id = try ReadingRoomController.numericID(context, "cluster_id")
         let query = request.uri.queryParameters
-        let compare = query.get("compare").map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let compare = query.get("compare").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
         let detail = try await CampaignDetail.load(id, survey: survey, compare: compare, consultation: consultation)
         let notice = query.get("done").flatMap { Self.notices[String($0)] }
         return visit.page(renderer, "analyst-campaign", view(detail, survey: survey, notice: notice))

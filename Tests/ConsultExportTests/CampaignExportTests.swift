@@ -166,7 +166,8 @@ import Testing
 
     @Test func reviewsAreAuditedRefusedWhenTheyBreakTheRulesAndSurviveARestart() async throws {
         let fixture = try await ExportFixture(surveyFile: "Surveys/neurotech-2025.yaml", count: 40, seed: 3)
-        defer { fixture.remove() }
+        // The database is closed below (the restart), so only the folder is removed here.
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
         let clusters = try Self.insertClusters(fixture, [("a", Array(1...8)), ("b", [10, 11]), ("c", [20, 21, 22])], confidential: [])
         let review = fixture.database.campaignReview
         let survey = fixture.survey.id.rawValue

@@ -132,18 +132,22 @@ import Testing
             #expect(done.status == .seeOther && done.location == "/analyst/s/consult-test/campaigns/7?done=confirmed")
             let after = try await browser.get(done.location ?? "")
             #expect(after.html.contains("id=\"cluster-review\">confirmed"))
-            let split = try await browser.post(
-                "/analyst/s/consult-test/campaigns/7",
-                [("action", "split"), ("member", respondents[4]), ("member", respondents[5]), ("reason", "another template")])
-            #expect(split.status == .seeOther)
-
             let staff = FormBrowser(client)
             _ = try await staff.get("/sign-in")
             _ = try await staff.post("/sign-in", [("token", organizer)])
             let organizerPage = try await staff.get("/organizer/s/consult-test")
-            #expect(organizerPage.html.contains("id=\"organizer-campaigns\">1 campaigns"))
+            #expect(organizerPage.html.contains("id=\"organizer-campaigns\">1 campaigns (clusters of at least 5 look-alike submissions), 1 confirmed."))
             #expect(organizerPage.html.contains("6 submissions came from 1 client address(es)"))
+            #expect(organizerPage.html.contains("confirmed cluster"))
             #expect(try await staff.get("/analyst/s/consult-test/campaigns").status == .ok)
+
+            // A split leaves 4 members: no longer a campaign.
+            let split = try await browser.post(
+                "/analyst/s/consult-test/campaigns/7",
+                [("action", "split"), ("member", respondents[4]), ("member", respondents[5]), ("reason", "another template")])
+            #expect(split.status == .seeOther)
+            let listed = try await browser.get("/analyst/s/consult-test/campaigns")
+            #expect(listed.html.contains("0 campaigns among 2 clusters"))
         }
     }
 }

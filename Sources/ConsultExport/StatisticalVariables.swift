@@ -175,6 +175,8 @@ struct StatisticalVariables: Sendable {
             text(row.declaredSector), text(row.publication.disclosesOtherSectorText ? row.otherSectorText : nil),
             text(row.finalSector), text(row.country), text(country?.m49Region), text(country?.m49SubRegion),
             text(country?.interpolRegion), text(row.publication.rawValue), text(row.level),
+            // campaigns: the cluster of look-alike submissions.
+            text(row.cluster.map { String($0) }),
         ]
         let layout = answers.layout
         for (index, question) in layout.questions.enumerated() {

@@ -83,6 +83,8 @@ extension DraftLimits {
                 "file": "responses.csv", "table_file": "choices.csv",
                 // Reading room (themes): the whole submission by its pseudonym.
                 "respondent": pseudonyms.pseudonym(for: id),
+                // campaigns: a cluster (none exists: the routes answer 404).
+                "cluster_id": "1",
             ]
             let before = try databaseState(server.databasePath)
             for route in routes {

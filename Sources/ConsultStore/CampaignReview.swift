@@ -100,7 +100,7 @@ public struct CampaignReview: Sendable {
     public func members(of id: Int64, survey: String) async throws -> [CampaignMember] {
         try await database.pool.read { db in
             _ = try Self.cluster(id, of: survey, in: db)
-            return try Self.members(of: id, limit: Self.memberListLimit, in: db)
+            return try Self.members(of: id, limit: Self.memberListLimit, pseudonyms: database.pseudonyms, in: db)
         }
     }
 
@@ -116,7 +116,7 @@ public struct CampaignReview: Sendable {
     public func shownRepresentative(of id: Int64, survey: Survey) async throws -> (seq: Int64, respondent: String, text: String)? {
         try await database.pool.read { db in
             let cluster = try Self.cluster(id, of: survey.id.rawValue, in: db)
-            return try Self.shownRepresentative(of: cluster, survey: survey, in: db)
+            return try Self.shownRepresentative(of: cluster, survey: survey, pseudonyms: database.pseudonyms, in: db)
         }
     }
 
@@ -262,16 +262,17 @@ public struct CampaignReview: Sendable {
         return cluster
     }
 
-    static func members(of id: Int64, limit: Int?, in db: Database) throws -> [CampaignMember] {
+    /// Members with their pseudonyms made from the submission ids (the lookup table is keyed by
+    /// pseudonym, so reading it by submission would scan it).
+    static func members(of id: Int64, limit: Int?, pseudonyms: Pseudonymizer, in db: Database) throws -> [CampaignMember] {
         try Row.fetchAll(db, sql: """
-            SELECT s.seq, (SELECT p.pseudonym FROM respondent_pseudonym p WHERE p.submission_seq = s.seq) AS respondent,
-                m.similarity, m.placed_by, s.final_sector, s.country, s.publication, s.received_at_ms
+            SELECT s.seq, s.id, m.similarity, m.placed_by, s.final_sector, s.country, s.publication, s.received_at_ms
             FROM campaign_member m JOIN submission s ON s.seq = m.submission_seq
             WHERE m.cluster_id = ? ORDER BY m.similarity DESC, s.seq \(limit.map { "LIMIT \($0)" } ?? "")
             """, arguments: [id]
         ).map { row in
             CampaignMember(
-                seq: row["seq"], respondent: (row["respondent"] as String?) ?? "", similarity: row["similarity"],
+                seq: row["seq"], respondent: pseudonyms.pseudonym(for: row["id"]), similarity: row["similarity"],
                 placedByAnalyst: (row["placed_by"] as Int64?) != nil, finalSector: row["final_sector"], country: row["country"],
                 publication: PublicationChoice(stored: row["publication"]), receivedAt: Date(milliseconds: row["received_at_ms"]))
         }
@@ -328,10 +329,10 @@ public struct CampaignReview: Sendable {
         return result
     }
 
-    static func shownRepresentative(of cluster: CampaignCluster, survey: Survey, in db: Database) throws
+    static func shownRepresentative(of cluster: CampaignCluster, survey: Survey, pseudonyms: Pseudonymizer, in db: Database) throws
         -> (seq: Int64, respondent: String, text: String)?
     {
-        let members = try Self.members(of: cluster.id, limit: nil, in: db)
+        let members = try Self.members(of: cluster.id, limit: nil, pseudonyms: pseudonyms, in: db)
         // The detector's representative is read first: usually it may stand, and the other
         // members' texts need not be read.
         var texts: [Int64: (text: String, disclosed: Bool)] = [:]

@@ -767,6 +767,8 @@ def build_cases(ctx) -> list[Case]:
             check=all_of(header_is("Cache-Control", "no-store"), no_export_files()))
         add(f"analysis.{kind} (no such export)", g, r.get(f"/api/v1/surveys/{SURVEY}/analysis.{kind}", token=analyst), 404)
     reading_room_theme_cases(ctx, r, add)
+    # campaigns: clusters of look-alike submissions and their review.
+    campaign_cases(ctx, r, add)
     # ---------------------------------------------------------------- refiqda: REFI-QDA project and codebook
     g = "refiqda"
     qdc, qdpx = f"/api/v1/surveys/{SURVEY}/codebook.qdc", f"/api/v1/surveys/{SURVEY}/project.qdpx"
@@ -1481,3 +1483,82 @@ def position_paper_cases(ctx, r: Requests, add) -> None:
 def urllib_quote(text: str) -> str:
     import urllib.parse
     return urllib.parse.quote(text, safe="")
+
+
+def campaign_cases(ctx, r: Requests, add) -> None:
+    """campaigns: the clusters' API and pages. Seeds one cluster of every seeded submission of
+    SURVEY (rows as the detector writes them) before the cases' fingerprint is taken; no case may
+    change anything (the only successful requests are reads)."""
+    import sqlite3
+
+    analyst, s1 = ctx.analyst, ctx.submissions[0]
+    connection = sqlite3.connect(str(ctx.server.db), timeout=10)
+    try:
+        with connection:
+            cluster = connection.execute(
+                "INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms) "
+                "SELECT ?, '', min(seq), 1 FROM submission WHERE survey_id = ?", (SURVEY, SURVEY)).lastrowid
+            connection.execute(
+                "INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms) "
+                "SELECT seq, '', ?, 0.9, 2 FROM submission WHERE survey_id = ?", (cluster, SURVEY))
+        respondent = connection.execute(
+            "SELECT p.pseudonym FROM respondent_pseudonym p JOIN submission s ON s.seq = p.submission_seq WHERE s.id = ?",
+            (s1.id,)).fetchone()[0]
+        size = connection.execute("SELECT count(*) FROM campaign_member WHERE cluster_id = ?", (cluster,)).fetchone()[0]
+    finally:
+        connection.close()
+    if size < 3:
+        raise SystemExit(f"hostile: the campaign cases need at least 3 seeded submissions, found {size}")
+
+    g = "campaigns"
+    campaigns = f"/api/v1/surveys/{SURVEY}/campaigns"
+    one = f"{campaigns}/{cluster}"
+    add("campaigns without a token", g, r.get(campaigns), 401)
+    add("campaigns with an edit token", g, r.get(campaigns, token=s1.token), 401)
+    add("campaigns of an unknown survey", g, r.get("/api/v1/surveys/no-such-survey/campaigns", token=analyst), 404)
+    add("campaigns: unknown scope", g, r.get(f"{campaigns}?scope=nope", token=analyst), 422)
+    add("campaigns: SQL as scope", g, r.get(f"{campaigns}?scope=%27%20OR%201%3D1--", token=analyst), 422)
+    add("campaigns listed", g, r.get(campaigns, token=analyst), 200)
+    add("cluster shown with a comparison", g, r.get(f"{one}?compare={respondent}", token=analyst), 200)
+    add("cluster: unknown", g, r.get(f"{campaigns}/999999", token=analyst), 404,
+        check=problem_type("/problems/unknown-cluster"))
+    add("cluster: id that is not a number", g, r.get(f"{campaigns}/abc", token=analyst), 404)
+    add("cluster: id of 40 digits", g, r.get(f"{campaigns}/{'9' * 40}", token=analyst), 404)
+    add("cluster: compare an unknown respondent", g, r.get(f"{one}?compare=r-0000000000000000", token=analyst), 404,
+        check=problem_type("/problems/unknown-cluster-member"))
+    add("cluster: compare with SQL", g, r.get(f"{one}?compare=%27%20OR%201%3D1--", token=analyst), 404)
+    add("cluster without a token", g, r.get(one), 401)
+    add("confirm: no reason", g, r.json("POST", f"{one}/confirm", body({}), token=analyst), 422)
+    add("confirm: blank reason", g, r.json("POST", f"{one}/confirm", body({"reason": " \t "}), token=analyst), 422)
+    add("confirm: reason with NUL", g, r.json("POST", f"{one}/confirm", body({"reason": "a\u0000b"}), token=analyst), 422)
+    add("confirm: 1001-character reason", g, r.json("POST", f"{one}/confirm", body({"reason": "r" * 1001}), token=analyst), 422)
+    add("confirm: reason is a number", g, r.json("POST", f"{one}/confirm", body({"reason": 5}), token=analyst), 422)
+    add("confirm: unknown member", g, r.json("POST", f"{one}/confirm", body({"reason": "x", "admin": True}), token=analyst), 400)
+    add("confirm: body is a list", g, r.json("POST", f"{one}/confirm", b"[]", token=analyst), 400)
+    add("confirm: text/plain", g, r.build("POST", f"{one}/confirm", data=b"{}", ctype="text/plain", token=analyst), 415)
+    add("confirm: 2 MiB reason", g, r.json("POST", f"{one}/confirm", body({"reason": "r" * (2 * MIB)}), token=analyst), 413)
+    add("confirm without a token", g, r.json("POST", f"{one}/confirm", body({"reason": "x"})), 401)
+    add("confirm with an edit token", g, r.json("POST", f"{one}/confirm", body({"reason": "x"}), token=s1.token), 401)
+    add("confirm an unknown cluster", g, r.json("POST", f"{campaigns}/999999/confirm", body({"reason": "x"}), token=analyst), 404)
+    add("dismiss: SQL as reason, unknown cluster", g,
+        r.json("POST", f"{campaigns}/999999/dismiss", body({"reason": SQL_INJECTION}), token=analyst), 404)
+    add("split: members is text", g, r.json("POST", f"{one}/split", body({"reason": "x", "members": "r-1"}), token=analyst), 422)
+    add("split: members are numbers", g, r.json("POST", f"{one}/split", body({"reason": "x", "members": [1, 2]}), token=analyst), 422)
+    add("split: no members", g, r.json("POST", f"{one}/split", body({"reason": "x", "members": []}), token=analyst), 422)
+    add("split: 501 members", g, r.json("POST", f"{one}/split", body({"reason": "x", "members": ["r-1"] * 501}), token=analyst), 422)
+    add("split: one member", g, r.json("POST", f"{one}/split", body({"reason": "x", "members": [respondent]}), token=analyst), 409,
+        check=problem_type("/problems/cluster-conflict"))
+    add("split: unknown members", g,
+        r.json("POST", f"{one}/split", body({"reason": "x", "members": ["r-0000000000000000", SQL_INJECTION]}), token=analyst), 404)
+    add("move: no member", g, r.json("POST", f"{one}/move", body({"reason": "x"}), token=analyst), 422)
+    add("move: into its own cluster", g,
+        r.json("POST", f"{one}/move", body({"reason": "x", "member": respondent, "to": cluster}), token=analyst), 422)
+    add("move: to is text", g, r.json("POST", f"{one}/move", body({"reason": "x", "member": respondent, "to": "1"}), token=analyst), 422)
+    add("move: to 1e300", g, r.json("POST", f"{one}/move", body({"reason": "x", "member": respondent, "to": 1e300}), token=analyst), 422)
+    add("move: to an unknown cluster", g,
+        r.json("POST", f"{one}/move", body({"reason": "x", "member": respondent, "to": 999999}), token=analyst), 404)
+    add("move: unknown member", g, r.json("POST", f"{one}/move", body({"reason": "x", "member": "r-0000000000000000"}), token=analyst), 404)
+    add("campaigns page without a session", g, r.get(f"/analyst/s/{SURVEY}/campaigns"), {401, 403})
+    add("cluster page form without a session", g, r.form(f"/analyst/s/{SURVEY}/campaigns/{cluster}", "action=confirm&reason=x"), {401, 403})
+    add("cluster page form without the form token", g,
+        r.form(f"/analyst/s/{SURVEY}/campaigns/{cluster}", "action=confirm&reason=x", cookie=ctx.analyst_cookie), 403)

@@ -64,6 +64,8 @@ STATE_TABLES = [
 STATE_TABLES += ["theme", "coding", "respondent_pseudonym"]
 # Position papers: uploaded files, staged or bound.
 STATE_TABLES += ["attachment"]
+# campaigns: the clusters, their members and the keyed client addresses of submissions.
+STATE_TABLES += ["campaign_cluster", "campaign_member", "submission_client"]
 # Columns that record when a token was last used, not what it is: a refused request with a valid token is still a use.
 STATE_COLUMNS = {"role_token": "id, role, name, token_hash, created_at_ms, expires_at_ms, revoked_at_ms"}
 # Counters kept up to date in place by each accepted submission: they grow, never shrink or vanish.

@@ -23,6 +23,8 @@ public struct ResponsesExport: Sendable {
     static let factColumns = [
         "respondent", "received_at", "updated_at", "version", "declared_sector", "other_sector", "final_sector",
         "country", "m49_region", "m49_subregion", "interpol_region", "publication", "level",
+        // campaigns: the cluster of look-alike submissions it belongs to (empty: none).
+        "cluster",
     ]
 
     /// The CSV header: the respondent's facts, then the questions' columns in survey order,
@@ -111,6 +113,7 @@ public struct ResponsesExport: Sendable {
             row.country.map(Cell.text) ?? .empty, country?.m49Region.map(Cell.text) ?? .empty,
             country?.m49SubRegion.map(Cell.text) ?? .empty, country?.interpolRegion.map(Cell.text) ?? .empty,
             .text(row.publication.rawValue), row.level.map(Cell.text) ?? .empty,
+            row.cluster.map { Cell.text(String($0)) } ?? .empty,
         ]
         for index in answers.layout.questions.indices {
             appendQuestionCells(index, answers.values(of: index, in: row.values), publication: row.publication, layout: answers.layout, to: &cells)
@@ -173,6 +176,7 @@ public struct ResponsesExport: Sendable {
         if let region = country?.m49SubRegion { try writer.attribute("m49_subregion", region) }
         if let region = country?.interpolRegion { try writer.attribute("interpol_region", region) }
         if let level = row.level { try writer.attribute("level", level) }
+        if let cluster = row.cluster { try writer.attribute("cluster", String(cluster)) }
         if let other = row.otherSectorText, row.publication.disclosesOtherSectorText {
             try writer.element("other_sector", text: other)
         }

@@ -74,6 +74,7 @@ struct StatisticalVariables: Sendable {
             "country": ("Country (ISO 3166-1 alpha-2)", .text), "m49_region": ("UN M49 region", .text),
             "m49_subregion": ("UN M49 sub-region", .text), "interpol_region": ("INTERPOL region", .text),
             "publication": ("Publication choice", .text), "level": ("Score level", .text),
+            "cluster": ("Cluster of look-alike submissions", .text),
         ]
         for column in ResponsesExport.factColumns {
             let (label, kind) = factLabels[column] ?? (column, .text)
@@ -174,6 +175,8 @@ struct StatisticalVariables: Sendable {
             text(row.declaredSector), text(row.publication.disclosesOtherSectorText ? row.otherSectorText : nil),
             text(row.finalSector), text(row.country), text(country?.m49Region), text(country?.m49SubRegion),
             text(country?.interpolRegion), text(row.publication.rawValue), text(row.level),
+            // campaigns: the cluster of look-alike submissions.
+            text(row.cluster.map { String($0) }),
         ]
         let layout = answers.layout
         for (index, question) in layout.questions.enumerated() {

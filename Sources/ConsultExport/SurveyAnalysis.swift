@@ -25,6 +25,8 @@ public struct SurveyAnalysis: Sendable {
     // refiqda: the codebook of themes and its counts per question and sector.
     let themes: [ThemeSummary]
     let themeCounts: [ThemeSectorCount]
+    // campaigns: the campaigns table and what the counted-once tables leave out.
+    var campaignAnalysis: CampaignAnalysis = .none
 
     /// The sector every "all sectors" row is labelled with.
     public static let allSectors = "all"
@@ -60,7 +62,8 @@ public struct SurveyAnalysis: Sendable {
             distributions: distributions, numberSummaries: numberSummaries,
             activity: try await database.activityByQuarterHour(survey: id),
             themes: try await database.themeCounts.themes(survey: id),
-            themeCounts: try await database.themeCounts.bySector(survey: id))
+            themeCounts: try await database.themeCounts.bySector(survey: id),
+            campaignAnalysis: try await CampaignAnalysis.load(survey: survey, database: database))
     }
 
     /// How many submissions the analysis covers.
@@ -119,6 +122,7 @@ public struct SurveyAnalysis: Sendable {
         tables += themeTables
         // lang (issue 15)
         tables += languageTables
+        tables += campaignTables
         return tables
     }
 
@@ -150,6 +154,9 @@ public struct SurveyAnalysis: Sendable {
         case "themes": try writeThemes(to: sink)
         case "themes_by_sector": try writeThemesBySector(to: sink)
         case "languages_by_sector": try writeLanguagesBySector(to: sink)
+        case "campaigns": try writeCampaigns(to: sink)
+        case "sectors_counted_once": try writeSectorsCountedOnce(to: sink)
+        case "choices_counted_once": try writeChoicesCountedOnce(to: sink)
         default: break
         }
     }
@@ -248,6 +255,11 @@ public struct SurveyAnalysis: Sendable {
 
     private func writeChoices(to sink: some TableSink) throws {
         let (bases, options) = indexedCounts()
+        try writeChoices(to: sink, bases: bases, options: options)
+    }
+
+    /// The choices table from these counts (campaigns: also the counted-once counts).
+    func writeChoices(to sink: some TableSink, bases: [String: [String: Int]], options: [String: [String: [String: Int]]]) throws {
         for question in survey.questions {
             let list: ChoiceList
             switch question.kind {

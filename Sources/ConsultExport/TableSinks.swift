@@ -53,6 +53,8 @@ public final class XMLAnalysisDocument: TableSink {
         try writer.attribute("generated_at", Instant.utcText(generatedAt))
         try writer.attribute("time_zone", analysis.survey.timeZone.identifier)
         try writer.attribute("submissions", String(analysis.respondents))
+        // campaigns: how many submissions the counted-once tables leave out.
+        try writer.attribute("counted_once_left_out", String(analysis.leftOutOfCountedOnce))
     }
 
     public func begin(_ table: TableHeader) throws {

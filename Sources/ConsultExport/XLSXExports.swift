@@ -71,6 +71,8 @@ extension ResponsesExport {
 
     static let factTypes: [ColumnType] = [
         .text, .text, .text, .integer, .text, .text, .text, .text, .text, .text, .text, .text, .text,
+        // campaigns: the cluster.
+        .text,
     ]
 
     /// The types of one question's columns, in the order of ``columns(of:)``.

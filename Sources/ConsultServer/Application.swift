@@ -61,6 +61,9 @@ public func buildRouter(
     UploadController(consultation: consultation).addRoutes(to: router)
     // lang (issue 15): a text's language and the respondent's note, for the answer pages' script.
     LanguageCheckController(consultation: consultation).addRoutes(to: router)
+    // campaigns: clusters of look-alike submissions, their review and the signals of ballot stuffing.
+    CampaignController(consultation: consultation).addRoutes(to: router)
+    CampaignPages(consultation: consultation, renderer: renderer).addRoutes(to: router)
     return router
 }
 

@@ -78,7 +78,7 @@ struct DraftController {
         let outcome = try await consultation.storing {
             try await consultation.database.submitDraft(
                 id: id, token: token, answers: answers, survey: survey, receivedAt: receivedAt,
-                fileOwner: request.headers[.uploadToken])
+                fileOwner: request.headers[.uploadToken], client: context.clientAddress?.group)
         }
         return try SubmissionResponses.created(outcome, survey: survey, answers: answers)
     }

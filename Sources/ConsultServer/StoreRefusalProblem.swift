@@ -71,6 +71,19 @@ extension Problem {
             case .bytesChanged:
                 self.init("upload-changed", status: .conflict, title: "The upload changed", detail: refusal.message)
             }
+        // campaigns: the review of look-alike clusters.
+        case let refusal as CampaignRefusal:
+            switch refusal {
+            case .unknownCluster: self.init("unknown-cluster", status: .notFound, title: "No such cluster", detail: refusal.message)
+            case .unknownMember:
+                self.init("unknown-cluster-member", status: .notFound, title: "Not a member of the cluster", detail: refusal.message)
+            case .invalid(let field, let message):
+                self.init("invalid-review", status: .unprocessableContent, title: "The review is not valid", detail: message)
+                extensions["field"] = .string(field)
+            case .conflict:
+                self.init("cluster-conflict", status: .conflict, title: "The cluster cannot be changed so", detail: refusal.message)
+            case .noReviewer: self = .forbidden(refusal.message)
+            }
         default:
             self.init(
                 "refused", status: .badRequest, title: "The request was refused",

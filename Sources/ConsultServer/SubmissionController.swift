@@ -25,7 +25,7 @@ struct SubmissionController {
         let outcome = try await consultation.storing {
             try await consultation.database.submit(
                 answers, to: survey, receivedAt: receivedAt, idempotency: idempotency,
-                fileOwner: request.headers[.uploadToken])
+                fileOwner: request.headers[.uploadToken], client: context.clientAddress?.group)
         }
         return try SubmissionResponses.created(outcome, survey: survey, answers: answers)
     }

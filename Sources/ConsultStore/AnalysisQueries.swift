@@ -64,6 +64,8 @@ public struct ResponseRow: Sendable {
     public let level: String?
     /// The latest version's answer values, a question's values next to each other, ids as ``AnswerCodes``.
     public let values: [CodedValue]
+    /// campaigns: the cluster of its free texts together, if it has look-alikes.
+    public let cluster: Int64?
 }
 
 /// One stored answer value: a chosen option (or country code), a rated item, a number or a text,
@@ -257,7 +259,8 @@ extension ConsultDatabase {
             try codes(AnswerCodes(ids: try Self.loadCodeBook(db).codes))
             let submissions = try Row.fetchCursor(db, sql: """
                 SELECT seq, id, received_at_ms, updated_at_ms, version, declared_sector, \(ExactText.select("other_sector_text")),
-                    final_sector, country, publication, level
+                    final_sector, country, publication, level,
+                    (SELECT m.cluster_id FROM campaign_member m WHERE m.submission_seq = submission.seq AND m.scope = '')
                 FROM submission WHERE survey_id = ? ORDER BY seq
                 """, arguments: [survey.rawValue])
             // The survey's answer values lie between its first and last submission (other surveys' are skipped below).
@@ -282,7 +285,8 @@ extension ConsultDatabase {
                 try body(ResponseRow(
                     submissionID: row[1], receivedAt: Date(milliseconds: row[2]), updatedAt: Date(milliseconds: row[3]),
                     version: row[4], declaredSector: row[5], otherSectorText: ExactText.decode(row[6]), finalSector: row[7],
-                    country: row[8], publication: PublicationChoice(stored: row[9]), level: row[10], values: values))
+                    country: row[8], publication: PublicationChoice(stored: row[9]), level: row[10], values: values,
+                    cluster: row[11]))
             }
         }
     }

@@ -28,6 +28,8 @@ public final class ConsultDatabase: Sendable {
     /// Whether the texts' languages are guessed (lang, issue 15; only the ingest benchmark turns this
     /// off, to measure what the guess costs: the texts are then stored as undetermined).
     let guessesLanguages: Bool
+    /// campaigns: keys the client addresses of new submissions (the ballot-stuffing signals).
+    public let clientKeys: ClientAddressKeyer
 
     /// Opens (creating and migrating if needed) the database at `path`. `openTextIndex: false`
     /// stores submissions without their reading-room texts: for measuring the index's cost only.
@@ -53,6 +55,7 @@ public final class ConsultDatabase: Sendable {
         replySealer = secrets.sealer
         pseudonyms = secrets.pseudonyms
         formTokens = secrets.formTokens
+        clientKeys = try pool.write { db in try ClientAddressKeyer.loadOrCreate(db) }
         committer = GroupCommitter(writer: pool)
         codes = Mutex(try pool.read(Self.loadCodeBook))
     }

@@ -117,9 +117,10 @@ extension ConsultDatabase {
     /// whoever else knew the old edit link cannot read the answers just given.
     public func submitDraft(
         id: String, token: String, answers: AnswerSet, survey: Survey, receivedAt: Date,
-        replacing edited: (id: String, token: String)? = nil, fileOwner: String? = nil
+        replacing edited: (id: String, token: String)? = nil, fileOwner: String? = nil, client: String? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
+        let clientKey = client.map { clientKeys.key($0, survey: survey.id.rawValue) }
         let book = try await codeBook(covering: survey)
         let languages = textLanguages(of: answers, survey: survey)
         return try await pool.write { db in
@@ -133,8 +134,10 @@ extension ConsultDatabase {
             } else if let refusal = try refusal(for: survey, at: receivedAt, in: db) {
                 outcome = refusal
             } else {
-                outcome = .accepted(try insertSubmission(
-                    answers, of: survey, receivedAt: receivedAt, book: book, languages: languages, in: db))
+                let accepted = try insertSubmission(
+                    answers, of: survey, receivedAt: receivedAt, book: book, languages: languages, in: db)
+                if let clientKey { try CampaignSignalStore.record(clientKey, ofSubmission: accepted.id, in: db) }
+                outcome = .accepted(accepted)
             }
             guard case .accepted(let accepted) = outcome else { return outcome }
             // Position papers: files staged under the draft's token (or an upload token) join the submission.

@@ -259,6 +259,10 @@ enum Schema {
         migrator.registerMigration("v12-text-language") { db in
             try TextLanguageColumns.migrate(db)
         }
+        // campaigns: the keyed client-address hash of each submission, for the ballot-stuffing signals.
+        migrator.registerMigration("v13-campaign-signals") { db in
+            try CampaignSignalStore.migrate(db)
+        }
         // Position papers (extract): attachments' extracted text indexed for the reading room's search.
         migrator.registerMigration("v15-attachment-search") { db in
             try AttachmentSearchSchema.create(db)

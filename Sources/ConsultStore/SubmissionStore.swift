@@ -69,12 +69,13 @@ extension ConsultDatabase {
     /// the deadline inside the storing transaction (against the deadline in force then).
     ///
     /// Concurrent submissions share one transaction (group commit); each returns only once
-    /// that transaction is committed.
+    /// that transaction is committed. `client` (the sender's address) is kept only as a keyed hash.
     public func submit(
         _ answers: AnswerSet, to survey: Survey, receivedAt: Date, idempotency: IdempotentRequest? = nil,
-        fileOwner: String? = nil
+        fileOwner: String? = nil, client: String? = nil
     ) async throws -> SubmissionOutcome {
         let receivedAt = receivedAt.truncatedToMilliseconds
+        let clientKey = client.map { clientKeys.key($0, survey: survey.id.rawValue) }
         let prepared = try prepareSubmission(answers, of: survey, receivedAt: receivedAt, book: try await codeBook(covering: survey))
         return try await committer.perform { [self] db in
             let keyHash = idempotency.map { replySealer.keyHash($0.key, scope: survey.id.rawValue) }
@@ -98,6 +99,7 @@ extension ConsultDatabase {
                     answers, submissionID: accepted.id, owners: fileOwner.map { [Secret.hash($0)] } ?? [], at: receivedAt,
                     in: db)
             }
+            if let clientKey { try CampaignSignalStore.record(clientKey, ofSubmission: accepted.id, in: db) }
             if let idempotency, let keyHash {
                 let sealed = try replySealer.seal(JSONEncoder().encode(accepted), idempotencyKey: idempotency.key)
                 try db.execute(

@@ -2115,6 +2115,101 @@ class LanguageNote(BrowserTestCase):
         self.assertEqual(len(browser.find_all(".review .language-note")), 1)
 
 
+# campaigns: the campaigns page for analysts and organizers.
+class CampaignsPage(BrowserTestCase):
+    """Six look-alike letters (the first confidential) in one cluster, written as the detector writes
+    clusters; the analyst compares a member with the representative, without JavaScript, and confirms
+    the campaign; the organizer sees it and the signals."""
+
+    PLACES = ["Vienna", "Graz", "Linz", "Salzburg", "Innsbruck", "Bregenz"]
+
+    @classmethod
+    def setUpClass(cls):
+        import sqlite3
+        cls.server = ConsultServer("campaigns")
+        cls.server.start()
+        items = ["mental_privacy", "freedom_of_thought", "mental_integrity", "psychological_continuity",
+                 "self_incrimination", "fair_trial", "non_discrimination", "ill_treatment", "neural_data",
+                 "informed_consent"]
+        ids = []
+        for index, place in enumerate(cls.PLACES):
+            stored = cls.server.api("POST", f"/api/v1/surveys/{SURVEY}/submissions", payload={"answers": {
+                "sector": "civil_society", "country": "AT", "organisation_size": "individual", "familiarity": 2,
+                "technologies_known": ["none_known"], "rights_concern": {item: 3 for item in items},
+                "further_comments": f"As a citizen of {place} I ask you to ban brain data in police work.",
+                "publication": "confidential" if index == 0 else "public_anonymous"}})
+            if stored.status != 201:
+                raise AssertionError(f"a campaign letter was refused: {stored!r}")
+            ids.append(stored.json()["id"])
+        connection = sqlite3.connect(str(cls.server.db), timeout=10)
+        try:
+            with connection:
+                marks = ",".join("?" * len(ids))
+                seqs = [row[0] for row in connection.execute(f"SELECT seq FROM submission WHERE id IN ({marks}) ORDER BY seq", ids)]
+                cls.cluster = connection.execute(
+                    "INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms) VALUES (?, '', ?, 1)",
+                    (SURVEY, seqs[0])).lastrowid
+                for rank, seq in enumerate(seqs):
+                    connection.execute(
+                        "INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms) "
+                        "VALUES (?, '', ?, ?, 2)", (seq, cls.cluster, 1 - rank / 100))
+            cls.respondents = [connection.execute(
+                "SELECT pseudonym FROM respondent_pseudonym WHERE submission_seq = ?", (seq,)).fetchone()[0] for seq in seqs]
+        finally:
+            connection.close()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def signed_in(self, token: str, *, javascript: bool = True) -> Browser:
+        browser = self.browser(javascript=javascript)
+        browser.open("/sign-in")
+        browser.type("token", token)
+        form = browser.find("input#token").find_element(By.XPATH, "ancestor::form")
+        browser.click_element(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        return browser
+
+    def test_a_member_beside_the_representative_with_the_differing_words_marked_then_confirmed(self):
+        browser = self.signed_in(self.server.analyst, javascript=False)
+        browser.open(f"/analyst/s/{SURVEY}")
+        browser.click("#campaigns-link", screenshot="campaigns-list")
+        self.assertEqual(browser.url_path, f"/analyst/s/{SURVEY}/campaigns")
+        row = browser.find(f"#cluster-{self.cluster}")
+        self.assertIn("6", row.text)
+        self.assertIn("unreviewed", row.text)
+        self.assertIn("6 submissions came from 1 client address(es)", browser.text("#survey-signals"))
+        browser.click_element(row.find_element(By.CSS_SELECTOR, "a"))
+        # The detector's representative (Vienna) asked for confidentiality: Graz stands for the campaign.
+        self.assertIn("Graz", browser.text("#representative-text"))
+        self.assertNotIn("Vienna", browser.text("#representative-text"))
+        linz = self.respondents[2]
+        link = next(a for a in browser.find_all("a.compare-link") if a.get_attribute("href").endswith(f"compare={linz}#comparison-title"))
+        browser.click_element(link, screenshot="campaign-comparison")
+        marked = [mark.text for mark in browser.find_all("#comparison-member mark.differs")]
+        self.assertEqual(marked, ["Linz"])
+        self.assertEqual([mark.text for mark in browser.find_all("#comparison-representative mark.differs")], ["Graz"])
+        self.assertEqual(browser.text("#comparison-member"), "As a citizen of Linz I ask you to ban brain data in police work.")
+        self.assertIn("identical closed answers", browser.text("#cluster-signals"))
+
+        # A review without a reason changes nothing and says why; with one it is confirmed and audited.
+        browser.click("#confirm")
+        self.assertEqual(browser.status, 422)
+        browser.open(f"/analyst/s/{SURVEY}/campaigns/{self.cluster}")
+        browser.type("review-reason", "One letter sent by six people")
+        browser.click("#confirm", screenshot="campaign-confirmed")
+        self.assertEqual(browser.text("#cluster-review"), "confirmed")
+        self.assertIn("recorded in the audit log", browser.text("#campaign-status"))
+
+        organizer = self.signed_in(self.server.organizer)
+        organizer.open(f"/organizer/s/{SURVEY}")
+        self.assertIn("1 campaigns", organizer.text("#organizer-campaigns"))
+        self.assertIn("1 confirmed", organizer.text("#organizer-campaigns"))
+        self.assertIn("6 submissions came from 1 client address(es)", organizer.text("#organizer-signals"))
+        log = organizer.text("main")
+        self.assertIn("One letter sent by six people", log)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--consult", type=Path, default=Settings.consult, help="the consult binary")

@@ -53,7 +53,7 @@ import Testing
 
     static let expectedHeader = [
         "respondent", "received_at", "updated_at", "version", "declared_sector", "other_sector", "final_sector",
-        "country", "m49_region", "m49_subregion", "interpol_region", "publication", "level",
+        "country", "m49_region", "m49_subregion", "interpol_region", "publication", "level", "cluster",
         "sector", "sector.other_text", "country.answer", "respondent.answer", "version.answer", "received_at.answer",
         "level.answer", "tools.other_text", "tools.eeg", "tools.other", "tools.other_text.answer", "m49_region.a",
         "publication.answer",

@@ -85,6 +85,8 @@ extension DraftLimits {
                 "respondent": pseudonyms.pseudonym(for: id),
                 // Position papers (extract): a respondent's file (none exists: the route answers 404).
                 "file_id": "f-00000000-0000-4000-8000-000000000000",
+                // campaigns: a cluster (none exists: the routes answer 404).
+                "cluster_id": "1",
             ]
             let before = try databaseState(server.databasePath)
             for route in routes {

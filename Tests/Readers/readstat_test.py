@@ -38,7 +38,8 @@ SURVEY = "neurotech-2025"
 COUNT = 400
 CONSULT_BINARY = ""
 FACTS = ["respondent", "received_at", "updated_at", "version", "declared_sector", "other_sector", "final_sector",
-         "country", "m49_region", "m49_subregion", "interpol_region", "publication", "level"]
+         "country", "m49_region", "m49_subregion", "interpol_region", "publication", "level",
+         "cluster"]  # campaigns: the cluster of look-alike submissions
 SPSS_MISSING = {-99.0: "not answered", -98.0: "not shown", -97.0: "withheld"}
 STATA_MISSING = {"a": "not shown", "b": "not answered", "c": "withheld"}
 OTHER = "Other (please specify)"

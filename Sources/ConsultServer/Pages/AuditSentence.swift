@@ -50,6 +50,16 @@ struct AuditSentence {
         case "theme.retired": add(.words(" retired the theme "), .typed(entry.oldValue ?? "?"))
         case "coding.added": add(.words(" coded "), .typed(entry.newValue ?? "?"))
         case "coding.removed": add(.words(" removed the coding "), .typed(entry.oldValue ?? "?"))
+        // campaigns: the review of look-alike clusters.
+        case "campaign.confirmed", "campaign.dismissed":
+            let cluster = entry.subject.map { String($0.dropFirst("campaign-cluster:".count)) } ?? "?"
+            add(.words(entry.action == "campaign.confirmed" ? " confirmed cluster " : " dismissed cluster "), .typed(cluster),
+                .words(entry.action == "campaign.confirmed" ? " as a campaign" : " (not a campaign)"))
+        case "campaign.split":
+            let cluster = entry.subject.map { String($0.dropFirst("campaign-cluster:".count)) } ?? "?"
+            add(.words(" split off from cluster "), .typed(cluster), .words(" into "), .typed(entry.newValue ?? "?"))
+        case "campaign.member-moved":
+            add(.words(" moved the member of "), .typed(entry.oldValue ?? "?"), .words(" to "), .typed(entry.newValue ?? "?"))
         default:
             add(.words(": "), .typed(entry.action))
             if let subject = entry.subject { add(.words(" of "), .typed(subject)) }

@@ -154,6 +154,14 @@ struct OrganizerPages {
         view["reasonError"] = errors["reason"]
         view["hasErrors"] = !errors.isEmpty
         view["analysisLink"] = "/analyst/s/\(survey.id)"
+        // campaigns: the campaigns found and the signals of ballot stuffing.
+        let listing = try await CampaignListing.load(survey, scope: "", consultation: consultation)
+        let campaigns = listing.clusters.filter { $0.size >= listing.minimumSize }
+        view["campaignCount"] = campaigns.count
+        view["campaignMinimum"] = listing.minimumSize
+        view["confirmedCount"] = campaigns.filter { $0.review == .confirmed }.count
+        view["signals"] = listing.signals.sentences
+        view["hasSignals"] = listing.signals.any
         view["downloads"] = Self.downloads.map { ["href": "/analyst/s/\(survey.id)/download/\($0.0)", "label": $0.1] }
         let sectors = survey.sectors.map(\.id.rawValue) + [RespondentProfile.unclassified.rawValue]
         view["sectorChart"] = SVGChart.horizontalBars(

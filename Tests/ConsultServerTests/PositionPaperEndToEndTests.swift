@@ -29,10 +29,7 @@ import Testing
                 headers: [.uploadTokenField: token])
             #expect(submitted.status == .created)
 
-            // Before extraction the search knows nothing of the file's words.
-            let before = try await client.send(.get, "\(Self.base)/texts?q=consent", token: analyst)
-            #expect(before.body["attachments_total"] == .number(0))
-
+            // The test server's own worker may extract the file first; either way it is extracted once.
             try await AttachmentFixture(server: server).extractAll()
 
             let found = try await client.send(.get, "\(Self.base)/texts?q=consent", token: analyst)

@@ -12,6 +12,8 @@ struct Consult: AsyncParsableCommand {
             ReceiptCommand.self, BackupCommand.self,
             // refiqda
             ThemesCommand.self,
+            // Campaigns (dedup)
+            CampaignsCommand.self,
         ]
     )
 }

@@ -62,9 +62,10 @@ public func buildRouter(
 /// flight, and only then is the database checkpointed and closed.
 ///
 /// `connections` bounds how long a client may take over a request and how many connections are open.
+/// `campaignDetection: false` leaves out the campaign detector's worker (for the ingest benchmark only).
 public func buildApplication(
     _ consultation: Consultation, address: ServerAddress, rateLimit: Int = 0, deployment: Deployment = Deployment(),
-    connections: ConnectionLimits = ConnectionLimits(), logger: Logger
+    connections: ConnectionLimits = ConnectionLimits(), logger: Logger, campaignDetection: Bool = true
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(consultation, rateLimit: rateLimit, deployment: deployment)
     let semantics = HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") })
@@ -76,7 +77,9 @@ public func buildApplication(
             availableConnectionsDelegate: connections.availableConnections(logger: logger)),
         // Services stop in reverse order: the purger before the database closes.
         services: [DatabaseCloser(database: consultation.database, logger: logger),
-            DraftPurger(consultation: consultation, logger: logger)],
+            DraftPurger(consultation: consultation, logger: logger)]
+            // Campaigns (dedup): the detector's background worker.
+            + (campaignDetection ? [CampaignWorker(consultation: consultation, logger: logger)] : []),
         logger: logger)
 }
 

@@ -1,0 +1,167 @@
+/// The look-alike finder of one survey and scope: the texts that lead a cluster (or stand alone so
+/// far), indexed by LSH bands of their MinHash signatures and by their exact hash.
+///
+/// Clustering is by leader: texts are taken in order (of arrival); a text joins the leader it is
+/// most similar to, if that similarity reaches the threshold, else it becomes a leader itself.
+/// The from-scratch rebuild and the incremental worker use this one rule, so a rebuild of
+/// unchanged data gives the clusters the worker made.
+///
+/// With ``bands`` bands of ``rowsPerBand`` rows, two texts of similarity s share at least one band
+/// with probability 1 − (1 − s²)³²: 0.95 at s = 0.3, 0.73 at s = 0.2, 0.03 at s = 0.03.
+public struct NearDuplicateIndex: Sendable {
+    public static let bands = 32
+    public static let rowsPerBand = TextFingerprint.signatureLength / bands
+    /// The most recent leaders looked at in one band's bucket: bounds the work of a text whose
+    /// bands are common (boilerplate shared by many unrelated texts).
+    public static let candidatesPerBucket = 48
+
+    /// One match: the leader's id and the estimated similarity.
+    public struct Match: Sendable, Hashable {
+        public let leader: Int64
+        public let similarity: Double
+    }
+
+    private var ids: [Int64] = []
+    private var signatures: [UInt32] = []
+    private var exactHashes: [UInt64] = []
+    private var alive: [Bool] = []
+    private var positions: [Int64: Int32] = [:]
+    private var bandTable = ChainedTable()
+    private var exactTable = ChainedTable()
+    /// The query that last looked at each leader, so a leader found in several bands is compared once.
+    private var lastSeen: [UInt32] = []
+    private var query: UInt32 = 0
+
+    public init() {}
+
+    /// How many leaders are indexed.
+    public var count: Int { positions.count }
+
+    public func contains(_ id: Int64) -> Bool { positions[id] != nil }
+
+    /// Indexes `fingerprint` as the leader `id` (replacing an earlier one of that id).
+    public mutating func add(_ id: Int64, _ fingerprint: TextFingerprint) {
+        remove(id)
+        let position = Int32(ids.count)
+        ids.append(id)
+        signatures.append(contentsOf: fingerprint.signature)
+        exactHashes.append(fingerprint.exactHash)
+        alive.append(true)
+        lastSeen.append(0)
+        positions[id] = position
+        for band in 0..<Self.bands {
+            bandTable.insert(key: Self.bandKey(band, fingerprint.signature), value: position)
+        }
+        exactTable.insert(key: fingerprint.exactHash, value: position)
+    }
+
+    /// Takes leader `id` out of the index (its entries stay, marked dead).
+    public mutating func remove(_ id: Int64) {
+        guard let position = positions.removeValue(forKey: id) else { return }
+        alive[Int(position)] = false
+    }
+
+    /// The leader most similar to `fingerprint` with a similarity of at least `threshold`, if any:
+    /// an exact duplicate first, else the best of the LSH candidates.
+    public mutating func bestMatch(for fingerprint: TextFingerprint, threshold: Double) -> Match? {
+        var exact: Match?
+        exactTable.forEach(key: fingerprint.exactHash, limit: Self.candidatesPerBucket) { position in
+            guard exact == nil, alive[Int(position)], exactHashes[Int(position)] == fingerprint.exactHash else { return }
+            exact = Match(leader: ids[Int(position)], similarity: 1)
+        }
+        if let exact { return exact }
+        query &+= 1
+        if query == 0 {
+            for index in lastSeen.indices { lastSeen[index] = 0 }
+            query = 1
+        }
+        var best: (position: Int32, equal: Int)?
+        let needed = Int((threshold * Double(TextFingerprint.signatureLength)).rounded(.up))
+        let length = TextFingerprint.signatureLength
+        for band in 0..<Self.bands {
+            bandTable.forEach(key: Self.bandKey(band, fingerprint.signature), limit: Self.candidatesPerBucket) { position in
+                let index = Int(position)
+                guard alive[index], lastSeen[index] != query else { return }
+                lastSeen[index] = query
+                var equal = 0
+                signatures.withUnsafeBufferPointer { all in
+                    let base = index * length
+                    for k in 0..<length where all[base + k] == fingerprint.signature[k] { equal += 1 }
+                }
+                // Ties go to the earlier leader, as in a rebuild.
+                if equal >= needed, equal > best?.equal ?? -1 || (equal == best?.equal && position < best!.position) {
+                    best = (position, equal)
+                }
+            }
+        }
+        guard let best else { return nil }
+        return Match(leader: ids[Int(best.position)], similarity: Double(best.equal) / Double(length))
+    }
+
+    static func bandKey(_ band: Int, _ signature: [UInt32]) -> UInt64 {
+        let start = band * rowsPerBand
+        var key = TextFingerprint.mix(UInt64(band) &+ 0x5bd1_e995)
+        for row in 0..<rowsPerBand { key = TextFingerprint.mix(key ^ UInt64(signature[start + row])) }
+        return key
+    }
+}
+
+/// A hash table from 64-bit keys to chains of values, newest first: open addressing for the chain
+/// heads, flat arrays for the chains (no allocation per entry).
+struct ChainedTable: Sendable {
+    private var keys: [UInt64] = []
+    private var heads: [Int32] = []
+    private var used = 0
+    private var values: [Int32] = []
+    private var next: [Int32] = []
+
+    mutating func insert(key: UInt64, value: Int32) {
+        if (used + 1) * 4 > keys.count * 3 { grow() }
+        let key = key == 0 ? 1 : key
+        let slot = find(key)
+        values.append(value)
+        if keys[slot] == key {
+            next.append(heads[slot])
+        } else {
+            keys[slot] = key
+            next.append(-1)
+            used += 1
+        }
+        heads[slot] = Int32(values.count - 1)
+    }
+
+    /// Calls `body` with the values of `key`, newest first, at most `limit` of them.
+    func forEach(key: UInt64, limit: Int, _ body: (Int32) -> Void) {
+        guard !keys.isEmpty else { return }
+        let key = key == 0 ? 1 : key
+        let slot = find(key)
+        guard keys[slot] == key else { return }
+        var entry = heads[slot]
+        var seen = 0
+        while entry >= 0 && seen < limit {
+            body(values[Int(entry)])
+            entry = next[Int(entry)]
+            seen += 1
+        }
+    }
+
+    /// The slot holding `key`, or the empty slot where it would go.
+    private func find(_ key: UInt64) -> Int {
+        let mask = keys.count - 1
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & mask }
+        return slot
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldHeads = heads
+        let capacity = max(1024, keys.count * 2)
+        keys = [UInt64](repeating: 0, count: capacity)
+        heads = [Int32](repeating: -1, count: capacity)
+        for (slot, key) in oldKeys.enumerated() where key != 0 {
+            let target = find(key)
+            keys[target] = key
+            heads[target] = oldHeads[slot]
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ConsultStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Keeps the campaign clusters current in the background (`consult serve` starts it): every
+/// `interval` it places the submissions stored or edited since, so a new or edited submission is in
+/// its cluster within about a second, and the request that stored it never waits for the detector.
+/// A survey with many queued submissions (existing data, a bulk import) is clustered from scratch.
+struct CampaignWorker: Service {
+    let consultation: Consultation
+    let detector: CampaignDetector
+    let logger: Logger
+    var interval: Duration = .milliseconds(500)
+
+    init(consultation: Consultation, logger: Logger, interval: Duration = .milliseconds(500)) {
+        self.consultation = consultation
+        detector = CampaignDetector(database: consultation.database, surveys: consultation.surveys)
+        self.logger = logger
+        self.interval = interval
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await passOnce()
+                guard (try? await Task.sleep(for: interval)) != nil else { return }
+            }
+        }
+    }
+
+    /// Rebuilds the surveys with a long queue, then drains the queue; a failure is logged and retried next time.
+    func passOnce() async {
+        do {
+            for (surveyID, count) in try await detector.pending().sorted(by: { $0.key < $1.key })
+            where count >= CampaignDetector.bulkThreshold {
+                guard let survey = consultation.surveys.first(where: { $0.id.rawValue == surveyID }) else { continue }
+                let summary = try await detector.rebuild(survey, at: consultation.clock.now())
+                logger.info("campaign clusters rebuilt", metadata: [
+                    "survey": "\(surveyID)", "submissions": "\(summary.submissions)", "clusters": "\(summary.clusters)",
+                ])
+            }
+            while !Task.isCancelled, try await detector.catchUp(at: consultation.clock.now()) > 0 {}
+        } catch {
+            logger.error("placing submissions in campaign clusters failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

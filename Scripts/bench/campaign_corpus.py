@@ -17,39 +17,48 @@ import argparse
 import json
 import random
 
-OPENERS = ["", "", "I believe that ", "In my view, ", "We are concerned that ", "It is clear that ",
-           "Evidence shows that ", "Frankly, ", "As a citizen I think ", "Our members agree that "]
+OPENERS = ["", "", "", "I believe that ", "In my view, ", "We are concerned that ", "It is clear that ",
+           "Evidence shows that ", "Frankly, ", "As a citizen I think ", "Our members agree that ", "Sadly, ",
+           "I fear that ", "Many experts say that ", "To be honest, ", "From what I have seen, ", "Clearly, ",
+           "I am convinced that ", "My colleagues feel that ", "Perhaps ", "Surely ", "In our experience, "]
 SUBJECTS = ["neural data", "brain-computer interfaces", "consumer EEG headsets", "neurotechnology at work",
             "brain scans used as evidence", "deep brain stimulation", "memory detection tests",
             "AI decoding of brain signals", "neuromarketing", "cognitive enhancement devices",
             "implanted neural devices", "emotion recognition from brain activity", "lie detection by fMRI",
             "neurofeedback apps", "brain data brokers", "military uses of neurotechnology",
             "neural monitoring of drivers", "research on brain implants", "sleep tracking headbands",
-            "attention monitoring in schools"]
-PREDICATES = ["must be regulated to protect", "should be treated as a threat to", "cannot be left alone by",
-              "poses serious risks to", "offers real benefits for", "needs independent oversight to protect",
-              "threatens", "could greatly improve", "requires clear rules to safeguard", "should never undermine",
-              "must respect", "is already harming", "will transform", "deserves public funding for",
-              "must be banned where it endangers", "should be tested carefully against", "raises hard questions about",
-              "must stay compatible with", "is overhyped when it comes to", "can support"]
-OBJECTS = ["mental privacy", "freedom of thought", "the right to a fair trial", "patients with paralysis",
-           "the autonomy of workers", "children and adolescents", "informed consent", "the presumption of innocence",
-           "public health", "data protection law", "people with epilepsy", "personal identity",
-           "the dignity of suspects", "medical research", "consumer trust", "the rule of law", "democratic debate",
-           "the independence of judges", "people with depression", "equal access to care", "scientific integrity",
-           "the privacy of our thoughts", "the mental health of students", "national security", "innovation in Europe"]
-TAILS = ["", "", "", " in every member state", " before it is too late", " as the technology spreads",
+            "attention monitoring in schools", "the regulator", "every company selling headsets", "the courts",
+            "national parliaments", "hospital ethics boards", "insurers", "employers", "police forces",
+            "data protection authorities", "the proposed directive", "the industry", "universities"]
+MODALS = ["must", "should", "ought to", "needs to", "has to", "will", "could", "may", "cannot", "must not",
+          "would", "might", "is expected to", "is unlikely to", "is trying to", "is failing to"]
+VERBS = ["protect", "regulate", "threaten", "improve", "safeguard", "undermine", "respect", "harm", "transform",
+         "fund", "ban", "test", "question", "support", "monitor", "weaken", "strengthen", "expose", "exploit",
+         "defend", "ignore", "limit", "clarify", "restrict", "promote", "audit", "benefit", "endanger", "serve",
+         "reshape", "inform", "oversee"]
+ADJECTIVES = ["serious", "basic", "real", "public", "fragile", "personal", "medical", "fundamental", "private",
+              "individual", "collective", "long-term", "democratic", "legal", "scientific", "mental", "vulnerable",
+              "future", "clinical", "economic", "social", "digital"]
+NOUNS = ["privacy", "freedom of thought", "fair trials", "patients", "workers", "children", "consent",
+         "innocence", "health", "data protection", "identity", "dignity", "research", "trust", "the rule of law",
+         "debate", "judges", "care", "integrity", "security", "innovation", "autonomy", "rights", "users",
+         "families", "minorities", "students", "evidence", "safeguards", "liberties", "markets", "science"]
+TAILS = ["", "", "", "", " in every member state", " before it is too late", " as the technology spreads",
          " according to recent studies", " in my experience", " without exception", " under the new framework",
          " in the coming decade", " for the next generation", " across the whole union", " at any cost",
-         " in hospitals and courts"]
-SYNONYMS = {"serious": "grave", "risks": "dangers", "benefits": "advantages", "regulated": "controlled",
-            "clear": "precise", "rules": "regulations", "concerned": "worried", "believe": "think",
+         " in hospitals and courts", " if nothing changes", " within a few years", " for good", " right now",
+         " in practice", " on a large scale", " in the long run", " by design"]
+SYNONYMS = {"serious": "grave", "basic": "elementary", "real": "genuine", "public": "common", "fragile": "delicate",
+            "fundamental": "essential", "private": "intimate", "long-term": "lasting", "vulnerable": "exposed",
+            "protect": "shield", "regulate": "control", "threaten": "menace", "improve": "enhance",
+            "safeguard": "secure", "undermine": "erode", "harm": "damage", "transform": "change", "ban": "prohibit",
+            "test": "examine", "support": "help", "weaken": "impair", "strengthen": "reinforce", "defend": "uphold",
+            "limit": "curb", "promote": "advance", "endanger": "imperil", "oversee": "supervise",
+            "must": "has to", "should": "ought to", "cannot": "can not", "concerned": "worried", "believe": "think",
             "view": "opinion", "children": "minors", "workers": "employees", "patients": "sufferers",
-            "independent": "impartial", "oversight": "supervision", "never": "not", "protect": "defend",
-            "greatly": "significantly", "harming": "damaging", "banned": "prohibited", "carefully": "thoroughly",
-            "transform": "change", "hard": "difficult", "public": "state", "respect": "honour", "must": "has to",
-            "threat": "danger", "support": "help", "Frankly": "Honestly", "already": "even now", "real": "genuine",
-            "urge": "ask", "strongly": "firmly", "immediately": "urgently", "citizens": "people", "demand": "call for"}
+            "consent": "agreement", "trust": "confidence", "dignity": "honour", "care": "treatment",
+            "Frankly": "Honestly", "clear": "obvious", "urge": "ask", "strongly": "firmly",
+            "immediately": "urgently", "citizens": "people", "demand": "call for", "deeply": "truly"}
 FIRST = ["Ana", "Piotr", "Lea", "Omar", "Ines", "Jon", "Maria", "Tomas", "Sofia", "Lukas", "Emma", "Hugo", "Nora",
          "Felix", "Zoe", "Karim", "Elena", "Matteo", "Julia", "Aleksander", "Chloe", "Pablo", "Hanna", "Ivan"]
 LAST = ["Souza", "Nowak", "Martin", "Haddad", "Costa", "Berg", "Rossi", "Novak", "Schmidt", "Dubois", "Horvat",
@@ -66,8 +75,8 @@ CAMPAIGN_ASKS = ["I urge you to act immediately and adopt binding rules.",
 
 
 def sentence(rng):
-    s = rng.choice(OPENERS) + rng.choice(SUBJECTS) + " " + rng.choice(PREDICATES) + " " + rng.choice(OBJECTS) \
-        + rng.choice(TAILS) + "."
+    s = rng.choice(OPENERS) + rng.choice(SUBJECTS) + " " + rng.choice(MODALS) + " " + rng.choice(VERBS) + " " \
+        + rng.choice(ADJECTIVES) + " " + rng.choice(NOUNS) + rng.choice(TAILS) + "."
     return s[0].upper() + s[1:]
 
 
@@ -91,7 +100,7 @@ def template(rng):
 def member(tpl, rng):
     name, place, job = person(rng)
     body = list(tpl)
-    body = [s for s in body if rng.random() >= 0.15] or body[:3]           # sentences dropped
+    body = [s for s in body if rng.random() >= 0.1] or body[:3]            # sentences dropped
     if len(body) < 3:
         body = list(tpl[:3])
     if rng.random() < 0.5:                                                   # sentences reordered
@@ -101,7 +110,7 @@ def member(tpl, rng):
     if rng.random() < 0.4:                                                   # a name or place in the body
         body.insert(rng.randrange(len(body) + 1), f"As a {job} from {place}, I care deeply about this.")
     text = " ".join(body)
-    text = swap_synonyms(text, rng, 0.35)                                     # synonyms swapped
+    text = swap_synonyms(text, rng, 0.25)                                     # synonyms swapped
     greeting = rng.choice(["Dear Commissioner,", "Dear Sir or Madam,", "To the consultation team,", "Hello,", ""])
     intro = rng.choice([f"My name is {name} and I live in {place}.", f"I am {name} from {place}.",
                         f"I write as a {job} in {place}.", ""])

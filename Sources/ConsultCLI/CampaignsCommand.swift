@@ -86,10 +86,13 @@ struct CampaignsEvaluateCommand: ParsableCommand {
             for (position, item) in texts.enumerated() {
                 guard TextFingerprint(of: item.text) != nil else { leaders.append(nil); continue }
                 let hash = SimHash.of(item.text)
-                let best = leaderHashes.map { ($0.position, SimHash.similarity($0.hash, hash)) }
-                    .filter { $0.1 >= similarity }.max { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 > $1.0) }
+                var best: (position: Int, similarity: Double)?
+                for leader in leaderHashes {
+                    let value = SimHash.similarity(leader.hash, hash)
+                    if value >= similarity, value > best?.similarity ?? -1 { best = (leader.position, value) }
+                }
                 if let best {
-                    leaders.append(best.0)
+                    leaders.append(best.position)
                 } else {
                     leaderHashes.append((position, hash))
                     leaders.append(position)

@@ -68,6 +68,10 @@ public func buildApplication(
     connections: ConnectionLimits = ConnectionLimits(), logger: Logger, campaignDetection: Bool = true
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(consultation, rateLimit: rateLimit, deployment: deployment)
+    var services: [any Service] = [DatabaseCloser(database: consultation.database, logger: logger),
+        DraftPurger(consultation: consultation, logger: logger)]
+    // Campaigns (dedup): the detector's background worker.
+    if campaignDetection { services.append(CampaignWorker(consultation: consultation, logger: logger)) }
     let semantics = HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") })
     return Application(
         responder: RequestLogResponder(inner: HTTPSOnlyResponder(inner: semantics, isHTTPS: deployment.isHTTPS)),
@@ -76,10 +80,7 @@ public func buildApplication(
             address: .hostname(address.host, port: address.port), serverName: "consult",
             availableConnectionsDelegate: connections.availableConnections(logger: logger)),
         // Services stop in reverse order: the purger before the database closes.
-        services: [DatabaseCloser(database: consultation.database, logger: logger),
-            DraftPurger(consultation: consultation, logger: logger)]
-            // Campaigns (dedup): the detector's background worker.
-            + (campaignDetection ? [CampaignWorker(consultation: consultation, logger: logger)] : []),
+        services: services,
         logger: logger)
 }
 

@@ -167,6 +167,7 @@ import Testing
         try await detector.catchUp(at: now)
         let clusterA = try #require(try await clusterID(of: a[0].id, database))
         // An analyst confirms the cluster and takes a[3] out of every cluster.
+        let taken = a[3].id
         try await database.pool.write { db in
             try db.execute(
                 sql: "UPDATE campaign_cluster SET review = 'confirmed', reviewed_at_ms = 1, reviewed_by = ? WHERE id = ?",
@@ -174,11 +175,12 @@ import Testing
             try db.execute(sql: """
                 UPDATE campaign_member SET cluster_id = NULL, placed_by = ?
                 WHERE scope = '' AND submission_seq = (SELECT seq FROM submission WHERE id = ?)
-                """, arguments: [analyst.rowID, a[3].id])
+                """, arguments: [analyst.rowID, taken])
         }
         let placedBefore = try await database.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM campaign_member WHERE placed_by IS NOT NULL")
+            try Row.fetchAll(db, sql: "SELECT * FROM campaign_member WHERE placed_by IS NOT NULL").map(\.description)
         }
+        #expect(placedBefore.count == 1)
         // More look-alikes arrive, the taken-out member edits its text (still a variant), and a rebuild runs.
         let late = try await submit(Self.variant(Self.letterA, 4), to: database)
         _ = try await database.replaceAnswers(
@@ -186,10 +188,12 @@ import Testing
             receivedAt: now.addingTimeInterval(60))
         try await detector.catchUp(at: now)
         _ = try await detector.rebuild(survey, at: now)
-        try await database.pool.read { db in
-            #expect(try Row.fetchAll(db, sql: "SELECT * FROM campaign_member WHERE placed_by IS NOT NULL") == placedBefore)
-            #expect(try String.fetchOne(db, sql: "SELECT review FROM campaign_cluster WHERE id = ?", arguments: [clusterA]) == "confirmed")
+        let (placedAfter, review) = try await database.pool.read { db in
+            (try Row.fetchAll(db, sql: "SELECT * FROM campaign_member WHERE placed_by IS NOT NULL").map(\.description),
+             try String.fetchOne(db, sql: "SELECT review FROM campaign_cluster WHERE id = ?", arguments: [clusterA]))
         }
+        #expect(placedAfter == placedBefore)
+        #expect(review == "confirmed")
         #expect(try await clusters(database)[clusterA] == [a[0].id, a[1].id, a[2].id, late.id])
         try database.close()
     }

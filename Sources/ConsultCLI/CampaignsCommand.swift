@@ -68,35 +68,29 @@ struct CampaignsEvaluateCommand: ParsableCommand {
             texts.append((id, text))
         }
         let start = ContinuousClock.now
-        var leaders: [Int?] = []
+        // The cluster of each text, named by its first text (single link, in order, as the detector does).
+        var roots: [Int?] = []
         switch method {
         case "minhash":
             var index = NearDuplicateIndex()
             for (position, item) in texts.enumerated() {
-                guard let print = TextFingerprint(of: item.text) else { leaders.append(nil); continue }
-                if let match = index.bestMatch(for: print, threshold: similarity) {
-                    leaders.append(Int(match.leader))
-                } else {
-                    index.add(Int64(position), print)
-                    leaders.append(position)
-                }
+                guard let print = TextFingerprint(of: item.text) else { roots.append(nil); continue }
+                let match = index.bestMatch(for: print, threshold: similarity)
+                roots.append(match.map { roots[Int($0.nearest)] ?? Int($0.nearest) } ?? position)
+                index.add(Int64(position), print)
             }
         case "simhash":
-            var leaderHashes: [(position: Int, hash: UInt64)] = []
+            var earlier: [(position: Int, hash: UInt64)] = []
             for (position, item) in texts.enumerated() {
-                guard TextFingerprint(of: item.text) != nil else { leaders.append(nil); continue }
+                guard TextFingerprint(of: item.text) != nil else { roots.append(nil); continue }
                 let hash = SimHash.of(item.text)
                 var best: (position: Int, similarity: Double)?
-                for leader in leaderHashes {
-                    let value = SimHash.similarity(leader.hash, hash)
-                    if value >= similarity, value > best?.similarity ?? -1 { best = (leader.position, value) }
+                for text in earlier {
+                    let value = SimHash.similarity(text.hash, hash)
+                    if value >= similarity, value > best?.similarity ?? -1 { best = (text.position, value) }
                 }
-                if let best {
-                    leaders.append(best.position)
-                } else {
-                    leaderHashes.append((position, hash))
-                    leaders.append(position)
-                }
+                roots.append(best.map { roots[$0.position] ?? $0.position } ?? position)
+                earlier.append((position, hash))
             }
         default:
             throw ValidationError("--method must be minhash or simhash.")
@@ -106,7 +100,7 @@ struct CampaignsEvaluateCommand: ParsableCommand {
             "\(texts.count) texts clustered in \(Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18) s\n".utf8))
         var out = ""
         for (position, item) in texts.enumerated() {
-            out += "\(item.id)\t\(leaders[position].map { texts[$0].id } ?? "")\n"
+            out += "\(item.id)\t\(roots[position].map { texts[$0].id } ?? "")\n"
         }
         FileHandle.standardOutput.write(Data(out.utf8))
     }

@@ -7,7 +7,7 @@ public struct CampaignSettings: Sendable, Hashable {
     public let minimumSize: Int
 
     /// The default threshold, chosen with `Scripts/benchmark-campaigns.sh` (see BENCHMARKS.md).
-    public static let defaultSimilarity = 0.3
+    public static let defaultSimilarity = 0.25
     public static let defaultMinimumSize = 5
     /// What a survey file without `campaigns` gets.
     public static let standard = CampaignSettings(similarity: defaultSimilarity, minimumSize: defaultMinimumSize)

@@ -4,14 +4,13 @@ import GRDB
 import Synchronization
 
 /// Keeps `campaign_cluster` and `campaign_member` current with the submissions' free texts: places
-/// each stored or edited submission (taken from `near_duplicate_queue`) in the cluster of its most
-/// similar leader, or makes it a leader (see ``NearDuplicateIndex``), and rebuilds a survey's
-/// clusters from scratch.
+/// each stored or edited submission (taken from `near_duplicate_queue`) in the cluster of the most
+/// similar earlier text (see ``NearDuplicateIndex``), and rebuilds a survey's clusters from scratch.
 ///
 /// The detector never moves a member an analyst placed (`placed_by` set) and never changes a
 /// cluster's `review`; an unreviewed cluster that falls below two members is dissolved, a reviewed
-/// one is kept. Its LSH index lives in memory, loaded from the stored fingerprints of the leaders;
-/// a rebuild by another process raises the survey's generation and the index is reloaded.
+/// one is kept. Its LSH index lives in memory, loaded from the stored fingerprints; a rebuild by
+/// another process raises the survey's generation and the index is reloaded.
 ///
 /// One caller at a time (the serve worker, or the CLI's rebuild): calls must not overlap.
 public final class CampaignDetector: Sendable {
@@ -121,8 +120,9 @@ public final class CampaignDetector: Sendable {
         if state.loaded[survey] == generation { return }
         state.indexes = state.indexes.filter { $0.key.survey != survey }
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT submission_seq, scope, exact_hash, signature, word_count FROM near_duplicate_print
-            WHERE survey_id = ? AND leader_seq IS NULL ORDER BY submission_seq
+            SELECT p.submission_seq, p.scope, p.exact_hash, p.signature, p.word_count
+            FROM submission s JOIN near_duplicate_print p ON p.submission_seq = s.seq
+            WHERE s.survey_id = ? ORDER BY s.seq
             """, arguments: [survey])
         while let row = try rows.next() {
             guard let print = fingerprint(row) else { continue }
@@ -180,7 +180,7 @@ public final class CampaignDetector: Sendable {
 
     /// Takes submission `seq`'s text of `scope` out of the index and out of its cluster (not one an
     /// analyst placed it in), dissolving an unreviewed cluster left with one member and handing a
-    /// cluster it represented to its next member.
+    /// cluster it represented to its next member (the earliest one the detector placed).
     static func detach(_ seq: Int64, scope: String, survey: String, index: inout NearDuplicateIndex, in db: Database) throws {
         index.remove(seq)
         try db.execute(sql: "DELETE FROM near_duplicate_print WHERE submission_seq = ? AND scope = ?", arguments: [seq, scope])
@@ -202,70 +202,46 @@ public final class CampaignDetector: Sendable {
             for member in remaining {
                 try db.execute(
                     sql: "DELETE FROM campaign_member WHERE submission_seq = ? AND scope = ?", arguments: [member.seq, scope])
-                try promote(member.seq, scope: scope, survey: survey, replacing: seq, index: &index, in: db)
             }
             try db.execute(sql: "DELETE FROM campaign_cluster WHERE id = ?", arguments: [clusterID])
         } else if (cluster["representative_seq"] as Int64?) == seq {
             let next = remaining.first { !$0.placed } ?? remaining.first
             try db.execute(
                 sql: "UPDATE campaign_cluster SET representative_seq = ? WHERE id = ?", arguments: [next?.seq, clusterID])
-            if let next, !next.placed {
-                try promote(next.seq, scope: scope, survey: survey, replacing: seq, index: &index, in: db)
-            }
         }
     }
 
-    /// Makes `seq`'s text of `scope` a leader in place of `old`: the texts found like `old` now name it.
-    static func promote(
-        _ seq: Int64, scope: String, survey: String, replacing old: Int64, index: inout NearDuplicateIndex, in db: Database
-    ) throws {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT exact_hash, signature, word_count, leader_seq FROM near_duplicate_print WHERE submission_seq = ? AND scope = ?
-            """, arguments: [seq, scope]),
-            let print = fingerprint(row)
-        else { return }
-        if (row["leader_seq"] as Int64?) != nil {
-            try db.execute(
-                sql: "UPDATE near_duplicate_print SET leader_seq = NULL WHERE submission_seq = ? AND scope = ?",
-                arguments: [seq, scope])
-        }
-        try db.execute(
-            sql: "UPDATE near_duplicate_print SET leader_seq = ? WHERE survey_id = ? AND scope = ? AND leader_seq = ?",
-            arguments: [seq, survey, scope, old])
-        index.add(seq, print)
-    }
-
-    /// Puts `seq`'s text of `scope` in the cluster of its most similar leader, creating the cluster
-    /// if the leader stood alone, or makes it a leader.
+    /// Indexes `seq`'s text of `scope` and puts it in the cluster of the most similar earlier text,
+    /// creating the cluster (represented by that text) if it stood alone.
     static func attach(
         _ seq: Int64, scope: String, print: TextFingerprint, survey: Survey, at now: Date, index: inout NearDuplicateIndex,
         in db: Database
     ) throws {
+        defer { index.add(seq, print) }
         while let match = index.bestMatch(for: print, threshold: survey.campaigns.similarity) {
-            let leader = try Row.fetchOne(
+            let nearest = try Row.fetchOne(
                 db, sql: "SELECT cluster_id, placed_by FROM campaign_member WHERE submission_seq = ? AND scope = ?",
-                arguments: [match.leader, scope])
+                arguments: [match.nearest, scope])
             let clusterID: Int64
-            if let leader {
-                guard (leader["placed_by"] as Int64?) == nil, let id = leader["cluster_id"] as Int64? else {
-                    // An analyst has placed the leader since: it no longer leads for the detector.
-                    index.remove(match.leader)
+            if let nearest {
+                guard (nearest["placed_by"] as Int64?) == nil, let id = nearest["cluster_id"] as Int64? else {
+                    // An analyst has placed that text since: the detector no longer clusters with it.
+                    index.remove(match.nearest)
                     continue
                 }
                 clusterID = id
             } else {
                 try db.execute(
                     sql: "INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms) VALUES (?, ?, ?, ?)",
-                    arguments: [survey.id.rawValue, scope, match.leader, now.milliseconds])
+                    arguments: [survey.id.rawValue, scope, match.nearest, now.milliseconds])
                 clusterID = db.lastInsertedRowID
-                try insertMember(match.leader, scope: scope, cluster: clusterID, similarity: 1, at: now, in: db)
+                try insertMember(match.nearest, scope: scope, cluster: clusterID, similarity: 1, at: now, in: db)
             }
             try insertMember(seq, scope: scope, cluster: clusterID, similarity: match.similarity, at: now, in: db)
-            try insertPrint(seq, scope: scope, survey: survey.id.rawValue, print: print, leader: match.leader, in: db)
+            try insertPrint(seq, scope: scope, survey: survey.id.rawValue, print: print, nearest: match.nearest, in: db)
             return
         }
-        index.add(seq, print)
-        try insertPrint(seq, scope: scope, survey: survey.id.rawValue, print: print, leader: nil, in: db)
+        try insertPrint(seq, scope: scope, survey: survey.id.rawValue, print: print, nearest: nil, in: db)
     }
 
     static func insertMember(_ seq: Int64, scope: String, cluster: Int64, similarity: Double, at now: Date, in db: Database) throws {
@@ -277,13 +253,13 @@ public final class CampaignDetector: Sendable {
     }
 
     static func insertPrint(
-        _ seq: Int64, scope: String, survey: String, print: TextFingerprint, leader: Int64?, in db: Database
+        _ seq: Int64, scope: String, survey: String, print: TextFingerprint, nearest: Int64?, in db: Database
     ) throws {
         try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO near_duplicate_print (submission_seq, scope, survey_id, exact_hash, signature, word_count, leader_seq)
+            INSERT OR REPLACE INTO near_duplicate_print (submission_seq, scope, survey_id, exact_hash, signature, word_count, nearest_seq)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
-                seq, scope, survey, Int64(bitPattern: print.exactHash), Data(print.signatureBytes), print.wordCount, leader,
+                seq, scope, survey, Int64(bitPattern: print.exactHash), Data(print.signatureBytes), print.wordCount, nearest,
             ])
     }
 }

@@ -24,8 +24,8 @@ extension CampaignDetector {
     /// order of arrival, and replaces the detector's fingerprints and clusters of that survey.
     ///
     /// The texts are read from one snapshot, fingerprinted on every core and clustered in memory;
-    /// one write transaction then swaps the result in. A cluster whose representative leads again
-    /// keeps its id and its review; members and clusters analysts placed or reviewed stay. Submissions
+    /// one write transaction then swaps the result in. A cluster whose representative represents a
+    /// cluster again keeps its id and its review; members and clusters analysts placed or reviewed stay. Submissions
     /// stored or edited after the snapshot are left in the queue for the worker.
     public func rebuild(_ survey: Survey, at now: Date) async throws -> CampaignRebuildSummary {
         let readStart = ContinuousClock.now
@@ -49,8 +49,8 @@ extension CampaignDetector {
         let seq: Int64
         let scope: String
         let print: TextFingerprint
-        /// The leader it joined (nil: it leads).
-        let leader: Int64?
+        /// The earlier text it was found most like (nil: none).
+        let nearest: Int64?
         let similarity: Double
     }
 
@@ -102,12 +102,10 @@ extension CampaignDetector {
                 for (scope, print) in scopes.sorted(by: { $0.key < $1.key })
                 where !placed.contains("\(item.seq)|\(scope)") {
                     var index = indexes.removeValue(forKey: scope) ?? NearDuplicateIndex()
-                    if let match = index.bestMatch(for: print, threshold: survey.campaigns.similarity) {
-                        prints.append(PlacedPrint(seq: item.seq, scope: scope, print: print, leader: match.leader, similarity: match.similarity))
-                    } else {
-                        index.add(item.seq, print)
-                        prints.append(PlacedPrint(seq: item.seq, scope: scope, print: print, leader: nil, similarity: 1))
-                    }
+                    let match = index.bestMatch(for: print, threshold: survey.campaigns.similarity)
+                    prints.append(PlacedPrint(
+                        seq: item.seq, scope: scope, print: print, nearest: match?.nearest, similarity: match?.similarity ?? 1))
+                    index.add(item.seq, print)
                     indexes[scope] = index
                 }
             }
@@ -145,7 +143,7 @@ extension CampaignDetector {
 
     static func write(_ snapshot: Snapshot, of survey: Survey, at now: Date, in db: Database, state: inout State) throws -> Written {
         let surveyID = survey.id.rawValue
-        // Old clusters by (scope, representative): a cluster whose representative leads again keeps its id.
+        // Old clusters by (scope, representative): a cluster whose representative represents one again keeps its id.
         var oldClusters: [String: Int64] = [:]
         var oldIDs: Set<Int64> = []
         for row in try Row.fetchAll(
@@ -164,41 +162,47 @@ extension CampaignDetector {
         try db.execute(sql: "DELETE FROM near_duplicate_print WHERE survey_id = ?", arguments: [surveyID])
 
         let insertPrint = try db.makeStatement(sql: """
-            INSERT INTO near_duplicate_print (submission_seq, scope, survey_id, exact_hash, signature, word_count, leader_seq)
+            INSERT INTO near_duplicate_print (submission_seq, scope, survey_id, exact_hash, signature, word_count, nearest_seq)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
         let insertMember = try db.makeStatement(sql: """
             INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms) VALUES (?, ?, ?, ?, ?)
             """)
-        var clusterOf: [String: Int64] = [:]
+        // The cluster of each clustered text, per scope.
+        var clusterOf: [String: [Int64: Int64]] = [:]
         var sizes: [Int64: Int] = [:]
+        var wholeClusters: Set<Int64> = []
         var kept: Set<Int64> = []
         var clusteredSubmissions = 0
         for placed in snapshot.prints {
             try insertPrint.execute(arguments: [
                 placed.seq, placed.scope, surveyID, Int64(bitPattern: placed.print.exactHash),
-                Data(placed.print.signatureBytes), placed.print.wordCount, placed.leader,
+                Data(placed.print.signatureBytes), placed.print.wordCount, placed.nearest,
             ])
-            guard let leader = placed.leader else { continue }
-            let key = "\(placed.scope)|\(leader)"
+            guard let nearest = placed.nearest else { continue }
             let clusterID: Int64
-            if let id = clusterOf[key] {
+            if let id = clusterOf[placed.scope]?[nearest] {
                 clusterID = id
             } else {
-                if let id = oldClusters[key] {
+                // The nearest text stood alone: it represents the new cluster.
+                if let id = oldClusters["\(placed.scope)|\(nearest)"] {
                     clusterID = id
                     kept.insert(id)
                 } else {
                     try db.execute(
                         sql: "INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms) VALUES (?, ?, ?, ?)",
-                        arguments: [surveyID, placed.scope, leader, now.milliseconds])
+                        arguments: [surveyID, placed.scope, nearest, now.milliseconds])
                     clusterID = db.lastInsertedRowID
                 }
-                clusterOf[key] = clusterID
-                try insertMember.execute(arguments: [leader, placed.scope, clusterID, 1.0, now.milliseconds])
+                clusterOf[placed.scope, default: [:]][nearest] = clusterID
+                try insertMember.execute(arguments: [nearest, placed.scope, clusterID, 1.0, now.milliseconds])
                 sizes[clusterID] = 1
-                if placed.scope == CampaignText.wholeSubmission { clusteredSubmissions += 1 }
+                if placed.scope == CampaignText.wholeSubmission {
+                    clusteredSubmissions += 1
+                    wholeClusters.insert(clusterID)
+                }
             }
+            clusterOf[placed.scope, default: [:]][placed.seq] = clusterID
             try insertMember.execute(arguments: [
                 placed.seq, placed.scope, clusterID, min(1, max(0, placed.similarity)), now.milliseconds,
             ])
@@ -230,9 +234,8 @@ extension CampaignDetector {
         state.indexes = state.indexes.filter { $0.key.survey != surveyID }
         for (scope, index) in snapshot.indexes { state.indexes[ScopeKey(survey: surveyID, scope: scope)] = index }
         state.loaded[surveyID] = generation
-        let wholeClusters = Set(clusterOf.filter { $0.key.hasPrefix("|") }.values)
         return Written(
-            clusters: clusterOf.count, campaigns: wholeClusters.filter { (sizes[$0] ?? 0) >= survey.campaigns.minimumSize }.count,
+            clusters: sizes.count, campaigns: wholeClusters.filter { (sizes[$0] ?? 0) >= survey.campaigns.minimumSize }.count,
             clusteredSubmissions: clusteredSubmissions)
     }
 }

@@ -7,8 +7,8 @@ enum NearDuplicateSchema {
     static func create(_ db: Database) throws {
         try db.execute(sql: """
             -- The fingerprint of one scope's text of a submission's latest fingerprinted version (see
-            -- TextFingerprint). `leader_seq` NULL: the text leads its cluster or stands alone, and is
-            -- in the detector's LSH index; else the leader it was found like.
+            -- TextFingerprint), all of them in the detector's LSH index. `nearest_seq`: the earlier
+            -- text it was found most like when placed (NULL: none reached the threshold).
             CREATE TABLE near_duplicate_print (
                 submission_seq INTEGER NOT NULL REFERENCES submission(seq),
                 scope TEXT NOT NULL,
@@ -16,11 +16,9 @@ enum NearDuplicateSchema {
                 exact_hash INTEGER NOT NULL,
                 signature BLOB NOT NULL,
                 word_count INTEGER NOT NULL,
-                leader_seq INTEGER,
+                nearest_seq INTEGER,
                 PRIMARY KEY (submission_seq, scope)
             ) WITHOUT ROWID;
-            CREATE INDEX near_duplicate_print_leaders ON near_duplicate_print(survey_id, scope, submission_seq)
-                WHERE leader_seq IS NULL;
 
             -- Submissions stored or edited since the detector last fingerprinted them, with the version
             -- to fingerprint. Filled by triggers, so every way of storing (API, pages, import) is seen.

@@ -4,7 +4,7 @@ import Testing
 
 @testable import ConsultCore
 
-/// The campaign detector's fingerprints and its leader index (dedup).
+/// The campaign detector's fingerprints and its LSH index (dedup).
 @Suite struct TextFingerprintTests {
     let letter = """
         I am writing to urge you to ban the use of brain scans as lie detectors in criminal courts. \
@@ -50,7 +50,7 @@ import Testing
         #expect(TextFingerprint(exactHash: 1, signatureBytes: [1, 2, 3], wordCount: 9) == nil)
     }
 
-    @Test func theIndexFindsTheMostSimilarLiveLeader() throws {
+    @Test func theIndexFindsTheMostSimilarLiveText() throws {
         var index = NearDuplicateIndex()
         let original = try #require(TextFingerprint(of: letter))
         let variant = try #require(TextFingerprint(of: letter.replacingOccurrences(of: "courts", with: "trials")))
@@ -61,10 +61,10 @@ import Testing
         index.add(2, unrelated)
         let found = index.bestMatch(for: variant, threshold: 0.3)
         let match = try #require(found)
-        #expect(match.leader == 1)
+        #expect(match.nearest == 1)
         #expect(match.similarity >= 0.5)
         let exact = index.bestMatch(for: original, threshold: 0.3)
-        #expect(exact == .init(leader: 1, similarity: 1))
+        #expect(exact == .init(nearest: 1, similarity: 1))
         index.remove(1)
         let afterRemoval = index.bestMatch(for: variant, threshold: 0.3)
         #expect(afterRemoval == nil)

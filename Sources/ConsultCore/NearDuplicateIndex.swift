@@ -15,7 +15,9 @@ public struct NearDuplicateIndex: Sendable {
     public static let rowsPerBand = TextFingerprint.signatureLength / bands
     /// The most recent texts looked at in one band's bucket: bounds the work of a text whose
     /// bands are common (boilerplate shared by many unrelated texts).
-    public static let candidatesPerBucket = 48
+    public static let candidatesPerBucket = 32
+    /// The most candidates compared signature by signature for one text.
+    public static let verified = 24
 
     /// One match: the earlier text's id and the estimated similarity.
     public struct Match: Sendable, Hashable {
@@ -32,6 +34,8 @@ public struct NearDuplicateIndex: Sendable {
     private var exactTable = ChainedTable()
     /// The query that last looked at each text, so a text found in several bands is compared once.
     private var lastSeen: [UInt32] = []
+    /// The bands each text shares with the current query.
+    private var hits: [UInt8] = []
     private var query: UInt32 = 0
 
     public init() {}
@@ -50,6 +54,7 @@ public struct NearDuplicateIndex: Sendable {
         exactHashes.append(fingerprint.exactHash)
         alive.append(true)
         lastSeen.append(0)
+        hits.append(0)
         positions[id] = position
         for band in 0..<Self.bands {
             bandTable.insert(key: Self.bandKey(band, fingerprint.signature), value: position)
@@ -64,7 +69,8 @@ public struct NearDuplicateIndex: Sendable {
     }
 
     /// The indexed text most similar to `fingerprint` with a similarity of at least `threshold`, if any:
-    /// an exact duplicate first, else the best of the LSH candidates.
+    /// an exact duplicate first, else the best of the LSH candidates. The candidates sharing the most
+    /// bands (at most ``verified`` of them) are compared signature by signature.
     public mutating func bestMatch(for fingerprint: TextFingerprint, threshold: Double) -> Match? {
         var exact: Match?
         exactTable.forEach(key: fingerprint.exactHash, limit: Self.candidatesPerBucket) { position in
@@ -77,27 +83,55 @@ public struct NearDuplicateIndex: Sendable {
             for index in lastSeen.indices { lastSeen[index] = 0 }
             query = 1
         }
-        var best: (position: Int32, equal: Int)?
-        let needed = Int((threshold * Double(TextFingerprint.signatureLength)).rounded(.up))
-        let length = TextFingerprint.signatureLength
+        // Candidates with the number of bands they share.
+        var candidates: [Int32] = []
         for band in 0..<Self.bands {
             bandTable.forEach(key: Self.bandKey(band, fingerprint.signature), limit: Self.candidatesPerBucket) { position in
                 let index = Int(position)
-                guard alive[index], lastSeen[index] != query else { return }
-                lastSeen[index] = query
-                var equal = 0
-                signatures.withUnsafeBufferPointer { all in
-                    let base = index * length
-                    for k in 0..<length where all[base + k] == fingerprint.signature[k] { equal += 1 }
-                }
-                // Ties go to the earlier text, as in a rebuild.
-                if equal >= needed, equal > best?.equal ?? -1 || (equal == best?.equal && position < best!.position) {
-                    best = (position, equal)
+                guard alive[index] else { return }
+                if lastSeen[index] == query {
+                    hits[index] &+= 1
+                } else {
+                    lastSeen[index] = query
+                    hits[index] = 1
+                    candidates.append(position)
                 }
             }
         }
+        guard !candidates.isEmpty else { return nil }
+        if candidates.count > Self.verified {
+            candidates.sort { hits[Int($0)] > hits[Int($1)] || (hits[Int($0)] == hits[Int($1)] && $0 < $1) }
+            candidates.removeLast(candidates.count - Self.verified)
+        }
+        var best: (position: Int32, equal: Int)?
+        let needed = Int((threshold * Double(TextFingerprint.signatureLength)).rounded(.up))
+        for candidate in candidates {
+            let equal = equalValues(at: Int(candidate), fingerprint.signature)
+            // Ties go to the earlier text, as in a rebuild.
+            if equal >= needed, equal > best?.equal ?? -1 || (equal == best?.equal && candidate < best!.position) {
+                best = (candidate, equal)
+            }
+        }
         guard let best else { return nil }
-        return Match(nearest: ids[Int(best.position)], similarity: Double(best.equal) / Double(length))
+        return Match(nearest: ids[Int(best.position)], similarity: Double(best.equal) / Double(TextFingerprint.signatureLength))
+    }
+
+    /// How many signature values of the text at `position` equal `signature`'s, compared 16 at a time.
+    private func equalValues(at position: Int, _ signature: [UInt32]) -> Int {
+        let length = TextFingerprint.signatureLength
+        return signatures.withUnsafeBufferPointer { all in
+            signature.withUnsafeBufferPointer { own in
+                var equal = SIMD16<UInt32>()
+                let stored = UnsafeRawPointer(all.baseAddress! + position * length)
+                let wanted = UnsafeRawPointer(own.baseAddress!)
+                for block in stride(from: 0, to: length, by: 16) {
+                    let a = stored.loadUnaligned(fromByteOffset: block * 4, as: SIMD16<UInt32>.self)
+                    let b = wanted.loadUnaligned(fromByteOffset: block * 4, as: SIMD16<UInt32>.self)
+                    equal &+= SIMD16<UInt32>(repeating: 0).replacing(with: 1, where: a .== b)
+                }
+                return Int(equal.wrappedSum())
+            }
+        }
     }
 
     static func bandKey(_ band: Int, _ signature: [UInt32]) -> UInt64 {

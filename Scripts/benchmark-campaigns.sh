@@ -18,9 +18,11 @@
 #     every submission there is a look-alike of the others (the same long description), so the worker
 #     places each one in one growing cluster; goal: <= 10 % slower with detection.
 #
-# Usage: [CONSULT=binary] [INGEST_RUNS=2] Scripts/benchmark-campaigns.sh [DATABASE] [SECONDS per ingest run, default 10]
+# Usage: [CONSULT=binary] [INGEST_RUNS=2] [PREPARED=1] Scripts/benchmark-campaigns.sh [DATABASE] [SECONDS per ingest run, default 10]
 #   DATABASE  a neurotech-2025 database (e.g. made by `consult generate neurotech-2025 --count 1000000`); it is
 #             copied, never changed. Default: 100,000 submissions generated into a temporary file.
+#             PREPARED=1: DATABASE is a copy prepared by an earlier run (its texts already replaced); it is
+#             clustered in place and kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
@@ -97,7 +99,10 @@ PY
 
 echo
 db="$work/campaigns.sqlite"
-if [ -n "$source_db" ]; then
+if [ -n "${PREPARED:-}" ]; then
+  db=$source_db
+  echo "2. clustering from scratch: $db, prepared earlier"
+elif [ -n "$source_db" ]; then
   echo "2. clustering from scratch: copying $source_db …"
   cp "$source_db" "$db"
   [ -f "$source_db-wal" ] && cp "$source_db-wal" "$db-wal"
@@ -106,6 +111,7 @@ else
   "$consult" generate "$survey" --count 100000 --seed 2025 --batch 10000 --db "$db" >/dev/null
 fi
 submissions=$(sqlite3 "$db" "SELECT count(*) FROM submission WHERE survey_id = '$survey'")
+if [ -z "${PREPARED:-}" ]; then
 start=$(date +%s.%N)
 "$consult" token list --db "$db" >/dev/null  # opens the copy: brings its schema up to date
 echo "  schema brought up to date (migrations, the detector's queue filled): $(awk "BEGIN {printf \"%.1f\", $(date +%s.%N) - $start}") s"
@@ -128,6 +134,7 @@ connection.commit()
 print(f"  {len(seqs)} submissions: uses_comments replaced by the corpus mix; "
       f"{connection.execute('SELECT count(*) FROM open_text').fetchone()[0]} free texts in all")
 PY
+fi
 /usr/bin/time -f "%e %M" -o "$work/time" "$consult" campaigns rebuild "$survey" --db "$db" > "$work/rebuild.txt"
 read -r rebuild_s rebuild_kb < "$work/time"
 sed 's/^/  /' "$work/rebuild.txt"
@@ -144,7 +151,7 @@ printf '  limit: sqlite3 GROUP BY of the raw texts, no hashing (%s groups): %.2f
 echo
 echo "3. placing one new submission (on the same copy):"
 echo "  $("$consult" campaigns measure-assign "$survey" --corpus "$work/corpus.jsonl" --count "${ASSIGN_COUNT:-1000}" --db "$db")"
-rm -f "$db" "$db-wal" "$db-shm"
+[ -z "${PREPARED:-}" ] && rm -f "$db" "$db-wal" "$db-shm"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 start_server() {  # DATABASE [extra serve options…]; sets $server and $port

@@ -18,7 +18,7 @@
 #     every submission there is a look-alike of the others (the same long description), so the worker
 #     places each one in one growing cluster; goal: <= 10 % slower with detection.
 #
-# Usage: [CONSULT=binary] [INGEST_RUNS=2] [PREPARED=1] Scripts/benchmark-campaigns.sh [DATABASE] [SECONDS per ingest run, default 10]
+# Usage: [CONSULT=binary] [INGEST_RUNS=2] [PREPARED=1] [INGEST_ONLY=1] Scripts/benchmark-campaigns.sh [DATABASE] [SECONDS per ingest run, default 10]
 #   DATABASE  a neurotech-2025 database (e.g. made by `consult generate neurotech-2025 --count 1000000`); it is
 #             copied, never changed. Default: 100,000 submissions generated into a temporary file.
 #             PREPARED=1: DATABASE is a copy prepared by an earlier run (its texts already replaced); it is
@@ -46,6 +46,7 @@ else
 fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(sqlite3 --version | cut -d' ' -f1) SQLite; load average $(cut -d' ' -f1-3 /proc/loadavg); binary $consult"
 
+if [ -z "${INGEST_ONLY:-}" ]; then
 echo
 echo "1. quality on a labelled corpus (Scripts/bench/campaign_corpus.py, seed 2025):"
 python3 Scripts/bench/campaign_corpus.py "$work/corpus.jsonl" --seed 2025
@@ -151,7 +152,8 @@ printf '  limit: sqlite3 GROUP BY of the raw texts, no hashing (%s groups): %.2f
 echo
 echo "3. placing one new submission (on the same copy):"
 echo "  $("$consult" campaigns measure-assign "$survey" --corpus "$work/corpus.jsonl" --count "${ASSIGN_COUNT:-1000}" --db "$db")"
-[ -z "${PREPARED:-}" ] && rm -f "$db" "$db-wal" "$db-shm"
+if [ -z "${PREPARED:-}" ]; then rm -f "$db" "$db-wal" "$db-shm"; fi
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 start_server() {  # DATABASE [extra serve options…]; sets $server and $port

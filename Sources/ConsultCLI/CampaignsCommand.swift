@@ -136,14 +136,12 @@ struct CampaignsMeasureAssignCommand: AsyncParsableCommand {
         let database = try self.database.open()
         defer { try? database.close() }
         let detector = CampaignDetector(database: database, surveys: [survey])
-        let loadStart = ContinuousClock.now
-        try await detector.catchUp(at: Date(), limit: 1)
-        // Whatever was queued before is placed first (and the index loaded): not measured.
+        // Whatever was queued before is placed first: not measured.
         while try await detector.catchUp(at: Date()) > 0 {}
-        let load = ContinuousClock.now - loadStart
         var generator = ResponseGenerator(survey: survey, seed: 77)
         var times: [Double] = []
-        for index in 0..<count {
+        // The first placement also loads the survey's index from the stored fingerprints: shown apart.
+        for index in 0...count {
             var answers = try generator.nextAnswerSet().answers
             answers[question.id] = .text(String(texts[index % texts.count].prefix(2000)))
             try await database.importSynthetic([(AnswerSet(answers), Date())], to: survey)
@@ -153,12 +151,11 @@ struct CampaignsMeasureAssignCommand: AsyncParsableCommand {
             guard placed == 1 else { throw ValidationError("the new submission was not queued") }
             times.append((Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18) * 1000)
         }
+        let load = times.removeFirst()
         times.sort()
         func percentile(_ p: Double) -> Double { times[min(times.count - 1, Int((p * Double(times.count)).rounded(.up)) - 1)] }
-        let loadParts = load.components
         print(String(
-            format: "index load and queue drain %.2f s; placing one new submission (%d): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-            Double(loadParts.seconds) + Double(loadParts.attoseconds) / 1e18, count, percentile(0.5), percentile(0.99),
-            times.last ?? 0))
+            format: "first placement, loading the index: %.2f s; then placing one new submission (%d): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+            load / 1000, count, percentile(0.5), percentile(0.99), times.last ?? 0))
     }
 }

@@ -11,9 +11,11 @@ struct CampaignWorker: Service {
     let consultation: Consultation
     let detector: CampaignDetector
     let logger: Logger
-    var interval: Duration = .milliseconds(500)
+    var interval: Duration = .milliseconds(200)
+    /// The most submissions placed in one write transaction.
+    static let batch = 64
 
-    init(consultation: Consultation, logger: Logger, interval: Duration = .milliseconds(500)) {
+    init(consultation: Consultation, logger: Logger, interval: Duration = .milliseconds(200)) {
         self.consultation = consultation
         detector = CampaignDetector(database: consultation.database, surveys: consultation.surveys)
         self.logger = logger
@@ -40,7 +42,9 @@ struct CampaignWorker: Service {
                     "survey": "\(surveyID)", "submissions": "\(summary.submissions)", "clusters": "\(summary.clusters)",
                 ])
             }
-            while !Task.isCancelled, try await detector.catchUp(at: consultation.clock.now()) > 0 {}
+            // Passes follow one another only while a backlog fills them; otherwise the worker waits its
+            // interval, so under load it writes (and fsyncs) at most a few times a second.
+            while !Task.isCancelled, try await detector.catchUp(at: consultation.clock.now(), limit: Self.batch) == Self.batch {}
         } catch {
             logger.error("placing submissions in campaign clusters failed", metadata: ["error": "\(error)"])
         }

@@ -1,124 +1,206 @@
 #!/usr/bin/env bash
-# Campaigns benchmark (issue 15, the review and analysis part), in one run:
-#  1. the campaigns API through the real server (release build, one keep-alive connection, an
-#     analyst token): GET /api/v1/surveys/neurotech-2025/campaigns (every cluster by size and the
-#     survey-wide signals: one pass over the survey's submissions and their keyed client
-#     addresses) and GET …/campaigns/{id}?compare=… (a 100-member cluster: members, representative
-#     under the publication rule, signals with identical closed answers, a word-level comparison),
-#     p50/p95 of REPEAT runs after a warm-up, each beside the machine's limit for the same reads:
-#     SQLite alone (Python's sqlite3) running the same scans (the submissions with their client
-#     keys; the clusters grouped by sector and country; one cluster's members, closed answers and
-#     texts), median of REPEAT runs in the same run;
-#  2. the analysis export (CSV) with the campaign tables and the counted-once tables over the seeded
-#     clusters, beside the same export of a copy without any cluster, in the same run.
-# Clusters are seeded as the detector writes them: every 10th submission, 100 to a cluster, every
-# other cluster confirmed; the 10 % of submissions in clusters share one client address.
+# Campaign detector benchmark (issue 15, near-duplicate detection), in one run:
+#  1. quality: a labelled corpus (Scripts/bench/campaign_corpus.py: campaign letters with mail-merge
+#     variation mixed with independent texts of the same topic) clustered by the detector's rule
+#     (`consult campaigns evaluate`): precision and recall over pairs for MinHash+LSH at several
+#     thresholds and for SimHash beside it, and the confusion matrix at the default threshold;
+#     goal: precision >= 99 %, recall >= 95 %;
+#  2. clustering from scratch: `consult campaigns rebuild neurotech-2025` on a copy of DATABASE whose
+#     free texts are replaced by one `uses_comments` text a submission of the same mix (a third of them
+#     from ~N/3000 campaigns; the generator's texts, random words of a 10-word vocabulary, are not
+#     language and are removed from the copy), beside the machine's limit for the plainest duplicate
+#     search, a `GROUP BY` of exact hashes in sqlite3, in the same run; goal: 1,000,000 submissions <= 120 s;
+#  3. placing one new submission (`consult campaigns measure-assign`: stored, then fingerprinted and
+#     placed in its own write transaction, on the same copy): p50/p99; goal: p99 <= 50 ms;
+#  4. ingest with and without the detector's worker: POST /submissions of the shipped risk assessment
+#     under wrk at 64 connections into fresh files, alternating `consult serve` with the hidden
+#     `--benchmark-without-campaign-detection` and without it, INGEST_RUNS times each (default 2);
+#     every submission there is a look-alike of the others (the same long description), so the worker
+#     places each one in one growing cluster; goal: <= 10 % slower with detection.
 #
-# Usage: [CONSULT=binary] Scripts/benchmark-campaigns.sh [COUNT, default 100000] [REPEAT, default 10]
+# Usage: [CONSULT=binary] [INGEST_RUNS=2] [PREPARED=1] [INGEST_ONLY=1] Scripts/benchmark-campaigns.sh [DATABASE] [SECONDS per ingest run, default 10]
+#   DATABASE  a neurotech-2025 database (e.g. made by `consult generate neurotech-2025 --count 1000000`); it is
+#             copied, never changed. Default: 100,000 submissions generated into a temporary file.
+#             PREPARED=1: DATABASE is a copy prepared by an earlier run (its texts already replaced); it is
+#             clustered in place and kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
-count=${1:-100000}
-repeat=${2:-10}
+source_db=${1:-}
+seconds=${2:-10}
 survey=neurotech-2025
-work=$(mktemp -d "${TMPDIR:-/tmp}/consult-campaigns-bench.XXXXXX")
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "setup: installing wrk"
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/consult-campaign-bench.XXXXXX")
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# CONSULT=path uses that build instead (e.g. .build/debug/consult; the figures then say so).
+# CONSULT=path uses that build instead (the figures then say so).
 if [ -n "${CONSULT:-}" ]; then
   consult=$CONSULT
 else
   swift build -c release --product consult >/dev/null
   consult=.build/release/consult
 fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-seconds_of() {  # runs a command under GNU time, prints its wall seconds
-  /usr/bin/time -f "%e" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr"; exit 1; }
-  cat "$work/time"
-}
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(sqlite3 --version | cut -d' ' -f1) SQLite; load average $(cut -d' ' -f1-3 /proc/loadavg); binary $consult"
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg); binary $consult"
-db="$work/campaigns.sqlite"
-echo "generating $count submissions …"
-"$consult" generate "$survey" --count "$count" --seed 2025 --batch 10000 --db "$db" >/dev/null
-token=$("$consult" token create --role analyst --name bench --db "$db" 2>/dev/null)
-sqlite3 "$db" <<SQL
-INSERT OR IGNORE INTO open_text (submission_seq, question, kind, text)
-  SELECT a.submission_seq, q.code, CASE WHEN a.option IS NULL THEN 'answer' ELSE 'other' END, a.text
-  FROM answer_value a JOIN answer_code q ON q.id = a.question WHERE a.text IS NOT NULL ORDER BY a.submission_seq, a.position;
-INSERT INTO campaign_cluster (id, survey_id, scope, representative_seq, created_at_ms)
-  SELECT seq / 1000 + 1, '$survey', '', seq, 1 FROM submission WHERE seq % 1000 = 10;
-INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms)
-  SELECT seq, '', seq / 1000 + 1, 0.9, 1 FROM submission
-  WHERE seq % 10 = 0 AND seq / 1000 + 1 IN (SELECT id FROM campaign_cluster);
-UPDATE campaign_cluster SET review = 'confirmed' WHERE id % 2 = 0;
-INSERT INTO submission_client (submission_seq, client_key)
-  SELECT seq, CASE WHEN seq % 10 = 0 THEN zeroblob(32) ELSE randomblob(32) END FROM submission;
-SQL
-sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-clusters=$(sqlite3 "$db" "SELECT count(*) FROM campaign_cluster")
-members=$(sqlite3 "$db" "SELECT count(*) FROM campaign_member")
-compare=$(sqlite3 "$db" "SELECT p.pseudonym FROM respondent_pseudonym p WHERE p.submission_seq = 2050")
-echo "seeded: $clusters clusters, $members members ($(sqlite3 "$db" "SELECT count(*) FROM campaign_cluster WHERE review = 'confirmed'") confirmed)"
-
-port=$(free_port)
-"$consult" serve --db "$db" --port "$port" --rate-limit 0 > "$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+if [ -z "${INGEST_ONLY:-}" ]; then
 echo
-echo "campaigns API ($repeat runs each after a warm-up, one keep-alive connection):"
-python3 - "$port" "$token" "$survey" "$repeat" "$compare" "$db" <<'PY'
-import http.client, sqlite3, statistics, sys, time
-port, token, survey, repeat, compare, db = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
-# The machine's limit: the same reads by SQLite alone (Python's sqlite3, read-only), timed the same way.
-reads = {
-    "list": [f"SELECT c.client_key, s.received_at_ms FROM submission s LEFT JOIN submission_client c ON c.submission_seq = s.seq WHERE s.survey_id = '{survey}'",
-             f"SELECT c.id, s.final_sector, ifnull(s.country, ''), count(*) FROM campaign_cluster c JOIN campaign_member m ON m.cluster_id = c.id JOIN submission s ON s.seq = m.submission_seq WHERE c.survey_id = '{survey}' GROUP BY 1, 2, 3"],
-    "one": ["SELECT s.seq, c.client_key, s.received_at_ms, (SELECT group_concat(question || ':' || ifnull(option, '') || ':' || ifnull(number, ''), ';') FROM answer_value WHERE submission_seq = s.seq AND (text IS NULL OR option IS NOT NULL)) FROM submission s LEFT JOIN submission_client c ON c.submission_seq = s.seq WHERE s.seq IN (SELECT submission_seq FROM campaign_member WHERE cluster_id = 3)",
-            "SELECT * FROM open_text WHERE submission_seq IN (SELECT submission_seq FROM campaign_member WHERE cluster_id = 3)"],
-}
-reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-def limit(key):
-    def once():
-        started = time.perf_counter()
-        for sql in reads[key]:
-            reader.execute(sql).fetchall()
-        return time.perf_counter() - started
-    once()
-    return statistics.median(once() for _ in range(repeat))
-limits = {key: limit(key) for key in reads}
-connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-def get(path):
-    started = time.perf_counter()
-    connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
-    response = connection.getresponse()
-    body = response.read()
-    if response.status != 200:
-        raise SystemExit(f"{path}: {response.status} {body[:300]!r}")
-    return time.perf_counter() - started
-for label, key, path in [("GET …/campaigns (all clusters, survey signals)", "list", f"/api/v1/surveys/{survey}/campaigns"),
-                         ("GET …/campaigns/3?compare=… (100 members)", "one", f"/api/v1/surveys/{survey}/campaigns/3?compare={compare}")]:
-    get(path)
-    times = sorted(get(path) for _ in range(repeat))
-    p50, p95 = statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-    limit = limits[key]
-    print(f"  {label:<46} p50 {p50 * 1000:8.1f} ms  p95 {p95 * 1000:8.1f} ms  (SQLite alone: {limit * 1000:.1f} ms, {p50 / limit:.1f} ×)")
+echo "1. quality on a labelled corpus (Scripts/bench/campaign_corpus.py, seed 2025):"
+python3 Scripts/bench/campaign_corpus.py "$work/corpus.jsonl" --seed 2025
+python3 - "$consult" "$work/corpus.jsonl" <<'PY'
+import collections, json, subprocess, sys
+consult, corpus = sys.argv[1:]
+labels = {}
+for line in open(corpus):
+    item = json.loads(line)
+    labels[item["id"]] = item["label"]
+def pairs(n):
+    return n * (n - 1) // 2
+def score(method, similarity):
+    run = subprocess.run([consult, "campaigns", "evaluate", corpus, "--method", method, "--similarity", str(similarity)],
+                         capture_output=True, text=True, check=True)
+    cluster = {}
+    for line in run.stdout.splitlines():
+        id_, leader = line.split("\t")
+        cluster[id_] = leader or id_
+    cells = collections.Counter((cluster[i], labels[i]) for i in labels)
+    tp = sum(pairs(n) for n in cells.values())
+    predicted = sum(pairs(n) for n in collections.Counter(cluster.values()).values())
+    actual = sum(pairs(n) for n in collections.Counter(labels.values()).values())
+    total = pairs(len(labels))
+    fp, fn = predicted - tp, actual - tp
+    return tp, fp, fn, total - tp - fp - fn, run.stderr.strip()
+texts = len(labels)
+members = sum(1 for l in labels.values() if l.startswith("c"))
+print(f"  {texts} texts: {members} campaign letters in {len({l for l in labels.values() if l.startswith('c')})} campaigns, "
+      f"{texts - members} independent texts")
+print(f"  {'method':<9} {'threshold':>9} {'precision':>10} {'recall':>8}  {'time':<40}")
+default = None
+for method, thresholds in [("minhash", [0.15, 0.2, 0.25, 0.3, 0.35, 0.4]), ("simhash", [0.7, 0.75, 0.8, 0.85, 0.9])]:
+    for t in thresholds:
+        tp, fp, fn, tn, timing = score(method, t)
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        mark = ""
+        if method == "minhash" and t == 0.25:
+            default = (tp, fp, fn, tn, precision, recall)
+            mark = "  <- default"
+        print(f"  {method:<9} {t:>9.2f} {100 * precision:>9.2f}% {100 * recall:>7.2f}%  {timing}{mark}")
+tp, fp, fn, tn, precision, recall = default
+print("  confusion matrix over pairs at the default (MinHash, 0.25):")
+print(f"    {'':<24} {'same campaign':>15} {'not':>15}")
+print(f"    {'same cluster':<24} {tp:>15,} {fp:>15,}")
+print(f"    {'not':<24} {fn:>15,} {tn:>15,}")
+ok = precision >= 0.99 and recall >= 0.95
+print(f"  goal precision >= 99 %, recall >= 95 %: {100 * precision:.2f} %, {100 * recall:.2f} %: {'met' if ok else 'NOT met'}")
 PY
-kill "$server"; wait "$server" 2>/dev/null || true; server=""
 
 echo
-echo "analysis export (CSV, every table), same run:"
-plain="$work/plain.sqlite"
-cp "$db" "$plain"
-sqlite3 "$plain" "DELETE FROM campaign_member; DELETE FROM campaign_cluster;"
-without=$(seconds_of "$consult" export "$survey" --what analysis --format csv --out "$work/plain-out" --db "$plain")
-with=$(seconds_of "$consult" export "$survey" --what analysis --format csv --out "$work/with-out" --db "$db")
-printf '  %-46s %8.2f s\n' "without clusters" "$without" "with $clusters clusters ($members members)" "$with"
-printf '  %-46s %8.1f %%\n' "cost of the campaign and counted-once tables" "$(awk "BEGIN {print 100 * ($with - $without) / $without}")"
-echo "  left out of the counted-once tables: $(python3 -c "
-import csv,sys
-rows=list(csv.DictReader(open('$work/with-out/sectors_counted_once.csv', encoding='utf-8-sig')))
-every=list(csv.DictReader(open('$work/with-out/respondents_by_sector.csv', encoding='utf-8-sig')))
-a=[r for r in rows if r['sector']=='all'][0]['respondents']; b=[r for r in every if r['sector']=='all'][0]['respondents']
-print(f'{int(b) - int(a)} of {b} submissions')")"
+db="$work/campaigns.sqlite"
+if [ -n "${PREPARED:-}" ]; then
+  db=$source_db
+  echo "2. clustering from scratch: $db, prepared earlier"
+elif [ -n "$source_db" ]; then
+  echo "2. clustering from scratch: copying $source_db …"
+  cp "$source_db" "$db"
+  [ -f "$source_db-wal" ] && cp "$source_db-wal" "$db-wal"
+else
+  echo "2. clustering from scratch: generating 100000 submissions …"
+  "$consult" generate "$survey" --count 100000 --seed 2025 --batch 10000 --db "$db" >/dev/null
+fi
+submissions=$(sqlite3 "$db" "SELECT count(*) FROM submission WHERE survey_id = '$survey'")
+if [ -z "${PREPARED:-}" ]; then
+start=$(date +%s.%N)
+"$consult" token list --db "$db" >/dev/null  # opens the copy: brings its schema up to date
+echo "  schema brought up to date (migrations, the detector's queue filled): $(awk "BEGIN {printf \"%.1f\", $(date +%s.%N) - $start}") s"
+python3 Scripts/bench/campaign_corpus.py "$work/texts.jsonl" --texts "$submissions" --seed 7
+python3 - "$db" "$work/texts.jsonl" "$survey" <<'PY'
+import json, sqlite3, sys
+db, texts, survey = sys.argv[1:]
+connection = sqlite3.connect(db)
+# The copy only: the search index is not needed here, so its triggers go before the texts change.
+for trigger in ["open_text_indexed", "open_text_unindexed", "open_text_reindexed"]:
+    connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+connection.execute("DELETE FROM open_text WHERE kind <> 'sector'")
+seqs = [row[0] for row in connection.execute("SELECT seq FROM submission WHERE survey_id = ? ORDER BY seq", (survey,))]
+with open(texts) as source:
+    rows = ((seq, json.loads(line)["text"]) for seq, line in zip(seqs, source))
+    connection.executemany("""
+        INSERT INTO open_text (submission_seq, question, kind, text) VALUES (?, 'uses_comments', 'answer', ?)
+        ON CONFLICT (submission_seq, question, kind) DO UPDATE SET text = excluded.text""", rows)
+connection.commit()
+print(f"  {len(seqs)} submissions: uses_comments replaced by the corpus mix; "
+      f"{connection.execute('SELECT count(*) FROM open_text').fetchone()[0]} free texts in all")
+PY
+fi
+/usr/bin/time -f "%e %M" -o "$work/time" "$consult" campaigns rebuild "$survey" --db "$db" > "$work/rebuild.txt"
+read -r rebuild_s rebuild_kb < "$work/time"
+sed 's/^/  /' "$work/rebuild.txt"
+printf '  consult campaigns rebuild: %.2f s (%.0f submissions/s), peak RSS %.0f MB; goal for 1,000,000: <= 120 s\n' \
+  "$rebuild_s" "$(awk "BEGIN {print $submissions / $rebuild_s}")" "$(awk "BEGIN {print $rebuild_kb / 1024}")"
+/usr/bin/time -f "%e" -o "$work/time" sqlite3 "$db" \
+  "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT exact_hash, count(*) AS n FROM near_duplicate_print WHERE survey_id = '$survey' GROUP BY scope, exact_hash HAVING n > 1)" > "$work/groups.txt"
+printf '  limit: sqlite3 GROUP BY of the exact hashes (%s groups|members): %.2f s; the rebuild took %.1f × that\n' \
+  "$(cat "$work/groups.txt")" "$(cat "$work/time")" "$(awk "BEGIN {print $rebuild_s / $(cat "$work/time")}")"
+/usr/bin/time -f "%e" -o "$work/time" sqlite3 "$db" \
+  "SELECT count(*) FROM (SELECT text FROM open_text GROUP BY question, text HAVING count(*) > 1)" > "$work/groups.txt"
+printf '  limit: sqlite3 GROUP BY of the raw texts, no hashing (%s groups): %.2f s\n' "$(cat "$work/groups.txt")" "$(cat "$work/time")"
+
+echo
+echo "3. placing one new submission (on the same copy):"
+echo "  $("$consult" campaigns measure-assign "$survey" --corpus "$work/corpus.jsonl" --count "${ASSIGN_COUNT:-1000}" --db "$db")"
+if [ -z "${PREPARED:-}" ]; then rm -f "$db" "$db-wal" "$db-shm"; fi
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+start_server() {  # DATABASE [extra serve options…]; sets $server and $port
+  local file=$1; shift
+  port=$(free_port)
+  "$consult" serve --db "$file" --port "$port" --rate-limit 0 "$@" > "$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
+  echo "the server did not start:"; cat "$work/server.log"; exit 1
+}
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
+
+echo
+echo "4. ingest with and without detection (POST /submissions of ai-risk-assessment, wrk 64 connections, ${seconds} s each, fresh files):"
+rates=()
+for run in $(seq "${INGEST_RUNS:-2}"); do
+  for mode in without with; do
+    fresh="$work/ingest-$mode-$run.sqlite"
+    if [ "$mode" = without ]; then start_server "$fresh" --benchmark-without-campaign-detection; else start_server "$fresh"; fi
+    result=$(wrk -t2 -c64 -d"${seconds}s" --latency -s Scripts/bench/ingest.lua "http://127.0.0.1:$port" | grep '^RESULT')
+    # The worker's lag: how long after the load the last submission is placed.
+    lag_start=$(date +%s.%N)
+    if [ "$mode" = with ]; then
+      for _ in $(seq 600); do
+        [ "$(sqlite3 "$fresh" "SELECT count(*) FROM near_duplicate_queue")" = 0 ] && break; sleep 0.1
+      done
+    fi
+    lag=$(awk "BEGIN {printf \"%.1f\", $(date +%s.%N) - $lag_start}")
+    stop_server
+    eval "$(echo "$result" | sed 's/^RESULT //')"
+    rate=$(awk "BEGIN {printf \"%.0f\", $requests / $duration}")
+    members=$(sqlite3 "$fresh" "SELECT count(*) FROM campaign_member WHERE scope = ''")
+    printf '  run %s, %-7s detection: %6s submissions/s, p50 %6s ms, p99 %6s ms, errors %s, clustered %s, queue empty %s s after the load\n' \
+      "$run" "$mode" "$rate" "$p50_ms" "$p99_ms" "$((non2xx + socket_errors))" "$members" "$lag"
+    rates+=("$mode:$rate")
+    rm -f "$fresh" "$fresh-wal" "$fresh-shm"
+  done
+done
+python3 - "${rates[@]}" <<'PY'
+import sys
+rates = {"with": [], "without": []}
+for item in sys.argv[1:]:
+    mode, rate = item.split(":")
+    rates[mode].append(float(rate))
+with_detection = sum(rates["with"]) / len(rates["with"])
+without = sum(rates["without"]) / len(rates["without"])
+slower = 100 * (without - with_detection) / without
+print(f"  mean: {without:.0f}/s without, {with_detection:.0f}/s with detection: {slower:.1f} % slower "
+      f"(goal <= 10 %): {'met' if slower <= 10 else 'NOT met'}")
+PY

@@ -14,6 +14,8 @@ struct Consult: AsyncParsableCommand {
             ThemesCommand.self,
             // lang (issue 15)
             LanguageAccuracyCommand.self,
+            // Campaigns (dedup)
+            CampaignsCommand.self,
         ]
     )
 }

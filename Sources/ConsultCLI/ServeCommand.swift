@@ -69,6 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
     // lang (issue 15): for the ingest benchmark only, to measure what guessing the texts' languages costs.
     @Flag(name: .customLong("benchmark-without-language"), help: .hidden)
     var withoutLanguage = false
+    // Campaigns (dedup): for the ingest benchmark only, to measure what the campaign detector costs.
+    @Flag(name: .customLong("benchmark-without-campaign-detection"), help: .hidden)
+    var withoutCampaignDetection = false
 
     /// The connection limits the options ask for.
     var connectionLimits: ConnectionLimits {
@@ -114,7 +117,8 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("expired drafts purged", metadata: ["count": "\(purged)"])
         let app = try buildApplication(
             consultation, address: ServerAddress(host: host, port: port), rateLimit: rateLimit,
-            deployment: try deployment.settings(), connections: connectionLimits, logger: logger)
+            deployment: try deployment.settings(), connections: connectionLimits, logger: logger,
+            campaignDetection: !withoutCampaignDetection)
         let shownHost = host.contains(":") ? "[\(host)]" : host
         let url = try deployment.settings().publicOrigin?.link("/") ?? "http://\(shownHost):\(port)/"
         logger.info("open the pages in a browser", metadata: ["url": "\(url)"])

@@ -6,9 +6,10 @@
 /// Unreviewed and dismissed clusters, and members an analyst took out, count as usual. Nothing
 /// is ever dropped from the "every submission" tables or the raw export.
 public enum CampaignRule {
-    /// The fewest members a cluster needs to be a campaign.
+    /// The fewest members a cluster needs to be a campaign: the survey file's `campaigns.minimum_size`
+    /// (5 when the file does not say).
     public static func minimumSize(of survey: Survey) -> Int {
-        5
+        survey.campaigns.minimumSize
     }
 }
 

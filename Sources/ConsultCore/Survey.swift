@@ -17,11 +17,13 @@ public struct Survey: Sendable, Hashable {
     public let scoring: Scoring?
     /// Every question, in the order respondents meet them.
     public let questions: [Question]
+    /// How campaigns (near-duplicate submissions) are found; defaults when the file says nothing.
+    public let campaigns: CampaignSettings
 
     public init(
         id: SurveyID, title: String, description: String?, language: String, timeZone: TimeZone,
         window: SurveyWindow, respondent: RespondentRoles, sectors: [Sector], sections: [Section],
-        scoring: Scoring?
+        scoring: Scoring?, campaigns: CampaignSettings = .standard
     ) {
         self.id = id
         self.title = title
@@ -34,6 +36,7 @@ public struct Survey: Sendable, Hashable {
         self.sections = sections
         self.scoring = scoring
         questions = sections.flatMap(\.questions)
+        self.campaigns = campaigns
     }
 
     public func question(_ id: QuestionID) -> Question? {

@@ -35,7 +35,7 @@ public struct SurveyDecoder {
 
     static let surveyKeys = [
         "id", "title", "description", "language", "time_zone", "opens_at", "closes_at",
-        "respondent", "sectors", "sections", "scoring",
+        "respondent", "sectors", "sections", "scoring", "campaigns",
     ]
 
     mutating func survey(from root: DefinitionNode) -> Survey? {
@@ -56,13 +56,15 @@ public struct SurveyDecoder {
         let sections = fields["sections"].flatMap { decodeSections($0, at: fields.path("sections")) }
         let respondent = checkedRoles()
         let scoring = fields["scoring"].flatMap { decodeScoring($0, at: fields.path("scoring")) }
+        let campaigns = fields["campaigns"].map { decodeCampaigns($0, at: fields.path("campaigns")) }
 
         guard let id, let title, let language, let timeZone, let window, let respondent, let sections,
             !sectors.isEmpty
         else { return nil }
         return Survey(
             id: id, title: title, description: description, language: language, timeZone: timeZone,
-            window: window, respondent: respondent, sectors: sectors, sections: sections, scoring: scoring)
+            window: window, respondent: respondent, sectors: sectors, sections: sections, scoring: scoring,
+            campaigns: (campaigns ?? nil) ?? .standard)
     }
 
     // MARK: Language, zone and window

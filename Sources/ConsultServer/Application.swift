@@ -73,13 +73,21 @@ public func buildRouter(
 /// flight, and only then is the database checkpointed and closed.
 ///
 /// `connections` bounds how long a client may take over a request and how many connections are open.
+/// `campaignDetection: false` leaves out the campaign detector's worker (for the ingest benchmark only).
 public func buildApplication(
     _ consultation: Consultation, address: ServerAddress, rateLimit: Int = 0, deployment: Deployment = Deployment(),
-    connections: ConnectionLimits = ConnectionLimits(), logger: Logger
+    connections: ConnectionLimits = ConnectionLimits(), logger: Logger, campaignDetection: Bool = true
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(consultation, rateLimit: rateLimit, deployment: deployment)
     // Position papers: spool files an earlier process left (it was killed) are removed.
     SpoolCleaner.clear(consultation.spoolFolder)
+    var services: [any Service] = [DatabaseCloser(database: consultation.database, logger: logger),
+        DraftPurger(consultation: consultation, logger: logger),
+        // Position papers (extract): files' text for search, extracted in the background.
+        AttachmentExtractionWorker(
+            consultation: consultation, extractor: TextExtractor(scratchFolder: consultation.exportFolder), logger: logger)]
+    // Campaigns (dedup): the detector's background worker.
+    if campaignDetection { services.append(CampaignWorker(consultation: consultation, logger: logger)) }
     let semantics = HTTPSemanticsResponder(inner: router.buildResponder(), routes: router.routes.map { ($0.method, "\($0.path)") })
     return Application(
         responder: RequestLogResponder(inner: HTTPSOnlyResponder(inner: semantics, isHTTPS: deployment.isHTTPS)),
@@ -88,11 +96,7 @@ public func buildApplication(
             address: .hostname(address.host, port: address.port), serverName: "consult",
             availableConnectionsDelegate: connections.availableConnections(logger: logger)),
         // Services stop in reverse order: the purger before the database closes.
-        services: [DatabaseCloser(database: consultation.database, logger: logger),
-            DraftPurger(consultation: consultation, logger: logger),
-            // Position papers (extract): files' text for search, extracted in the background.
-            AttachmentExtractionWorker(
-                consultation: consultation, extractor: TextExtractor(scratchFolder: consultation.exportFolder), logger: logger)],
+        services: services,
         logger: logger)
 }
 

@@ -255,6 +255,10 @@ enum Schema {
         migrator.registerMigration("v10-attachments") { db in
             try AttachmentSchema.create(db)
         }
+        // Campaigns (dedup): the near-duplicate detector's fingerprints and to-do list.
+        migrator.registerMigration("v11-near-duplicate-index") { db in
+            try NearDuplicateSchema.create(db)
+        }
         // lang (issue 15): the language of every free text, backfilled with CLD2.
         migrator.registerMigration("v12-text-language") { db in
             try TextLanguageColumns.migrate(db)

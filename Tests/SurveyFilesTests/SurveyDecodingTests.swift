@@ -182,7 +182,7 @@ let documentedExample = """
     @Test func refusesAFileThatIsNotAMapping() {
         let error = #expect(throws: SurveyDefinitionError.self) { try SurveyFile.parse("- just\n- a list\n", file: "list.yaml") }
         #expect(error?.description == "list.yaml:1:1: (top level): expected a mapping with the keys "
-            + "id, title, description, language, time_zone, opens_at, closes_at, respondent, sectors, sections, scoring; "
+            + "id, title, description, language, time_zone, opens_at, closes_at, respondent, sectors, sections, scoring, campaigns; "
             + "found a list")
     }
 

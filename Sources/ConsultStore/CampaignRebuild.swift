@@ -1,0 +1,249 @@
+import ConsultCore
+import Foundation
+import GRDB
+import Synchronization
+
+/// What a from-scratch clustering of one survey did, and how long each phase took.
+public struct CampaignRebuildSummary: Sendable {
+    public let submissions: Int
+    /// Texts fingerprinted, over every scope.
+    public let texts: Int
+    /// Clusters (of two or more) after the rebuild, over every scope.
+    public let clusters: Int
+    /// Clusters of the whole-submission scope with at least the survey's minimum size.
+    public let campaigns: Int
+    /// Submissions in a whole-submission cluster.
+    public let clusteredSubmissions: Int
+    public let readSeconds: Double
+    public let clusterSeconds: Double
+    public let writeSeconds: Double
+}
+
+extension CampaignDetector {
+    /// Clusters every submission of `survey` from scratch, as the worker would have placed them in
+    /// order of arrival, and replaces the detector's fingerprints and clusters of that survey.
+    ///
+    /// The texts are read from one snapshot, fingerprinted on every core and clustered in memory;
+    /// one write transaction then swaps the result in. A cluster whose representative represents a
+    /// cluster again keeps its id and its review; members and clusters analysts placed or reviewed stay. Submissions
+    /// stored or edited after the snapshot are left in the queue for the worker.
+    public func rebuild(_ survey: Survey, at now: Date) async throws -> CampaignRebuildSummary {
+        let readStart = ContinuousClock.now
+        let snapshot = try await database.pool.read { db in try Self.clusterSnapshot(of: survey, in: db) }
+        let clusterTime = snapshot.clusterSeconds
+        let readTime = (ContinuousClock.now - readStart).seconds - clusterTime
+        let writeStart = ContinuousClock.now
+        let written = try await database.pool.write { db in
+            try self.state.withLock { state in
+                try Self.write(snapshot, of: survey, at: now, in: db, state: &state)
+            }
+        }
+        return CampaignRebuildSummary(
+            submissions: snapshot.versions.count, texts: snapshot.prints.count, clusters: written.clusters,
+            campaigns: written.campaigns, clusteredSubmissions: written.clusteredSubmissions,
+            readSeconds: readTime, clusterSeconds: clusterTime, writeSeconds: (ContinuousClock.now - writeStart).seconds)
+    }
+
+    /// One fingerprinted text and where the clustering put it.
+    struct PlacedPrint: Sendable {
+        let seq: Int64
+        let scope: String
+        let print: TextFingerprint
+        /// The earlier text it was found most like (nil: none).
+        let nearest: Int64?
+        let similarity: Double
+    }
+
+    struct Snapshot: Sendable {
+        /// The version of every submission of the survey in the snapshot.
+        let versions: [Int64: Int]
+        let prints: [PlacedPrint]
+        let indexes: [String: NearDuplicateIndex]
+        let clusterSeconds: Double
+    }
+
+    /// Submissions fingerprinted together, in parallel, before they are clustered in order.
+    static let chunk = 20_000
+
+    static func clusterSnapshot(of survey: Survey, in db: Database) throws -> Snapshot {
+        let surveyID = survey.id.rawValue
+        var versions: [Int64: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT seq, version FROM submission WHERE survey_id = ?", arguments: [surveyID]) {
+            versions[row["seq"]] = row["version"]
+        }
+        var placed: Set<String> = []
+        for row in try Row.fetchAll(db, sql: """
+            SELECT m.submission_seq, m.scope FROM campaign_member m JOIN submission s ON s.seq = m.submission_seq
+            WHERE s.survey_id = ? AND m.placed_by IS NOT NULL
+            """, arguments: [surveyID])
+        {
+            placed.insert("\(row["submission_seq"] as Int64)|\(row["scope"] as String)")
+        }
+        var indexes: [String: NearDuplicateIndex] = [:]
+        var prints: [PlacedPrint] = []
+        var clusterSeconds = 0.0
+        var pending: [(seq: Int64, texts: [OpenTextField: String])] = []
+
+        func flush() {
+            guard !pending.isEmpty else { return }
+            let parts = ProcessInfo.processInfo.activeProcessorCount
+            let size = (pending.count + parts - 1) / parts
+            let results = Mutex<[[[String: TextFingerprint]]]>(Array(repeating: [], count: parts))
+            let items = pending
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let range = (part * size)..<min(items.count, (part + 1) * size)
+                guard !range.isEmpty else { return }
+                let made = items[range].map { CampaignText.fingerprints(of: $0.texts, in: survey) }
+                results.withLock { $0[part] = made }
+            }
+            let fingerprints = results.withLock { $0.flatMap { $0 } }
+            let start = ContinuousClock.now
+            for (item, scopes) in zip(items, fingerprints) {
+                for (scope, print) in scopes.sorted(by: { $0.key < $1.key })
+                where !placed.contains("\(item.seq)|\(scope)") {
+                    var index = indexes.removeValue(forKey: scope) ?? NearDuplicateIndex()
+                    let match = index.bestMatch(for: print, threshold: survey.campaigns.similarity)
+                    prints.append(PlacedPrint(
+                        seq: item.seq, scope: scope, print: print, nearest: match?.nearest, similarity: match?.similarity ?? 1))
+                    index.add(item.seq, print)
+                    indexes[scope] = index
+                }
+            }
+            clusterSeconds += (ContinuousClock.now - start).seconds
+            pending.removeAll(keepingCapacity: true)
+        }
+
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT o.submission_seq, o.question, o.kind, \(ExactText.select("o.text")) AS bytes
+            FROM open_text o JOIN submission s ON s.seq = o.submission_seq
+            WHERE s.survey_id = ? ORDER BY o.submission_seq
+            """, arguments: [surveyID])
+        var current: (seq: Int64, texts: [OpenTextField: String])?
+        while let row = try rows.next() {
+            let seq: Int64 = row["submission_seq"]
+            if current?.seq != seq {
+                if let current { pending.append(current) }
+                if pending.count >= chunk { flush() }
+                current = (seq, [:])
+            }
+            if let field = OpenTextField(storedQuestion: row["question"], kind: row["kind"]) {
+                current?.texts[field] = ExactText.decode(row["bytes"]) ?? ""
+            }
+        }
+        if let current { pending.append(current) }
+        flush()
+        return Snapshot(versions: versions, prints: prints, indexes: indexes, clusterSeconds: clusterSeconds)
+    }
+
+    struct Written {
+        let clusters: Int
+        let campaigns: Int
+        let clusteredSubmissions: Int
+    }
+
+    static func write(_ snapshot: Snapshot, of survey: Survey, at now: Date, in db: Database, state: inout State) throws -> Written {
+        let surveyID = survey.id.rawValue
+        // Old clusters by (scope, representative): a cluster whose representative represents one again keeps its id.
+        var oldClusters: [String: Int64] = [:]
+        var oldIDs: Set<Int64> = []
+        for row in try Row.fetchAll(
+            db, sql: "SELECT id, scope, representative_seq FROM campaign_cluster WHERE survey_id = ?", arguments: [surveyID])
+        {
+            let id: Int64 = row["id"]
+            oldIDs.insert(id)
+            if let representative = row["representative_seq"] as Int64? {
+                oldClusters["\(row["scope"] as String)|\(representative)"] = id
+            }
+        }
+        try db.execute(sql: """
+            DELETE FROM campaign_member WHERE placed_by IS NULL
+            AND cluster_id IN (SELECT id FROM campaign_cluster WHERE survey_id = ?)
+            """, arguments: [surveyID])
+        try db.execute(sql: "DELETE FROM near_duplicate_print WHERE survey_id = ?", arguments: [surveyID])
+
+        let insertPrint = try db.makeStatement(sql: """
+            INSERT INTO near_duplicate_print (submission_seq, scope, survey_id, exact_hash, signature, word_count, nearest_seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        let insertMember = try db.makeStatement(sql: """
+            INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms) VALUES (?, ?, ?, ?, ?)
+            """)
+        // The cluster of each clustered text, per scope.
+        var clusterOf: [String: [Int64: Int64]] = [:]
+        var sizes: [Int64: Int] = [:]
+        var wholeClusters: Set<Int64> = []
+        var kept: Set<Int64> = []
+        var clusteredSubmissions = 0
+        for placed in snapshot.prints {
+            try insertPrint.execute(arguments: [
+                placed.seq, placed.scope, surveyID, Int64(bitPattern: placed.print.exactHash),
+                Data(placed.print.signatureBytes), placed.print.wordCount, placed.nearest,
+            ])
+            guard let nearest = placed.nearest else { continue }
+            let clusterID: Int64
+            if let id = clusterOf[placed.scope]?[nearest] {
+                clusterID = id
+            } else {
+                // The nearest text stood alone: it represents the new cluster.
+                if let id = oldClusters["\(placed.scope)|\(nearest)"] {
+                    clusterID = id
+                    kept.insert(id)
+                } else {
+                    try db.execute(
+                        sql: "INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms) VALUES (?, ?, ?, ?)",
+                        arguments: [surveyID, placed.scope, nearest, now.milliseconds])
+                    clusterID = db.lastInsertedRowID
+                }
+                clusterOf[placed.scope, default: [:]][nearest] = clusterID
+                try insertMember.execute(arguments: [nearest, placed.scope, clusterID, 1.0, now.milliseconds])
+                sizes[clusterID] = 1
+                if placed.scope == CampaignText.wholeSubmission {
+                    clusteredSubmissions += 1
+                    wholeClusters.insert(clusterID)
+                }
+            }
+            clusterOf[placed.scope, default: [:]][placed.seq] = clusterID
+            try insertMember.execute(arguments: [
+                placed.seq, placed.scope, clusterID, min(1, max(0, placed.similarity)), now.milliseconds,
+            ])
+            sizes[clusterID, default: 1] += 1
+            if placed.scope == CampaignText.wholeSubmission { clusteredSubmissions += 1 }
+        }
+        // Old clusters not led again: kept when reviewed or holding members an analyst placed.
+        for id in oldIDs.subtracting(kept) {
+            try db.execute(sql: """
+                DELETE FROM campaign_cluster WHERE id = ? AND review = 'unreviewed'
+                AND NOT EXISTS (SELECT 1 FROM campaign_member WHERE cluster_id = ?)
+                """, arguments: [id, id])
+        }
+        // What changed after the snapshot stays queued for the worker; the rest is done.
+        try db.execute(sql: """
+            DELETE FROM near_duplicate_queue WHERE submission_seq IN (SELECT seq FROM submission WHERE survey_id = ?)
+            """, arguments: [surveyID])
+        let requeue = try db.makeStatement(sql: "INSERT INTO near_duplicate_queue (submission_seq, version) VALUES (?, ?)")
+        for row in try Row.fetchAll(db, sql: "SELECT seq, version FROM submission WHERE survey_id = ?", arguments: [surveyID]) {
+            let seq: Int64 = row["seq"], version: Int = row["version"]
+            if snapshot.versions[seq] != version { try requeue.execute(arguments: [seq, version]) }
+        }
+        try db.execute(sql: """
+            INSERT INTO near_duplicate_generation (survey_id, generation) VALUES (?, 1)
+            ON CONFLICT (survey_id) DO UPDATE SET generation = generation + 1
+            """, arguments: [surveyID])
+        let generation = try Int64.fetchOne(
+            db, sql: "SELECT generation FROM near_duplicate_generation WHERE survey_id = ?", arguments: [surveyID]) ?? 0
+        state.indexes = state.indexes.filter { $0.key.survey != surveyID }
+        for (scope, index) in snapshot.indexes { state.indexes[ScopeKey(survey: surveyID, scope: scope)] = index }
+        state.loaded[surveyID] = generation
+        return Written(
+            clusters: sizes.count, campaigns: wholeClusters.filter { (sizes[$0] ?? 0) >= survey.campaigns.minimumSize }.count,
+            clusteredSubmissions: clusteredSubmissions)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

@@ -816,7 +816,8 @@ class StaffPages(BrowserTestCase):
                 self.assertIn("attachment", result.header("Content-Disposition") or "")
                 if path.endswith(".csv"):
                     rows = list(csv.reader(io.StringIO(result.body.decode("utf-8-sig"), newline="")))
-                    self.assertGreaterEqual(len(rows), 2, "a header and rows")
+                    if not path.endswith("/campaigns.csv"):  # no look-alike letters in this fixture
+                        self.assertGreaterEqual(len(rows), 2, "a header and rows")
                     self.assertTrue(all(len(row) == len(rows[0]) for row in rows), "every row has the header's width")
                     if path.endswith("/responses.csv"):
                         self.assertEqual(len(rows), 61, "a header and one row per submission")
@@ -2117,8 +2118,7 @@ class LanguageNote(BrowserTestCase):
 
 # campaigns: the campaigns page for analysts and organizers.
 class CampaignsPage(BrowserTestCase):
-    """Six look-alike letters (the first confidential) in one cluster, written as the detector writes
-    clusters; the analyst compares a member with the representative, without JavaScript, and confirms
+    """Six look-alike letters (the first confidential) clustered by the server's campaign worker; the analyst compares a member with the representative, without JavaScript, and confirms
     the campaign; the organizer sees it and the signals."""
 
     PLACES = ["Vienna", "Graz", "Linz", "Salzburg", "Innsbruck", "Bregenz"]
@@ -2141,18 +2141,21 @@ class CampaignsPage(BrowserTestCase):
             if stored.status != 201:
                 raise AssertionError(f"a campaign letter was refused: {stored!r}")
             ids.append(stored.json()["id"])
+        # The server's own campaign worker clusters the letters within seconds.
+        deadline = time.monotonic() + 30
+        while True:
+            listing = cls.server.api("GET", f"/api/v1/surveys/{SURVEY}/campaigns", token=cls.server.analyst).json()
+            found = [cluster for cluster in listing.get("clusters", []) if cluster["size"] == len(ids)]
+            if found:
+                cls.cluster = found[0]["id"]
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the campaign worker did not cluster the letters: {listing}")
+            time.sleep(0.3)
         connection = sqlite3.connect(str(cls.server.db), timeout=10)
         try:
-            with connection:
-                marks = ",".join("?" * len(ids))
-                seqs = [row[0] for row in connection.execute(f"SELECT seq FROM submission WHERE id IN ({marks}) ORDER BY seq", ids)]
-                cls.cluster = connection.execute(
-                    "INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms) VALUES (?, '', ?, 1)",
-                    (SURVEY, seqs[0])).lastrowid
-                for rank, seq in enumerate(seqs):
-                    connection.execute(
-                        "INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms) "
-                        "VALUES (?, '', ?, ?, 2)", (seq, cls.cluster, 1 - rank / 100))
+            marks = ",".join("?" * len(ids))
+            seqs = [row[0] for row in connection.execute(f"SELECT seq FROM submission WHERE id IN ({marks}) ORDER BY seq", ids)]
             cls.respondents = [connection.execute(
                 "SELECT pseudonym FROM respondent_pseudonym WHERE submission_seq = ?", (seq,)).fetchone()[0] for seq in seqs]
         finally:
@@ -2180,16 +2183,19 @@ class CampaignsPage(BrowserTestCase):
         self.assertIn("unreviewed", row.text)
         self.assertIn("6 submissions came from 1 client address(es)", browser.text("#survey-signals"))
         browser.click_element(row.find_element(By.CSS_SELECTOR, "a"))
-        # The detector's representative (Vienna) asked for confidentiality: Graz stands for the campaign.
-        self.assertIn("Graz", browser.text("#representative-text"))
-        self.assertNotIn("Vienna", browser.text("#representative-text"))
-        linz = self.respondents[2]
-        link = next(a for a in browser.find_all("a.compare-link") if a.get_attribute("href").endswith(f"compare={linz}#comparison-title"))
+        # Vienna's letter asked for confidentiality: it never stands for the campaign.
+        representative = browser.text("#representative-text")
+        self.assertNotIn("Vienna", representative)
+        shown = [place for place in self.PLACES if f"citizen of {place} " in representative]
+        self.assertEqual(len(shown), 1, representative)
+        other = next(place for place in self.PLACES[1:] if place != shown[0])
+        member = self.respondents[self.PLACES.index(other)]
+        link = next(a for a in browser.find_all("a.compare-link") if a.get_attribute("href").endswith(f"compare={member}#comparison-title"))
         browser.click_element(link, screenshot="campaign-comparison")
         marked = [mark.text for mark in browser.find_all("#comparison-member mark.differs")]
-        self.assertEqual(marked, ["Linz"])
-        self.assertEqual([mark.text for mark in browser.find_all("#comparison-representative mark.differs")], ["Graz"])
-        self.assertEqual(browser.text("#comparison-member"), "As a citizen of Linz I ask you to ban brain data in police work.")
+        self.assertEqual(marked, [other])
+        self.assertEqual([mark.text for mark in browser.find_all("#comparison-representative mark.differs")], shown)
+        self.assertEqual(browser.text("#comparison-member"), f"As a citizen of {other} I ask you to ban brain data in police work.")
         self.assertIn("identical closed answers", browser.text("#cluster-signals"))
 
         # A review without a reason changes nothing and says why; with one it is confirmed and audited.

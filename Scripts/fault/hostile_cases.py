@@ -1494,7 +1494,20 @@ def campaign_cases(ctx, r: Requests, add) -> None:
     analyst, s1 = ctx.analyst, ctx.submissions[0]
     connection = sqlite3.connect(str(ctx.server.db), timeout=10)
     try:
+        # The server's campaign worker places the seeded submissions first; once it is done, its
+        # clusters of SURVEY give way to one cluster of every seeded submission, so the cases know it.
+        deadline = time.monotonic() + 60
+        while connection.execute("SELECT count(*) FROM near_duplicate_queue").fetchone()[0]:
+            if time.monotonic() > deadline:
+                raise SystemExit("hostile: the campaign worker did not empty its queue within 60 s")
+            time.sleep(0.2)
         with connection:
+            connection.execute(
+                "DELETE FROM campaign_member WHERE submission_seq IN (SELECT seq FROM submission WHERE survey_id = ?)",
+                (SURVEY,))
+            connection.execute(
+                "DELETE FROM campaign_cluster WHERE survey_id = ? AND id NOT IN (SELECT cluster_id FROM campaign_member "
+                "WHERE cluster_id IS NOT NULL)", (SURVEY,))
             cluster = connection.execute(
                 "INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms) "
                 "SELECT ?, '', min(seq), 1 FROM submission WHERE survey_id = ?", (SURVEY, SURVEY)).lastrowid

@@ -356,6 +356,13 @@ class Fingerprint:
     def __init__(self, db: Path):
         connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
         try:
+            # The campaign worker places accepted submissions in the background, within seconds, in
+            # the transaction that takes them off its queue: wait for it, so its rows are counted
+            # with the request that caused them.
+            settled = time.monotonic() + 15
+            while connection.execute("SELECT count(*) FROM near_duplicate_queue").fetchone()[0] \
+                    and time.monotonic() < settled:
+                time.sleep(0.05)
             self.rows: dict[str, collections.Counter] = {}
             for table in STATE_TABLES:
                 counter = collections.Counter()

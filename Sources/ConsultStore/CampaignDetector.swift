@@ -66,9 +66,8 @@ public final class CampaignDetector: Sendable {
                             try Self.refresh(survey: item.surveyID, in: db, state: &state)
                             try Self.place(item.seq, prints: prints, survey: survey, at: now, in: db, state: &state)
                         }
-                        try db.execute(
-                            sql: "DELETE FROM near_duplicate_queue WHERE submission_seq = ? AND version = ?",
-                            arguments: [item.seq, item.version])
+                        try db.cachedStatement(sql: "DELETE FROM near_duplicate_queue WHERE submission_seq = ? AND version = ?")
+                            .execute(arguments: [item.seq, item.version])
                     }
                 }
             }
@@ -116,7 +115,7 @@ public final class CampaignDetector: Sendable {
     /// Drops a survey's indexes when another process rebuilt it, and loads them when they are not loaded.
     static func refresh(survey: String, in db: Database, state: inout State) throws {
         let generation = try Int64.fetchOne(
-            db, sql: "SELECT generation FROM near_duplicate_generation WHERE survey_id = ?", arguments: [survey]) ?? 0
+            db.cachedStatement(sql: "SELECT generation FROM near_duplicate_generation WHERE survey_id = ?"), arguments: [survey]) ?? 0
         if state.loaded[survey] == generation { return }
         state.indexes = state.indexes.filter { $0.key.survey != survey }
         let rows = try Row.fetchCursor(db, sql: """
@@ -146,14 +145,16 @@ public final class CampaignDetector: Sendable {
         let surveyID = survey.id.rawValue
         var stored: [String: Int64] = [:]
         for row in try Row.fetchAll(
-            db, sql: "SELECT scope, exact_hash FROM near_duplicate_print WHERE submission_seq = ?", arguments: [seq])
+            db.cachedStatement(sql: "SELECT scope, exact_hash FROM near_duplicate_print WHERE submission_seq = ?"),
+            arguments: [seq])
         {
             stored[row["scope"]] = row["exact_hash"]
         }
         var placedByAnalyst: Set<String> = []
         var memberScopes: Set<String> = []
         for row in try Row.fetchAll(
-            db, sql: "SELECT scope, placed_by FROM campaign_member WHERE submission_seq = ?", arguments: [seq])
+            db.cachedStatement(sql: "SELECT scope, placed_by FROM campaign_member WHERE submission_seq = ?"),
+            arguments: [seq])
         {
             memberScopes.insert(row["scope"])
             if (row["placed_by"] as Int64?) != nil { placedByAnalyst.insert(row["scope"]) }
@@ -171,7 +172,10 @@ public final class CampaignDetector: Sendable {
             }
             let print = prints[scope]
             if let print, let old = stored[scope], UInt64(bitPattern: old) == print.exactHash { continue }
-            try detach(seq, scope: scope, survey: surveyID, index: &index, in: db)
+            // A text the detector never saw (a new submission's) has nothing to undo.
+            if stored[scope] != nil || memberScopes.contains(scope) {
+                try detach(seq, scope: scope, survey: surveyID, index: &index, in: db)
+            }
             if let print {
                 try attach(seq, scope: scope, print: print, survey: survey, at: now, index: &index, in: db)
             }
@@ -220,7 +224,7 @@ public final class CampaignDetector: Sendable {
         defer { index.add(seq, print) }
         while let match = index.bestMatch(for: print, threshold: survey.campaigns.similarity) {
             let nearest = try Row.fetchOne(
-                db, sql: "SELECT cluster_id, placed_by FROM campaign_member WHERE submission_seq = ? AND scope = ?",
+                db.cachedStatement(sql: "SELECT cluster_id, placed_by FROM campaign_member WHERE submission_seq = ? AND scope = ?"),
                 arguments: [match.nearest, scope])
             let clusterID: Int64
             if let nearest {
@@ -245,11 +249,9 @@ public final class CampaignDetector: Sendable {
     }
 
     static func insertMember(_ seq: Int64, scope: String, cluster: Int64, similarity: Double, at now: Date, in db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms) VALUES (?, ?, ?, ?, ?)
-                """,
-            arguments: [seq, scope, cluster, min(1, max(0, similarity)), now.milliseconds])
+        try db.cachedStatement(sql: """
+            INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms) VALUES (?, ?, ?, ?, ?)
+            """).execute(arguments: [seq, scope, cluster, min(1, max(0, similarity)), now.milliseconds])
     }
 
     static func insertPrint(

@@ -13,7 +13,8 @@ import Testing
     let base = "/api/v1/surveys/consult-test"
 
     /// Six look-alike submissions from one address, clustered as the detector would (rows written
-    /// here until the detector is merged); returns the respondents in submission order.
+    /// here, so the review can be tested on a cluster of known shape); returns the respondents in
+    /// submission order.
     private func prepare(_ server: TestServer) async throws -> (token: String, respondents: [String], key: Data) {
         let token = try await server.token(.analyst)
         let places = ["Vienna", "Graz", "Linz", "Salzburg", "Innsbruck", "Bregenz"]
@@ -29,7 +30,9 @@ import Testing
             }
             return ids
         }
+        // The clusters as the detector leaves them once it has placed the letters: its queue empty.
         try sqlite(server.databasePath, """
+            DELETE FROM near_duplicate_queue;
             INSERT INTO campaign_cluster (id, survey_id, scope, representative_seq, created_at_ms) VALUES (7, 'consult-test', '', 1, 1);
             INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms)
                 SELECT seq, '', 7, 1.0 - seq / 100.0, 2 FROM submission;

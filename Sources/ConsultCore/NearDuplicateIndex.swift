@@ -116,28 +116,39 @@ public struct NearDuplicateIndex: Sendable {
         return Match(nearest: ids[Int(best.position)], similarity: Double(best.equal) / Double(TextFingerprint.signatureLength))
     }
 
-    /// How many signature values of the text at `position` equal `signature`'s, compared 16 at a time.
+    /// How many signature values of the text at `position` equal `signature`'s.
     private func equalValues(at position: Int, _ signature: [UInt32]) -> Int {
-        let length = TextFingerprint.signatureLength
-        return signatures.withUnsafeBufferPointer { all in
+        signatures.withUnsafeBufferPointer { all in
             signature.withUnsafeBufferPointer { own in
-                var equal = SIMD16<UInt32>()
-                let stored = UnsafeRawPointer(all.baseAddress! + position * length)
-                let wanted = UnsafeRawPointer(own.baseAddress!)
-                for block in stride(from: 0, to: length, by: 16) {
-                    let a = stored.loadUnaligned(fromByteOffset: block * 4, as: SIMD16<UInt32>.self)
-                    let b = wanted.loadUnaligned(fromByteOffset: block * 4, as: SIMD16<UInt32>.self)
-                    equal &+= SIMD16<UInt32>(repeating: 0).replacing(with: 1, where: a .== b)
-                }
-                return Int(equal.wrappedSum())
+                Self.equalValues(all, position * TextFingerprint.signatureLength, own, 0)
             }
         }
     }
 
+    /// How many of the signature values starting at `a[first]` and `b[second]` are equal, compared 16 at a time.
+    @inline(__always)
+    static func equalValues(_ a: UnsafeBufferPointer<UInt32>, _ first: Int, _ b: UnsafeBufferPointer<UInt32>, _ second: Int) -> Int {
+        var equal = SIMD16<UInt32>()
+        let left = UnsafeRawPointer(a.baseAddress! + first)
+        let right = UnsafeRawPointer(b.baseAddress! + second)
+        for block in stride(from: 0, to: TextFingerprint.signatureLength, by: 16) {
+            let x = left.loadUnaligned(fromByteOffset: block * 4, as: SIMD16<UInt32>.self)
+            let y = right.loadUnaligned(fromByteOffset: block * 4, as: SIMD16<UInt32>.self)
+            equal &+= SIMD16<UInt32>(repeating: 0).replacing(with: 1, where: x .== y)
+        }
+        return Int(equal.wrappedSum())
+    }
+
     static func bandKey(_ band: Int, _ signature: [UInt32]) -> UInt64 {
-        let start = band * rowsPerBand
+        signature.withUnsafeBufferPointer { bandKey(band, $0, at: 0) }
+    }
+
+    /// The key of band `band` of the signature starting at `signatures[start]`.
+    @inline(__always)
+    static func bandKey(_ band: Int, _ signatures: UnsafeBufferPointer<UInt32>, at start: Int) -> UInt64 {
+        let first = start + band * rowsPerBand
         var key = TextFingerprint.mix(UInt64(band) &+ 0x5bd1_e995)
-        for row in 0..<rowsPerBand { key = TextFingerprint.mix(key ^ UInt64(signature[start + row])) }
+        for row in 0..<rowsPerBand { key = TextFingerprint.mix(key ^ UInt64(signatures[first + row])) }
         return key
     }
 }

@@ -55,6 +55,7 @@ public final class CampaignDetector: Sendable {
     public func catchUp(at now: Date, limit: Int = 256) async throws -> Int {
         let batch = try await database.pool.read { db in try Self.queued(limit: limit, in: db) }
         guard !batch.isEmpty else { return 0 }
+        try await loadIndexes(of: Set(batch.map(\.surveyID)))
         let placements = batch.map { item in
             (item, surveys[item.surveyID].map { CampaignText.fingerprints(of: item.texts, in: $0) } ?? [:])
         }
@@ -112,12 +113,38 @@ public final class CampaignDetector: Sendable {
 
     // MARK: The index in memory
 
+    /// Loads the index of each survey that is not loaded (or was rebuilt since) in a read transaction,
+    /// so that the write transaction placing submissions finds it in memory: a first load (about
+    /// 20 s at a million submissions) never holds up the storing of submissions. Prints change only
+    /// through this detector, one caller at a time, or through a rebuild by another process, which
+    /// raises the generation that ``refresh(survey:in:state:)`` checks again inside the write.
+    func loadIndexes(of surveyIDs: Set<String>) async throws {
+        for surveyID in surveyIDs.sorted() {
+            let loaded = state.withLock { $0.loaded[surveyID] }
+            let fresh = try await database.pool.read { db -> (generation: Int64, indexes: [String: NearDuplicateIndex])? in
+                let generation = try Self.generation(of: surveyID, in: db)
+                return loaded == generation ? nil : (generation, try Self.indexes(of: surveyID, in: db))
+            }
+            guard let fresh else { continue }
+            state.withLock { state in Self.install(fresh.indexes, generation: fresh.generation, of: surveyID, in: &state) }
+        }
+    }
+
     /// Drops a survey's indexes when another process rebuilt it, and loads them when they are not loaded.
     static func refresh(survey: String, in db: Database, state: inout State) throws {
-        let generation = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT generation FROM near_duplicate_generation WHERE survey_id = ?"), arguments: [survey]) ?? 0
+        let generation = try generation(of: survey, in: db)
         if state.loaded[survey] == generation { return }
-        state.indexes = state.indexes.filter { $0.key.survey != survey }
+        install(try indexes(of: survey, in: db), generation: generation, of: survey, in: &state)
+    }
+
+    static func generation(of survey: String, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT generation FROM near_duplicate_generation WHERE survey_id = ?"), arguments: [survey]) ?? 0
+    }
+
+    /// The index of each scope of a survey, from its stored fingerprints in order of arrival.
+    static func indexes(of survey: String, in db: Database) throws -> [String: NearDuplicateIndex] {
+        var indexes: [String: NearDuplicateIndex] = [:]
         let rows = try Row.fetchCursor(db, sql: """
             SELECT p.submission_seq, p.scope, p.exact_hash, p.signature, p.word_count
             FROM submission s JOIN near_duplicate_print p ON p.submission_seq = s.seq
@@ -125,8 +152,14 @@ public final class CampaignDetector: Sendable {
             """, arguments: [survey])
         while let row = try rows.next() {
             guard let print = fingerprint(row) else { continue }
-            state.indexes[ScopeKey(survey: survey, scope: row["scope"]), default: NearDuplicateIndex()].add(row["submission_seq"], print)
+            indexes[row["scope"], default: NearDuplicateIndex()].add(row["submission_seq"], print)
         }
+        return indexes
+    }
+
+    static func install(_ indexes: [String: NearDuplicateIndex], generation: Int64, of survey: String, in state: inout State) {
+        state.indexes = state.indexes.filter { $0.key.survey != survey }
+        for (scope, index) in indexes { state.indexes[ScopeKey(survey: survey, scope: scope)] = index }
         state.loaded[survey] = generation
     }
 

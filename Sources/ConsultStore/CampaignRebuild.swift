@@ -57,8 +57,8 @@ extension CampaignDetector {
     struct Snapshot: Sendable {
         /// The version of every submission of the survey in the snapshot.
         let versions: [Int64: Int]
+        /// Each scope's texts in order of arrival, one scope after the other.
         let prints: [PlacedPrint]
-        let indexes: [String: NearDuplicateIndex]
         let clusterSeconds: Double
     }
 
@@ -79,9 +79,8 @@ extension CampaignDetector {
         {
             placed.insert("\(row["submission_seq"] as Int64)|\(row["scope"] as String)")
         }
-        var indexes: [String: NearDuplicateIndex] = [:]
-        var prints: [PlacedPrint] = []
-        var clusterSeconds = 0.0
+        // Each scope's fingerprints in order of arrival.
+        var scopes: [String: (seqs: [Int64], prints: [TextFingerprint])] = [:]
         var pending: [(seq: Int64, texts: [OpenTextField: String])] = []
 
         func flush() {
@@ -97,19 +96,12 @@ extension CampaignDetector {
                 results.withLock { $0[part] = made }
             }
             let fingerprints = results.withLock { $0.flatMap { $0 } }
-            let start = ContinuousClock.now
-            for (item, scopes) in zip(items, fingerprints) {
-                for (scope, print) in scopes.sorted(by: { $0.key < $1.key })
-                where !placed.contains("\(item.seq)|\(scope)") {
-                    var index = indexes.removeValue(forKey: scope) ?? NearDuplicateIndex()
-                    let match = index.bestMatch(for: print, threshold: survey.campaigns.similarity)
-                    prints.append(PlacedPrint(
-                        seq: item.seq, scope: scope, print: print, nearest: match?.nearest, similarity: match?.similarity ?? 1))
-                    index.add(item.seq, print)
-                    indexes[scope] = index
+            for (item, prints) in zip(items, fingerprints) {
+                for (scope, print) in prints where !placed.contains("\(item.seq)|\(scope)") {
+                    scopes[scope, default: ([], [])].seqs.append(item.seq)
+                    scopes[scope, default: ([], [])].prints.append(print)
                 }
             }
-            clusterSeconds += (ContinuousClock.now - start).seconds
             pending.removeAll(keepingCapacity: true)
         }
 
@@ -132,7 +124,20 @@ extension CampaignDetector {
         }
         if let current { pending.append(current) }
         flush()
-        return Snapshot(versions: versions, prints: prints, indexes: indexes, clusterSeconds: clusterSeconds)
+
+        // Every scope clustered at once, as the index would have placed its texts one by one.
+        let start = ContinuousClock.now
+        var prints: [PlacedPrint] = []
+        for (scope, texts) in scopes.sorted(by: { $0.key < $1.key }) {
+            let batch = NearDuplicateBatch(
+                texts.prints, threshold: survey.campaigns.similarity, parts: ProcessInfo.processInfo.activeProcessorCount)
+            for (position, match) in batch.nearest.enumerated() {
+                prints.append(PlacedPrint(
+                    seq: texts.seqs[position], scope: scope, print: texts.prints[position],
+                    nearest: match.map { texts.seqs[$0.position] }, similarity: match?.similarity ?? 1))
+            }
+        }
+        return Snapshot(versions: versions, prints: prints, clusterSeconds: (ContinuousClock.now - start).seconds)
     }
 
     struct Written {
@@ -229,11 +234,9 @@ extension CampaignDetector {
             INSERT INTO near_duplicate_generation (survey_id, generation) VALUES (?, 1)
             ON CONFLICT (survey_id) DO UPDATE SET generation = generation + 1
             """, arguments: [surveyID])
-        let generation = try Int64.fetchOne(
-            db, sql: "SELECT generation FROM near_duplicate_generation WHERE survey_id = ?", arguments: [surveyID]) ?? 0
+        // The index in memory is loaded again from what was written, outside the write transaction.
         state.indexes = state.indexes.filter { $0.key.survey != surveyID }
-        for (scope, index) in snapshot.indexes { state.indexes[ScopeKey(survey: surveyID, scope: scope)] = index }
-        state.loaded[surveyID] = generation
+        state.loaded[surveyID] = nil
         return Written(
             clusters: sizes.count, campaigns: wholeClusters.filter { (sizes[$0] ?? 0) >= survey.campaigns.minimumSize }.count,
             clusteredSubmissions: clusteredSubmissions)

@@ -41,8 +41,9 @@ struct CampaignsRebuildCommand: AsyncParsableCommand {
             \(survey.id): \(summary.submissions) submissions, \(summary.texts) texts fingerprinted, \
             \(summary.clusters) clusters, \(summary.campaigns) campaigns of at least \(survey.campaigns.minimumSize) \
             (\(summary.clusteredSubmissions) submissions in a whole-submission cluster)
-            read and fingerprinted \(String(format: "%.2f", summary.readSeconds)) s, \
-            clustered \(String(format: "%.2f", summary.clusterSeconds)) s, written \(String(format: "%.2f", summary.writeSeconds)) s
+            read and fingerprinted \(String(format: "%.2f", summary.readSeconds)) s (CPU \(String(format: "%.2f", summary.readCPUSeconds)) s), \
+            clustered \(String(format: "%.2f", summary.clusterSeconds)) s (CPU \(String(format: "%.2f", summary.clusterCPUSeconds)) s), \
+            written \(String(format: "%.2f", summary.writeSeconds)) s (CPU \(String(format: "%.2f", summary.writeCPUSeconds)) s)
             """)
     }
 }

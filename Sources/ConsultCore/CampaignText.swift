@@ -29,7 +29,15 @@ public enum CampaignText {
     }
 
     /// The fingerprint of each scope of one submission whose text is long enough to have one.
+    /// A submission answering one question has the same text in that question's scope and the
+    /// whole-submission scope: it is fingerprinted once.
     public static func fingerprints(of texts: [OpenTextField: String], in survey: Survey) -> [String: TextFingerprint] {
-        scopes(of: texts, in: survey).compactMapValues { TextFingerprint(of: $0) }
+        var made: [String: TextFingerprint?] = [:]
+        return scopes(of: texts, in: survey).compactMapValues { text in
+            if let print = made[text] { return print }
+            let print = TextFingerprint(of: text)
+            made[text] = print
+            return print
+        }
     }
 }

@@ -72,17 +72,20 @@ public struct NearDuplicateBatch: Sendable {
     }
 }
 
-/// Each band's texts sorted by (band key, arrival): `order[band]` holds positions, the top bit set
-/// on the first of a run of equal keys; `rank[band][position]` is where a position sits in it.
-struct BandOrder: @unchecked Sendable {
+/// Each band's texts sorted by (band key, arrival), all bands in one allocation: `order` holds
+/// positions, band after band, the top bit set on the first of a run of equal keys; `rank` says
+/// where each text sits in its band's run of `order`.
+final class BandOrder: @unchecked Sendable {
     static let groupStart: UInt32 = 1 << 31
-    let order: [[UInt32]]
-    let rank: [[UInt32]]
+    let count: Int
+    let order: UnsafeMutableBufferPointer<UInt32>
+    let rank: UnsafeMutableBufferPointer<UInt32>
 
     init(signatures: [UInt32], count: Int, parts: Int) {
         let bands = NearDuplicateIndex.bands
-        let orders = ResultBuffer<[UInt32]>(count: bands)
-        let ranks = ResultBuffer<[UInt32]>(count: bands)
+        self.count = count
+        order = .allocate(capacity: count * bands)
+        rank = .allocate(capacity: count * bands)
         signatures.withUnsafeBufferPointer { flat in
             let flat = UnsafeSendable(flat)
             DispatchQueue.concurrentPerform(iterations: bands) { band in
@@ -93,19 +96,19 @@ struct BandOrder: @unchecked Sendable {
                     entries.append((key, UInt32(position)))
                 }
                 entries.sort { $0.key < $1.key || ($0.key == $1.key && $0.position < $1.position) }
-                var order = [UInt32](repeating: 0, count: count)
-                var rank = [UInt32](repeating: 0, count: count)
+                let base = band * count
                 for (index, entry) in entries.enumerated() {
                     let first = index == 0 || entries[index - 1].key != entry.key
-                    order[index] = entry.position | (first ? Self.groupStart : 0)
-                    rank[Int(entry.position)] = UInt32(index)
+                    order[base + index] = entry.position | (first ? Self.groupStart : 0)
+                    rank[base + Int(entry.position)] = UInt32(index)
                 }
-                orders.store(order, at: band)
-                ranks.store(rank, at: band)
             }
         }
-        order = orders.take().map { $0 ?? [] }
-        rank = ranks.take().map { $0 ?? [] }
+    }
+
+    deinit {
+        order.deallocate()
+        rank.deallocate()
     }
 }
 
@@ -129,23 +132,20 @@ struct CandidateScratch {
             stamp = 1
         }
         candidates.removeAll(keepingCapacity: true)
+        let order = bands.order, rank = bands.rank
         for band in 0..<NearDuplicateIndex.bands {
-            bands.order[band].withUnsafeBufferPointer { order in
-                var index = Int(bands.rank[band][position])
-                var seen = 0
-                // The entries before this text's own in its run: the newest earlier texts of its bucket.
-                while seen < NearDuplicateIndex.candidatesPerBucket, order[index] & BandOrder.groupStart == 0 {
-                    index -= 1
-                    count(Int32(bitPattern: order[index] & ~BandOrder.groupStart))
-                    seen += 1
-                }
+            let base = band * bands.count
+            var index = base + Int(rank[base + position])
+            var seen = 0
+            // The entries before this text's own in its run: the newest earlier texts of its bucket.
+            while seen < NearDuplicateIndex.candidatesPerBucket, order[index] & BandOrder.groupStart == 0 {
+                index -= 1
+                count(Int32(bitPattern: order[index] & ~BandOrder.groupStart))
+                seen += 1
             }
         }
         guard !candidates.isEmpty else { return nil }
-        if candidates.count > NearDuplicateIndex.verified {
-            candidates.sort { $0.hits > $1.hits || ($0.hits == $1.hits && $0.position < $1.position) }
-            candidates.removeLast(candidates.count - NearDuplicateIndex.verified)
-        }
+        if candidates.count > NearDuplicateIndex.verified { keepMostShared(NearDuplicateIndex.verified) }
         let length = TextFingerprint.signatureLength
         var best: (position: Int, equal: Int)?
         for candidate in candidates {
@@ -156,6 +156,46 @@ struct CandidateScratch {
             }
         }
         return best
+    }
+
+    /// Keeps the `limit` candidates the index would verify: those sharing the most bands, the earliest
+    /// first among equals (the index sorts them; here a count of each number of bands shared finds the
+    /// cut, and only the texts at the cut are ordered, by selection).
+    private mutating func keepMostShared(_ limit: Int) {
+        var atLeast = [Int](repeating: 0, count: NearDuplicateIndex.bands + 2)
+        for candidate in candidates { atLeast[Int(candidate.hits)] += 1 }
+        var cut = NearDuplicateIndex.bands
+        var above = 0
+        while above + atLeast[cut] < limit {
+            above += atLeast[cut]
+            cut -= 1
+        }
+        var kept = candidates.filter { Int($0.hits) > cut }
+        var tied = candidates.compactMap { Int($0.hits) == cut ? $0.position : nil }
+        Self.keepSmallest(limit - above, of: &tied)
+        kept.append(contentsOf: tied.map { (position: $0, hits: UInt8(cut)) })
+        candidates = kept
+    }
+
+    /// Leaves the `count` smallest values of `values` in its first places (quickselect), and drops the rest.
+    static func keepSmallest(_ count: Int, of values: inout [Int32]) {
+        guard values.count > count else { return }
+        var low = 0, high = values.count - 1
+        while low < high {
+            let pivot = values[(low + high) / 2]
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if count - 1 <= j { high = j } else if count - 1 >= i { low = i } else { break }
+        }
+        values.removeLast(values.count - count)
     }
 
     /// Counts one more shared band for `candidate`.

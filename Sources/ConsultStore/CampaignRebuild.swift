@@ -17,6 +17,20 @@ public struct CampaignRebuildSummary: Sendable {
     public let readSeconds: Double
     public let clusterSeconds: Double
     public let writeSeconds: Double
+    /// The process's CPU time (every thread) in each phase.
+    public let readCPUSeconds: Double
+    public let clusterCPUSeconds: Double
+    public let writeCPUSeconds: Double
+}
+
+/// The CPU time this process has used so far, over all its threads (user and system).
+enum ProcessCPU {
+    static func seconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
 }
 
 extension CampaignDetector {
@@ -29,10 +43,12 @@ extension CampaignDetector {
     /// stored or edited after the snapshot are left in the queue for the worker.
     public func rebuild(_ survey: Survey, at now: Date) async throws -> CampaignRebuildSummary {
         let readStart = ContinuousClock.now
+        let readCPU = ProcessCPU.seconds()
         let snapshot = try await database.pool.read { db in try Self.clusterSnapshot(of: survey, in: db) }
         let clusterTime = snapshot.clusterSeconds
         let readTime = (ContinuousClock.now - readStart).seconds - clusterTime
         let writeStart = ContinuousClock.now
+        let writeCPU = ProcessCPU.seconds()
         let written = try await database.pool.write { db in
             try self.state.withLock { state in
                 try Self.write(snapshot, of: survey, at: now, in: db, state: &state)
@@ -41,7 +57,9 @@ extension CampaignDetector {
         return CampaignRebuildSummary(
             submissions: snapshot.versions.count, texts: snapshot.prints.count, clusters: written.clusters,
             campaigns: written.campaigns, clusteredSubmissions: written.clusteredSubmissions,
-            readSeconds: readTime, clusterSeconds: clusterTime, writeSeconds: (ContinuousClock.now - writeStart).seconds)
+            readSeconds: readTime, clusterSeconds: clusterTime, writeSeconds: (ContinuousClock.now - writeStart).seconds,
+            readCPUSeconds: writeCPU - readCPU - snapshot.clusterCPUSeconds, clusterCPUSeconds: snapshot.clusterCPUSeconds,
+            writeCPUSeconds: ProcessCPU.seconds() - writeCPU)
     }
 
     /// One fingerprinted text and where the clustering put it.
@@ -60,6 +78,7 @@ extension CampaignDetector {
         /// Each scope's texts in order of arrival, one scope after the other.
         let prints: [PlacedPrint]
         let clusterSeconds: Double
+        let clusterCPUSeconds: Double
     }
 
     /// Submissions fingerprinted together, in parallel, before they are clustered in order.
@@ -127,6 +146,7 @@ extension CampaignDetector {
 
         // Every scope clustered at once, as the index would have placed its texts one by one.
         let start = ContinuousClock.now
+        let startCPU = ProcessCPU.seconds()
         var prints: [PlacedPrint] = []
         for (scope, texts) in scopes.sorted(by: { $0.key < $1.key }) {
             let batch = NearDuplicateBatch(
@@ -137,7 +157,9 @@ extension CampaignDetector {
                     nearest: match.map { texts.seqs[$0.position] }, similarity: match?.similarity ?? 1))
             }
         }
-        return Snapshot(versions: versions, prints: prints, clusterSeconds: (ContinuousClock.now - start).seconds)
+        return Snapshot(
+            versions: versions, prints: prints, clusterSeconds: (ContinuousClock.now - start).seconds,
+            clusterCPUSeconds: ProcessCPU.seconds() - startCPU)
     }
 
     struct Written {
@@ -173,17 +195,15 @@ extension CampaignDetector {
         let insertMember = try db.makeStatement(sql: """
             INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms) VALUES (?, ?, ?, ?, ?)
             """)
-        // The cluster of each clustered text, per scope.
+        // The cluster of each clustered text, per scope, decided in arrival order (a text's nearest
+        // earlier text has its cluster already).
         var clusterOf: [String: [Int64: Int64]] = [:]
         var sizes: [Int64: Int] = [:]
         var wholeClusters: Set<Int64> = []
         var kept: Set<Int64> = []
         var clusteredSubmissions = 0
+        var members: [(seq: Int64, scope: String, cluster: Int64, similarity: Double)] = []
         for placed in snapshot.prints {
-            try insertPrint.execute(arguments: [
-                placed.seq, placed.scope, surveyID, Int64(bitPattern: placed.print.exactHash),
-                Data(placed.print.signatureBytes), placed.print.wordCount, placed.nearest,
-            ])
             guard let nearest = placed.nearest else { continue }
             let clusterID: Int64
             if let id = clusterOf[placed.scope]?[nearest] {
@@ -200,7 +220,7 @@ extension CampaignDetector {
                     clusterID = db.lastInsertedRowID
                 }
                 clusterOf[placed.scope, default: [:]][nearest] = clusterID
-                try insertMember.execute(arguments: [nearest, placed.scope, clusterID, 1.0, now.milliseconds])
+                members.append((nearest, placed.scope, clusterID, 1))
                 sizes[clusterID] = 1
                 if placed.scope == CampaignText.wholeSubmission {
                     clusteredSubmissions += 1
@@ -208,11 +228,19 @@ extension CampaignDetector {
                 }
             }
             clusterOf[placed.scope, default: [:]][placed.seq] = clusterID
-            try insertMember.execute(arguments: [
-                placed.seq, placed.scope, clusterID, min(1, max(0, placed.similarity)), now.milliseconds,
-            ])
+            members.append((placed.seq, placed.scope, clusterID, min(1, max(0, placed.similarity))))
             sizes[clusterID, default: 1] += 1
             if placed.scope == CampaignText.wholeSubmission { clusteredSubmissions += 1 }
+        }
+        // Rows go in in primary-key order: each B-tree is appended to, not split all over.
+        for placed in snapshot.prints.sorted(by: { ($0.seq, $0.scope) < ($1.seq, $1.scope) }) {
+            try insertPrint.execute(arguments: [
+                placed.seq, placed.scope, surveyID, Int64(bitPattern: placed.print.exactHash),
+                Data(placed.print.signatureBytes), placed.print.wordCount, placed.nearest,
+            ])
+        }
+        for member in members.sorted(by: { ($0.seq, $0.scope) < ($1.seq, $1.scope) }) {
+            try insertMember.execute(arguments: [member.seq, member.scope, member.cluster, member.similarity, now.milliseconds])
         }
         // Old clusters not led again: kept when reviewed or holding members an analyst placed.
         for id in oldIDs.subtracting(kept) {

@@ -61,7 +61,9 @@ import Testing
         let prints = Self.corpus(count: 3000, seed: 15)
         let expected = Self.incremental(prints, threshold: CampaignSettings.defaultSimilarity)
         let batch = NearDuplicateBatch(prints, threshold: CampaignSettings.defaultSimilarity, parts: parts)
-        #expect(batch.nearest == expected)
+        let differing = zip(batch.nearest, expected).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        #expect(batch.nearest.count == expected.count)
+        #expect(differing.isEmpty, "texts placed otherwise than by the index: \(differing.prefix(10))")
         // The corpus exercises every rule: exact copies, near matches, texts that match nothing.
         #expect(expected.contains { $0?.similarity == 1 })
         #expect(expected.contains { ($0?.similarity ?? 1) < 1 })

@@ -100,11 +100,12 @@ else
   "$consult" generate "$survey" --count 100000 --seed 2025 --batch 10000 --db "$db" >/dev/null
 fi
 submissions=$(sqlite3 "$db" "SELECT count(*) FROM submission WHERE survey_id = '$survey'")
+# The copy's texts and their labels (deterministic: a prepared copy was filled with the same ones).
+python3 Scripts/bench/campaign_corpus.py "$work/texts.jsonl" --texts "$submissions" --seed 7
 if [ -z "${PREPARED:-}" ]; then
 start=$(date +%s.%N)
 "$consult" token list --db "$db" >/dev/null  # opens the copy: brings its schema up to date
 echo "  schema brought up to date (migrations, the detector's queue filled): $(awk "BEGIN {printf \"%.1f\", $(date +%s.%N) - $start}") s"
-python3 Scripts/bench/campaign_corpus.py "$work/texts.jsonl" --texts "$submissions" --seed 7
 python3 - "$db" "$work/texts.jsonl" "$survey" <<'PY'
 import json, sqlite3, sys
 db, texts, survey = sys.argv[1:]
@@ -129,6 +130,29 @@ read -r rebuild_s rebuild_kb < "$work/time"
 sed 's/^/  /' "$work/rebuild.txt"
 printf '  consult campaigns rebuild: %.2f s (%.0f submissions/s), peak RSS %.0f MB; goal for 1,000,000: <= 120 s\n' \
   "$rebuild_s" "$(awk "BEGIN {print $submissions / $rebuild_s}")" "$(awk "BEGIN {print $rebuild_kb / 1024}")"
+python3 - "$db" "$work/texts.jsonl" "$survey" <<'PY'
+import collections, json, sqlite3, sys
+db, texts, survey = sys.argv[1:]
+connection = sqlite3.connect(db)
+seqs = [row[0] for row in connection.execute("SELECT seq FROM submission WHERE survey_id = ? ORDER BY seq", (survey,))]
+with open(texts) as source:
+    labels = {seq: json.loads(line)["label"] for seq, line in zip(seqs, source)}
+cluster = {seq: ("alone", seq) for seq in seqs}
+for seq, cluster_id in connection.execute("""
+        SELECT m.submission_seq, m.cluster_id FROM campaign_member m JOIN submission s ON s.seq = m.submission_seq
+        WHERE s.survey_id = ? AND m.scope = '' AND m.cluster_id IS NOT NULL""", (survey,)):
+    cluster[seq] = ("cluster", cluster_id)
+def pairs(n):
+    return n * (n - 1) // 2
+tp = sum(pairs(n) for n in collections.Counter((cluster[s], labels[s]) for s in seqs).values())
+predicted = sum(pairs(n) for n in collections.Counter(cluster.values()).values())
+actual = sum(pairs(n) for n in collections.Counter(labels.values()).values())
+fp, fn = predicted - tp, actual - tp
+precision, recall = tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0
+print(f"  quality of these clusters over pairs (labels of the corpus mix): precision {100 * precision:.2f} %, "
+      f"recall {100 * recall:.2f} % (true positives {tp:,}, false positives {fp:,}, false negatives {fn:,}); "
+      f"goal >= 99 %, >= 95 %: {'met' if precision >= 0.99 and recall >= 0.95 else 'NOT met'}")
+PY
 /usr/bin/time -f "%e" -o "$work/time" sqlite3 "$db" \
   "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT exact_hash, count(*) AS n FROM near_duplicate_print WHERE survey_id = '$survey' GROUP BY scope, exact_hash HAVING n > 1)" > "$work/groups.txt"
 printf '  limit: sqlite3 GROUP BY of the exact hashes (%s groups|members): %.2f s; the rebuild took %.1f × that\n' \

@@ -32,3 +32,15 @@ private func sqlite3(_ path: String, _ sql: String) throws -> String {
     guard process.terminationStatus == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: path]) }
     return String(decoding: data, as: UTF8.self)
 }
+
+/// ``databaseState(_:)`` once a running server's campaign worker has placed every queued
+/// submission: the worker's own tables change on its schedule, not because of a request, so a
+/// comparison of states around requests takes both when the queue is empty.
+func settledDatabaseState(_ path: String) async throws -> String {
+    for _ in 0..<400 {
+        let queued = try sqlite3(path, "SELECT count(*) FROM near_duplicate_queue")
+        if queued.trimmingCharacters(in: .whitespacesAndNewlines) == "0" { break }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return try databaseState(path)
+}

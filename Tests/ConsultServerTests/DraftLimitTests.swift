@@ -88,7 +88,7 @@ extension DraftLimits {
                 // campaigns: a cluster (none exists: the routes answer 404).
                 "cluster_id": "1",
             ]
-            let before = try databaseState(server.databasePath)
+            let before = try await settledDatabaseState(server.databasePath)
             for route in routes {
                 var path = route
                 for (name, value) in values {
@@ -106,7 +106,7 @@ extension DraftLimits {
                     }
                 }
             }
-            let after = try databaseState(server.databasePath)
+            let after = try await settledDatabaseState(server.databasePath)
             return (before, after)
         }
         #expect(before.contains("submission_version"))

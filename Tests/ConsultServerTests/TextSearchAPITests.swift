@@ -117,8 +117,8 @@ import Testing
             #expect(submitted.status == .created)
             return submitted.body["edit_token"]?.string ?? ""
         }
-        let state = try databaseState(server.databasePath)
-        try await server.run { client in
+        let state = try await server.run { client in
+            let state = try await settledDatabaseState(server.databasePath)
             for (query, expected) in [
                 ("q=privacy%20AND", "AND needs a word"), ("q=%22open", "not closed"), ("q=text:privacy", "column filter"),
                 ("q=*x", "must follow a word"), ("q=well-being", "quotation marks"),
@@ -153,6 +153,7 @@ import Testing
             }
             #expect(try await client.send(.post, bulk, json: .object(["q": .string("eeg"), "theme": .number(1)])).status == .unauthorized)
             #expect(try await client.send(.post, "\(bulk)/77/undo", token: analyst).status == .notFound)
+            return state
         }
         #expect(try databaseState(server.databasePath) == state)
     }

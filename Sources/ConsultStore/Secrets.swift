@@ -6,15 +6,12 @@ import GRDB
 public enum Secret {
     /// A new random token: 32 bytes, base64url without padding (43 characters).
     public static func newToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return base64URL(Data(bytes))
+        base64URL(Data(SecureRandom.bytes(32)))
     }
 
     /// A new random id for a submission or draft: 16 bytes as 32 hex digits.
     public static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return hex((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        hex(SecureRandom.bytes(16))
     }
 
     /// What the store keeps of a token: its SHA-256.

@@ -20,13 +20,21 @@
  * until the last one has finished.
  *
  * Build: cc -O2 -o respondent respondent.c -lpthread
- * Usage: respondent PORT CONNECTIONS SECONDS
- * Prints: ERROR lines (the first few), a STEPS line (mean milliseconds of each kind of request)
+ * Usage: respondent PORT CONNECTIONS SECONDS [SERVER_PID]
+ * With SERVER_PID (and one connection, so that the server serves one request at a time), each
+ * request's server CPU is measured too: the CPU time of all the server's threads
+ * (/proc/PID/task/TID/schedstat, nanoseconds) read before the request is sent and after its
+ * response has arrived. Work the server does between requests (background workers) is not
+ * charged to any request; CPU_TOTAL gives the server's CPU over the whole run to compare.
+ * Prints: ERROR lines (the first few), a STEPS line (mean milliseconds of each kind of request),
+ * with SERVER_PID a CPU line (mean server CPU in microseconds of each kind of request) and a
+ * CPU_TOTAL line (microseconds charged to requests, and the server's CPU during the run),
  * and "RESULT respondents=… requests=… duration=… p50_ms=… p99_ms=… request_p50_ms=…
  * request_p99_ms=… errors=…" (p50 and p99 of the whole respondent and of single requests).
  */
 #define _GNU_SOURCE  /* strcasestr */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -50,6 +58,7 @@
 #define ERRORS_SHOWN 5
 
 static int port;
+static int server_pid;               /* 0: no CPU figures */
 static double deadline;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long errors_seen;             /* under lock */
@@ -97,7 +106,28 @@ struct client {
     struct samples flows, single;
     double step_ms[STEP_KINDS];
     long step_count[STEP_KINDS];
+    double step_cpu_us[STEP_KINDS];  /* with server_pid */
 };
+
+/* The CPU time of all the server's threads so far, in nanoseconds (0 without server_pid). */
+static long long server_cpu_ns(void) {
+    char path[320];
+    long long total = 0;
+    if (!server_pid) return 0;
+    snprintf(path, sizeof path, "/proc/%d/task", server_pid);
+    DIR *tasks = opendir(path);
+    if (!tasks) return 0;
+    for (struct dirent *task; (task = readdir(tasks));) {
+        if (task->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%s/schedstat", server_pid, task->d_name);
+        FILE *file = fopen(path, "r");
+        long long ns;
+        if (file && fscanf(file, "%lld", &ns) == 1) total += ns;
+        if (file) fclose(file);
+    }
+    closedir(tasks);
+    return total;
+}
 
 /* Counts an error and prints the first few. */
 static void error(struct client *c, const char *format, ...) {
@@ -266,6 +296,7 @@ static int request(struct client *c, enum step step, const char *method, const c
     length += snprintf(head + length, sizeof head - length, "\r\n");
     if (length >= (int)sizeof head) { error(c, "%s %s: request head too long", method, path); return -1; }
 
+    long long cpu_before = server_cpu_ns();
     double started = now();
     for (int attempt = 0; attempt < 2; attempt++) {
         int reused = c->fd >= 0;
@@ -295,6 +326,7 @@ static int request(struct client *c, enum step step, const char *method, const c
             add_sample(&c->single, ms);
             c->step_ms[step] += ms;
             c->step_count[step]++;
+            if (server_pid) c->step_cpu_us[step] += (server_cpu_ns() - cpu_before) / 1e3;
             return 0;
         }
         int nothing_read = c->length == 0;
@@ -515,12 +547,15 @@ static double percentile(struct samples *s, double p) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4 || atoi(argv[1]) <= 0 || atoi(argv[2]) <= 0 || atof(argv[3]) <= 0) {
-        fprintf(stderr, "usage: respondent PORT CONNECTIONS SECONDS\n");
+    if ((argc != 4 && argc != 5) || atoi(argv[1]) <= 0 || atoi(argv[2]) <= 0 || atof(argv[3]) <= 0
+        || (argc == 5 && (atoi(argv[4]) <= 0 || atoi(argv[2]) != 1))) {
+        fprintf(stderr, "usage: respondent PORT CONNECTIONS SECONDS [SERVER_PID, with 1 connection]\n");
         return 2;
     }
     port = atoi(argv[1]);
     int threads = atoi(argv[2]);
+    if (argc == 5) server_pid = atoi(argv[4]);
+    long long run_cpu_before = server_cpu_ns();
     struct client *clients = calloc(threads, sizeof *clients);
     pthread_t *ids = calloc(threads, sizeof *ids);
     if (!clients || !ids) { perror("respondent: calloc"); return 1; }
@@ -549,6 +584,7 @@ int main(int argc, char **argv) {
         for (int k = 0; k < STEP_KINDS; k++) {
             total.step_ms[k] += c->step_ms[k];
             total.step_count[k] += c->step_count[k];
+            total.step_cpu_us[k] += c->step_cpu_us[k];
         }
     }
     double duration = now() - started;  /* includes the respondents that finished after the time */
@@ -558,6 +594,15 @@ int main(int argc, char **argv) {
     for (int k = 0; k < STEP_KINDS; k++)
         printf(" %s=%.2f", STEP_NAMES[k], total.step_count[k] ? total.step_ms[k] / total.step_count[k] : 0);
     printf("\n");
+    if (server_pid) {
+        double charged = 0;
+        printf("CPU");
+        for (int k = 0; k < STEP_KINDS; k++) {
+            printf(" %s=%.0f", STEP_NAMES[k], total.step_count[k] ? total.step_cpu_us[k] / total.step_count[k] : 0);
+            charged += total.step_cpu_us[k];
+        }
+        printf("\nCPU_TOTAL charged_us=%.0f server_us=%.0f\n", charged, (server_cpu_ns() - run_cpu_before) / 1e3);
+    }
     printf("RESULT respondents=%ld requests=%ld duration=%.3f p50_ms=%.2f p99_ms=%.2f request_p50_ms=%.2f "
         "request_p99_ms=%.2f errors=%ld\n", total.respondents, total.requests, duration, percentile(&total.flows, 50),
         percentile(&total.flows, 99), percentile(&total.single, 50), percentile(&total.single, 99), total.errors);

@@ -46,9 +46,8 @@ public struct CampaignSignalStore: Sendable {
 
     /// Keeps the client key of the submission just stored, in the storing transaction.
     static func record(_ clientKey: Data, ofSubmission id: String, in db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO submission_client (submission_seq, client_key) SELECT seq, ? FROM submission WHERE id = ?",
-            arguments: [clientKey, id])
+        try db.cachedStatement(sql: "INSERT INTO submission_client (submission_seq, client_key) SELECT seq, ? FROM submission WHERE id = ?")
+            .execute(arguments: [clientKey, id])
     }
 
     /// The signals over the members of cluster `cluster` of `survey`.

@@ -15,7 +15,7 @@ extension ConsultDatabase {
 
     func window(of survey: Survey, in db: Database) throws -> SurveyWindow {
         let moved = try Int64.fetchOne(
-            db, sql: "SELECT closes_at_ms FROM survey_deadline WHERE survey_id = ?", arguments: [survey.id.rawValue])
+            db.cachedStatement(sql: "SELECT closes_at_ms FROM survey_deadline WHERE survey_id = ?"), arguments: [survey.id.rawValue])
         guard let moved else { return survey.window }
         return SurveyWindow(opensAt: survey.window.opensAt, closesAt: Date(milliseconds: moved))
     }

@@ -83,7 +83,8 @@ extension ConsultDatabase {
     }
 
     func draft(id: String, token: String, in db: Database) throws -> StoredDraft {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM draft WHERE id = ?", arguments: [id]) else {
+        // Cached, as the update below: every page of the web form reads the draft.
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM draft WHERE id = ?"), arguments: [id]) else {
             throw DraftFailure.notFound
         }
         guard Secret.constantTimeEqual(row["resume_token_hash"], Secret.hash(token)) else { throw DraftFailure.wrongToken }
@@ -98,11 +99,11 @@ extension ConsultDatabase {
         try await pool.write { db in
             let draft = try draft(id: id, token: token, in: db)
             if let submission = draft.submittedAs { throw DraftFailure.alreadySubmitted(submission) }
-            try db.execute(
-                sql: "UPDATE draft SET answers_json = ?, updated_at_ms = ? WHERE id = ?",
-                arguments: [answers.canonicalText, instant.milliseconds, id])
+            let canonical = answers.canonicalText
+            try db.cachedStatement(sql: "UPDATE draft SET answers_json = ?, updated_at_ms = ? WHERE id = ?")
+                .execute(arguments: [canonical, instant.milliseconds, id])
             return StoredDraft(
-                id: id, surveyID: draft.surveyID, answersJSON: answers.canonicalText, createdAt: draft.createdAt,
+                id: id, surveyID: draft.surveyID, answersJSON: canonical, createdAt: draft.createdAt,
                 updatedAt: instant.truncatedToMilliseconds, submittedAs: nil)
         }
     }

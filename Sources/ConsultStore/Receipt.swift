@@ -41,20 +41,19 @@ public struct Receipt: Sendable, Hashable, Codable {
 
 /// Signs and verifies receipts with the server's key.
 public struct ReceiptSigner: Sendable {
-    /// The raw Ed25519 private key (kept as bytes, which are `Sendable`).
-    private let privateKeyBytes: Data
+    /// The key, expanded from its stored seed once: expanding it again for every receipt cost
+    /// as much CPU as the signature itself.
+    private let key: SigningKey
     /// The first 16 hex digits of the SHA-256 of the public key.
     public let keyID: String
 
     init(privateKeyBytes: Data) throws {
         let key = try Curve25519.Signing.PrivateKey(rawRepresentation: privateKeyBytes)
-        self.privateKeyBytes = privateKeyBytes
+        self.key = SigningKey(privateKey: key, publicKey: key.publicKey)
         keyID = String(Secret.hex(SHA256.hash(data: key.publicKey.rawRepresentation)).prefix(16))
     }
 
-    private var privateKey: Curve25519.Signing.PrivateKey {
-        get throws { try Curve25519.Signing.PrivateKey(rawRepresentation: privateKeyBytes) }
-    }
+    private var privateKey: Curve25519.Signing.PrivateKey { key.privateKey }
 
     func receipt(surveyID: String, submissionID: String, version: Int, receivedAt: Date, answersSHA256: String) throws
         -> Receipt
@@ -73,11 +72,19 @@ public struct ReceiptSigner: Sendable {
     public func problem(with receipt: Receipt) -> String? {
         guard receipt.keyID == keyID else { return "the receipt was not signed with this server's key" }
         guard let signature = Data(base64Encoded: receipt.signature) else { return "the signature is not base64" }
-        guard let publicKey = try? privateKey.publicKey,
-            publicKey.isValidSignature(signature, for: Data(receipt.signedText.utf8))
+        guard key.publicKey.isValidSignature(signature, for: Data(receipt.signedText.utf8))
         else {
             return "the signature does not match the receipt's content"
         }
         return nil
     }
+}
+
+/// The server's expanded Ed25519 key pair.
+///
+/// Unchecked sendability: swift-crypto's keys are immutable values (their bytes are never
+/// changed after the key is made), so threads sharing them only read them.
+private struct SigningKey: @unchecked Sendable {
+    let privateKey: Curve25519.Signing.PrivateKey
+    let publicKey: Curve25519.Signing.PublicKey
 }

@@ -76,8 +76,8 @@ public struct RespondentDirectory: Sendable {
 
     /// Keeps `pseudonym` → submission, in the storing transaction.
     static func record(_ pseudonym: String, of seq: Int64, in db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO respondent_pseudonym (pseudonym, submission_seq) VALUES (?, ?)", arguments: [pseudonym, seq])
+        try db.cachedStatement(sql: "INSERT INTO respondent_pseudonym (pseudonym, submission_seq) VALUES (?, ?)")
+            .execute(arguments: [pseudonym, seq])
     }
 
     /// Migration "v8-respondent-pseudonyms": the lookup table, filled for every stored submission

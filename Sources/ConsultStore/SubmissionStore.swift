@@ -158,12 +158,15 @@ extension ConsultDatabase {
 
     func insert(_ prepared: PreparedSubmission, in db: Database) throws -> AcceptedSubmission {
         let profile = prepared.profile
-        try db.execute(
+        // Cached statements here and below: compiling this insert (with its trigger) for every
+        // submission was a tenth of the writer's time.
+        try db.cachedStatement(
             sql: """
                 INSERT INTO submission (id, survey_id, received_at_ms, updated_at_ms, version, edit_token_hash,
                     declared_sector, other_sector_text, classified_sector, country, region, publication, level)
                 VALUES (?, ?, ?, ?, 1, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 prepared.id, prepared.surveyID, prepared.receivedAt.milliseconds, prepared.receivedAt.milliseconds,
                 Secret.hash(prepared.token), profile.declaredSector.rawValue, ExactText.bindable(profile.otherSectorText),
@@ -186,9 +189,9 @@ extension ConsultDatabase {
         _ version: Int, of seq: Int64, canonical: String, answersSHA256: String, rows: [EncodedAnswer],
         receivedAt: Date, in db: Database
     ) throws {
-        try db.execute(
-            sql: "INSERT INTO submission_version (submission_seq, version, received_at_ms, answers_json, answers_sha256) VALUES (?, ?, ?, ?, ?)",
-            arguments: [seq, version, receivedAt.milliseconds, canonical, answersSHA256])
+        try db.cachedStatement(
+            sql: "INSERT INTO submission_version (submission_seq, version, received_at_ms, answers_json, answers_sha256) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [seq, version, receivedAt.milliseconds, canonical, answersSHA256])
         try writeAnswerRows(rows, of: seq, replacing: version > 1, in: db)
     }
 

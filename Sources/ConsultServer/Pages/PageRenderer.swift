@@ -18,10 +18,14 @@ public struct PageRenderer: Sendable {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "templates"])
         }
         var library = MustacheLibrary()
+        MustacheContentTypes.register(HTMLBytesContentType(), named: HTMLBytesContentType.name)
         let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
         for file in files where file.pathExtension == "mustache" {
             let text = try String(contentsOf: file, encoding: .utf8)
-            try library.register(text, named: file.deletingPathExtension().lastPathComponent)
+            // Every template (partials and the layout too: each starts with HTML again) escapes
+            // with HTMLBytesContentType; a pragma alone on its line adds nothing to the output.
+            try library.register(
+                "{{% CONTENT_TYPE: \(HTMLBytesContentType.name)}}\n" + text, named: file.deletingPathExtension().lastPathComponent)
         }
         return PageRenderer(library: library)
     }

@@ -131,8 +131,6 @@ let package = Package(
                 "ConsultLanguage",
                 // refiqda: tests insert themes and codings with SQL.
                 .product(name: "GRDB", package: "GRDB.swift"),
-                // issue 19 (exports): the XML writer's bytes compared with libxml2's xmlTextWriter.
-                "CLibXML2",
             ]
         ),
         .testTarget(

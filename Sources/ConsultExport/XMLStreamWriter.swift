@@ -1,84 +1,58 @@
-import Foundation
+import CLibXML2
 
-/// Writes an XML document element by element into a `BufferedOutput`, so that a large export
-/// never exists in memory as a whole.
+/// Writes an XML document element by element into a `BufferedOutput`, through libxml2's
+/// `xmlTextWriter`, so that a large export never exists in memory as a whole.
 ///
-/// The bytes are those libxml2's `xmlTextWriter` (2.9) writes for the same calls — the exports'
-/// format since they began — made here directly (issue 19: exports): libxml2 cost a dozen C
-/// calls, a C string and an allocation per value, which was most of the time of the XML exports.
-/// `XMLStreamWriterTests` compares the two on random documents. Text and attribute values are
-/// first made XML-safe with `xmlSafe(_:)`, then escaped (`<`, `>`, `&`, `"`, and CR in text;
-/// also tab and line breaks in attributes), so any string can be written. Names are written as given.
+/// libxml2 escapes `<`, `>`, `&` and quotes; text and attribute values are first made
+/// XML-safe with `xmlSafe(_:)`, so any string can be written. Names are written as given.
 public final class XMLStreamWriter {
-    private let output: BufferedOutput
-    private let indent: Bool
-    /// The open elements, innermost last, and whether each start tag is still open (`<name` written, `>` not).
-    @exclusivity(unchecked) private var open: [(name: String, startTagOpen: Bool)] = []
-    /// Whether an end tag written on its own line is indented (false after text).
-    @exclusivity(unchecked) private var indentsEndTag = false
-    /// Bytes not handed to the output yet. The writer is used from one thread at a time, so its
-    /// hot properties skip the run-time exclusivity checks, which cost a fifth of the XML export (issue 19).
-    @exclusivity(unchecked) private var pending: [UInt8] = []
-    private static let flushSize = 1 << 16
+    private let writer: xmlTextWriterPtr
+    private let sink: Sink
 
     /// Starts a writer that streams into `output`, indenting nested elements by two spaces
     /// when `indent` is true.
     public init(output: BufferedOutput, indent: Bool = true) throws {
-        self.output = output
-        self.indent = indent
-        pending.reserveCapacity(Self.flushSize + 4_096)
+        let sink = Sink(output)
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        guard let buffer = xmlOutputBufferCreateIO(Self.writeCallback, nil, context, nil) else {
+            throw XMLWriteError(call: "xmlOutputBufferCreateIO")
+        }
+        // On success the writer owns the output buffer and frees it in xmlFreeTextWriter.
+        guard let writer = xmlNewTextWriter(buffer) else {
+            xmlOutputBufferClose(buffer)
+            throw XMLWriteError(call: "xmlNewTextWriter")
+        }
+        self.writer = writer
+        self.sink = sink
+        if indent {
+            try check(xmlTextWriterSetIndent(writer, 1), "xmlTextWriterSetIndent")
+            try check(xmlTextWriterSetIndentString(writer, "  "), "xmlTextWriterSetIndentString")
+        }
     }
 
     deinit {
-        try? flushPending()
+        // Also closes (and flushes) the output buffer; the sink is still alive here.
+        xmlFreeTextWriter(writer)
     }
 
     /// Writes the XML declaration `<?xml version="1.0" encoding="UTF-8"?>`.
     public func startDocument() throws {
-        append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-        try flushIfFull("startDocument")
+        try check(xmlTextWriterStartDocument(writer, "1.0", "UTF-8", nil), "xmlTextWriterStartDocument")
     }
 
     /// Opens an element named `name`.
     public func startElement(_ name: String) throws {
-        if let last = open.indices.last, open[last].startTagOpen {
-            pending.append(Byte.greaterThan)
-            if indent { pending.append(Byte.lineFeed) }
-            open[last].startTagOpen = false
-        }
-        open.append((name, true))
-        if indent { writeIndent() }
-        pending.append(Byte.lessThan)
-        append(name)
-        try flushIfFull("startElement")
+        try check(xmlTextWriterStartElement(writer, name), "xmlTextWriterStartElement")
     }
 
     /// Adds an attribute to the element just opened; the value is made XML-safe.
     public func attribute(_ name: String, _ value: String) throws {
-        guard let last = open.last, last.startTagOpen else { throw XMLWriteError(call: "attribute") }
-        pending.append(Byte.space)
-        append(name)
-        pending.append(Byte.equals)
-        pending.append(Byte.quote)
-        appendEscaped(value, attribute: true)
-        pending.append(Byte.quote)
-        try flushIfFull("attribute")
+        try check(xmlTextWriterWriteAttribute(writer, name, Self.xmlSafe(value)), "xmlTextWriterWriteAttribute")
     }
 
     /// Writes character data into the open element; the text is made XML-safe.
     public func text(_ text: String) throws {
-        if let last = open.indices.last {
-            if open[last].startTagOpen {
-                pending.append(Byte.greaterThan)
-                open[last].startTagOpen = false
-            }
-            appendEscaped(text, attribute: false)
-        } else {
-            // Outside any element libxml2 wrote the text as it was.
-            append(Self.xmlSafe(text))
-        }
-        if indent { indentsEndTag = false }
-        try flushIfFull("text")
+        try check(xmlTextWriterWriteString(writer, Self.xmlSafe(text)), "xmlTextWriterWriteString")
     }
 
     /// Writes `<name>text</name>`, or `<name/>` when `text` is empty.
@@ -90,29 +64,14 @@ public final class XMLStreamWriter {
 
     /// Closes the innermost open element.
     public func endElement() throws {
-        guard let last = open.popLast() else { throw XMLWriteError(call: "endElement") }
-        if last.startTagOpen {
-            if indent { indentsEndTag = true }
-            pending.append(Byte.slash)
-            pending.append(Byte.greaterThan)
-        } else {
-            if indent && indentsEndTag { writeIndent(depth: open.count) }
-            indentsEndTag = true
-            pending.append(Byte.lessThan)
-            pending.append(Byte.slash)
-            append(last.name)
-            pending.append(Byte.greaterThan)
-        }
-        if indent { pending.append(Byte.lineFeed) }
-        try flushIfFull("endElement")
+        try check(xmlTextWriterEndElement(writer), "xmlTextWriterEndElement")
     }
 
-    /// Closes all open elements and hands everything still buffered to the output
+    /// Closes all open elements and hands everything libxml2 still buffers to the output
     /// (which stays open: flush or close it yourself).
     public func endDocument() throws {
-        while !open.isEmpty { try endElement() }
-        if !indent { pending.append(Byte.lineFeed) }
-        try flushPending("endDocument")
+        try check(xmlTextWriterEndDocument(writer), "xmlTextWriterEndDocument")
+        try check(xmlTextWriterFlush(writer), "xmlTextWriterFlush")
     }
 
     /// Text that XML 1.0 allows: every character outside the XML 1.0 Char production
@@ -127,82 +86,6 @@ public final class XMLStreamWriter {
             scalars.append(isAllowed(scalar) ? scalar : "\u{FFFD}")
         }
         return String(scalars)
-    }
-
-    // MARK: - Bytes
-
-    private enum Byte {
-        static let tab = UInt8(ascii: "\t")
-        static let lineFeed = UInt8(ascii: "\n")
-        static let carriageReturn = UInt8(ascii: "\r")
-        static let space = UInt8(ascii: " ")
-        static let quote = UInt8(ascii: "\"")
-        static let ampersand = UInt8(ascii: "&")
-        static let lessThan = UInt8(ascii: "<")
-        static let greaterThan = UInt8(ascii: ">")
-        static let slash = UInt8(ascii: "/")
-        static let equals = UInt8(ascii: "=")
-    }
-
-    /// Two spaces per open element but the innermost.
-    private func writeIndent() {
-        writeIndent(depth: open.count - 1)
-    }
-
-    private func writeIndent(depth: Int) {
-        for _ in 0..<max(depth, 0) {
-            pending.append(Byte.space)
-            pending.append(Byte.space)
-        }
-    }
-
-    private func append(_ text: String) {
-        var text = text
-        text.withUTF8 { pending.append(contentsOf: $0) }
-    }
-
-    /// Appends `text` made XML-safe and escaped as libxml2 escapes text (`<`, `>`, `&`, `"`, CR)
-    /// or attribute values (also tab and LF).
-    private func appendEscaped(_ text: String, attribute: Bool) {
-        var text = text
-        let safe = text.withUTF8 { bytes -> Bool in
-            guard !Self.containsForbiddenCharacter(bytes) else { return false }
-            var start = 0
-            for index in 0..<bytes.count {
-                let escape: StaticString
-                switch bytes[index] {
-                case Byte.lessThan: escape = "&lt;"
-                case Byte.greaterThan: escape = "&gt;"
-                case Byte.ampersand: escape = "&amp;"
-                case Byte.quote: escape = "&quot;"
-                case Byte.carriageReturn: escape = "&#13;"
-                case Byte.lineFeed where attribute: escape = "&#10;"
-                case Byte.tab where attribute: escape = "&#9;"
-                default: continue
-                }
-                pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                escape.withUTF8Buffer { pending.append(contentsOf: $0) }
-                start = index + 1
-            }
-            pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-            return true
-        }
-        if !safe { appendEscaped(Self.xmlSafe(text), attribute: attribute) }
-    }
-
-    private func flushIfFull(_ call: String) throws {
-        if pending.count >= Self.flushSize { try flushPending(call) }
-    }
-
-    private func flushPending(_ call: String = "flush") throws {
-        guard !pending.isEmpty else { return }
-        do {
-            try pending.withUnsafeBytes { try output.write($0) }
-        } catch {
-            pending.removeAll(keepingCapacity: true)
-            throw XMLWriteError(call: call, outputError: error)
-        }
-        pending.removeAll(keepingCapacity: true)
     }
 
     /// Whether the UTF-8 bytes hold a character XML 1.0 forbids: a C0 control other than
@@ -230,12 +113,39 @@ public final class XMLStreamWriter {
         default: true
         }
     }
+
+    private func check(_ result: Int32, _ call: String) throws {
+        if result < 0 || sink.error != nil { throw XMLWriteError(call: call, outputError: sink.error) }
+    }
+
+    /// Forwards bytes from libxml2's output buffer to the `BufferedOutput`. The first error
+    /// the output throws is kept (and thrown by the call that caused it); libxml2 is told the
+    /// bytes were taken, as it would otherwise print an I/O error on standard error.
+    private final class Sink {
+        let output: BufferedOutput
+        var error: (any Error)?
+
+        init(_ output: BufferedOutput) {
+            self.output = output
+        }
+    }
+
+    private static let writeCallback: xmlOutputWriteCallback = { context, bytes, count in
+        guard let context, count > 0, let bytes else { return max(count, 0) }
+        let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+        guard sink.error == nil else { return count }
+        do {
+            try sink.output.write(UnsafeRawBufferPointer(start: bytes, count: Int(count)))
+        } catch {
+            sink.error = error
+        }
+        return count
+    }
 }
 
-/// Writing XML failed: a call out of order (an attribute after the element's content, an end
-/// without a start), or the output failed.
+/// A libxml2 call made while writing XML failed (returned a negative value).
 public struct XMLWriteError: Error, CustomStringConvertible {
-    /// The writer's method that failed.
+    /// The libxml2 function that failed.
     public let call: String
     /// The error the output threw, when writing to it is what failed.
     public let outputError: (any Error)?

@@ -86,7 +86,7 @@ import Testing
             try writer.element("doc", text: String(repeating: "x", count: 10_000))
             try writer.endDocument()
         }
-        #expect(["startDocument", "startElement", "attribute", "text", "endElement", "endDocument"].contains(error.call))
+        #expect(error.call.hasPrefix("xmlTextWriter"))
         #expect(error.outputError != nil)
         #expect(error.description.contains(error.call))
     }

@@ -4,10 +4,11 @@ import Foundation
 /// few system calls and hold at most one buffer in memory.
 public final class BufferedOutput {
     private let handle: FileHandle
-    private var buffer: [UInt8] = []
+    /// One thread at a time writes a file: no run-time exclusivity checks on this hot buffer (issue 19: exports).
+    @exclusivity(unchecked) private var buffer: [UInt8] = []
     private let capacity: Int
     /// Bytes handed to this output so far.
-    public private(set) var bytesWritten = 0
+    @exclusivity(unchecked) public private(set) var bytesWritten = 0
 
     public init(handle: FileHandle, capacity: Int = 1 << 20) {
         self.handle = handle

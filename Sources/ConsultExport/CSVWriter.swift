@@ -27,7 +27,8 @@ public final class CSVWriter {
     private let output: BufferedOutput
     private let lineEnding: [UInt8]
     /// The record being built, reused from row to row.
-    private var record: [UInt8] = []
+    /// One thread at a time writes a file: no run-time exclusivity checks on this hot buffer (issue 19: exports).
+    @exclusivity(unchecked) private var record: [UInt8] = []
 
     /// Starts a CSV file on `output`, with the byte order mark first if `options` ask for it.
     public init(output: BufferedOutput, options: CSVOptions = CSVOptions()) throws {

@@ -377,23 +377,7 @@ public struct SurveyAnalysis: Sendable {
     // MARK: Open texts
 
     private func writeOpenTexts(to sink: some TableSink) throws {
-        for question in survey.questions {
-            let source: String
-            switch question.kind {
-            case .text, .email: source = "answer"
-            case .singleChoice(let list) where list.allowsOther: source = "other"
-            case .multipleChoice(let list, _) where list.allowsOther: source = "other"
-            default: continue
-            }
-            let shown = PublicationChoice.allCases.filter { $0.disclosesText(of: question) }
-            try database.forEachOpenText(survey: survey.id, question: question.id, publications: shown) { row in
-                guard row.publication.disclosesText(of: question) else { return }
-                try sink.row([
-                    .text(question.id.rawValue), .text(source), .text(row.sector),
-                    .text(database.pseudonyms.pseudonym(for: row.submissionID)), .text(row.text),
-                ])
-            }
-        }
+        try OpenTextTable(survey: survey, database: database).write(to: sink)
     }
 
     // MARK: Activity

@@ -1,6 +1,7 @@
 import ConsultCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Counts of one value of a question among one sector's respondents.
 public struct OptionCount: Sendable, Hashable {
@@ -39,15 +40,6 @@ public struct GroupCount: Sendable, Hashable {
     public let key: String?
     public let sector: String
     public let count: Int
-}
-
-/// One free-text answer for the open-text table, with what the privacy rules need.
-public struct OpenTextRow: Sendable {
-    public let submissionID: String
-    public let question: String
-    public let sector: String
-    public let publication: PublicationChoice
-    public let text: String
 }
 
 /// One submission for the raw export: its latest version whole.
@@ -215,32 +207,6 @@ extension ConsultDatabase {
         }
     }
 
-    /// Streams the free-text values (text, e-mail, "other" text) of one question given by respondents
-    /// with one of the `publications` choices, by sector. `body` runs inside one read transaction, so
-    /// the rows form a consistent snapshot. This blocks the calling thread for the whole stream: call
-    /// it off Swift's cooperative threads.
-    public func forEachOpenText(
-        survey: SurveyID, question: QuestionID, publications: [PublicationChoice], _ body: (OpenTextRow) throws -> Void
-    ) throws {
-        guard !publications.isEmpty else { return }
-        try pool.read { db in
-            guard let code = try Int64.fetchOne(db, sql: "SELECT id FROM answer_code WHERE code = ?", arguments: [question.rawValue])
-            else { return }
-            let placeholders = Array(repeating: "?", count: publications.count).joined(separator: ", ")
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT s.id, s.final_sector, s.publication, \(ExactText.select("a.text"))
-                FROM answer_value a JOIN submission s ON s.seq = a.submission_seq
-                WHERE a.question = ? AND a.text IS NOT NULL AND s.survey_id = ? AND s.publication IN (\(placeholders))
-                ORDER BY s.final_sector, s.seq
-                """, arguments: [code, survey.rawValue] + StatementArguments(publications.map(\.rawValue)))
-            while let row = try rows.next() {
-                try body(OpenTextRow(
-                    submissionID: row[0], question: question.rawValue, sector: row[1], publication: PublicationChoice(stored: row[2]),
-                    text: ExactText.decode(row[3]) ?? ""))
-            }
-        }
-    }
-
     /// Streams every submission's latest version, oldest first, inside one read transaction:
     /// the submissions and their answer values are read side by side, both in storage order.
     /// `codes` gets the ids behind the values' codes first. Blocks the calling thread for the
@@ -257,30 +223,38 @@ extension ConsultDatabase {
     ) throws {
         do {
             try codes(AnswerCodes(ids: try Self.loadCodeBook(db).codes))
-            let submissions = try Row.fetchCursor(db, sql: """
+            let submissionStatement = try db.makeStatement(sql: """
                 SELECT seq, id, received_at_ms, updated_at_ms, version, declared_sector, \(ExactText.select("other_sector_text")),
                     final_sector, country, publication, level,
                     (SELECT m.cluster_id FROM campaign_member m WHERE m.submission_seq = submission.seq AND m.scope = '')
                 FROM submission WHERE survey_id = ? ORDER BY seq
-                """, arguments: [survey.rawValue])
+                """)
+            submissionStatement.arguments = [survey.rawValue]
             // The survey's answer values lie between its first and last submission (other surveys' are skipped below).
-            let answers = try Row.fetchCursor(db, sql: """
+            let answerStatement = try db.makeStatement(sql: """
                 SELECT submission_seq, question, item, option, number, \(ExactText.select("text")) FROM answer_value
                 WHERE submission_seq BETWEEN (SELECT min(seq) FROM submission WHERE survey_id = ?1)
                     AND (SELECT max(seq) FROM submission WHERE survey_id = ?1)
                 ORDER BY submission_seq, position
-                """, arguments: [survey.rawValue])
-            func decode(_ row: Row) -> (seq: Int64, value: CodedValue) {
-                (row[0], CodedValue(question: row[1], item: row[2], option: row[3], number: row[4], text: ExactText.decode(row[5])))
-            }
-            var pending = try answers.next().map(decode)
+                """)
+            answerStatement.arguments = [survey.rawValue]
+            // issue 19 (exports): the millions of values are read with SQLite's column functions, not
+            // through GRDB's rows, whose per-column conversions were a large part of the export's time.
+            let submissions = try Row.fetchCursor(submissionStatement), answers = try Row.fetchCursor(answerStatement)
+            let answer = answerStatement.sqliteStatement
+            var pendingSeq: Int64? = try answers.next() == nil ? nil : sqlite3_column_int64(answer, 0)
             var values: [CodedValue] = []
             while let row = try submissions.next() {
                 let seq: Int64 = row[0]
                 values.removeAll(keepingCapacity: true)
-                while let answer = pending, answer.seq <= seq {
-                    if answer.seq == seq { values.append(answer.value) }
-                    pending = try answers.next().map(decode)
+                while let answerSeq = pendingSeq, answerSeq <= seq {
+                    if answerSeq == seq {
+                        values.append(CodedValue(
+                            question: sqlite3_column_int64(answer, 1), item: ColumnValue.int64(answer, 2),
+                            option: ColumnValue.int64(answer, 3), number: ColumnValue.double(answer, 4),
+                            text: ColumnValue.text(answer, 5)))
+                    }
+                    pendingSeq = try answers.next() == nil ? nil : sqlite3_column_int64(answer, 0)
                 }
                 try body(ResponseRow(
                     submissionID: row[1], receivedAt: Date(milliseconds: row[2]), updatedAt: Date(milliseconds: row[3]),

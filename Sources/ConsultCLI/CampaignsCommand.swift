@@ -43,7 +43,8 @@ struct CampaignsRebuildCommand: AsyncParsableCommand {
             (\(summary.clusteredSubmissions) submissions in a whole-submission cluster)
             read and fingerprinted \(String(format: "%.2f", summary.readSeconds)) s (CPU \(String(format: "%.2f", summary.readCPUSeconds)) s), \
             clustered \(String(format: "%.2f", summary.clusterSeconds)) s (CPU \(String(format: "%.2f", summary.clusterCPUSeconds)) s), \
-            written \(String(format: "%.2f", summary.writeSeconds)) s (CPU \(String(format: "%.2f", summary.writeCPUSeconds)) s)
+            written \(String(format: "%.2f", summary.writeSeconds)) s (CPU \(String(format: "%.2f", summary.writeCPUSeconds)) s; \
+            longest write transaction \(String(format: "%.2f", summary.longestWriteSeconds)) s)
             """)
     }
 }

@@ -21,6 +21,8 @@ public struct CampaignRebuildSummary: Sendable {
     public let readCPUSeconds: Double
     public let clusterCPUSeconds: Double
     public let writeCPUSeconds: Double
+    /// The longest of the rebuild's write transactions: how long it held the storing of submissions at most.
+    public let longestWriteSeconds: Double
 }
 
 /// The CPU time this process has used so far, over all its threads (user and system).
@@ -38,10 +40,15 @@ extension CampaignDetector {
     /// order of arrival, and replaces the detector's fingerprints and clusters of that survey.
     ///
     /// The texts are read from one snapshot, fingerprinted on every core and clustered in memory;
-    /// one write transaction then swaps the result in. A cluster whose representative represents a
-    /// cluster again keeps its id and its review; members and clusters analysts placed or reviewed stay. Submissions
-    /// stored or edited after the snapshot are left in the queue for the worker.
+    /// the fingerprints are then stored a range of submissions per write transaction, and one last
+    /// write transaction swaps the clusters in. A cluster whose representative represents a cluster
+    /// again keeps its id and its review; members and clusters analysts placed or reviewed stay.
+    /// Submissions stored or edited after the snapshot are left in the queue for the worker.
     public func rebuild(_ survey: Survey, at now: Date) async throws -> CampaignRebuildSummary {
+        try await rebuild(survey, at: now, submissionsPerPrintTransaction: Self.printChunk)
+    }
+
+    func rebuild(_ survey: Survey, at now: Date, submissionsPerPrintTransaction: Int) async throws -> CampaignRebuildSummary {
         let readStart = ContinuousClock.now
         let readCPU = ProcessCPU.seconds()
         let snapshot = try await database.pool.read { db in try Self.clusterSnapshot(of: survey, in: db) }
@@ -49,17 +56,20 @@ extension CampaignDetector {
         let readTime = (ContinuousClock.now - readStart).seconds - clusterTime
         let writeStart = ContinuousClock.now
         let writeCPU = ProcessCPU.seconds()
+        var longest = try await writePrints(snapshot, of: survey, submissionsPerTransaction: submissionsPerPrintTransaction)
+        let finalStart = ContinuousClock.now
         let written = try await database.pool.write { db in
             try self.state.withLock { state in
                 try Self.write(snapshot, of: survey, at: now, in: db, state: &state)
             }
         }
+        longest = max(longest, (ContinuousClock.now - finalStart).seconds)
         return CampaignRebuildSummary(
             submissions: snapshot.versions.count, texts: snapshot.prints.count, clusters: written.clusters,
             campaigns: written.campaigns, clusteredSubmissions: written.clusteredSubmissions,
             readSeconds: readTime, clusterSeconds: clusterTime, writeSeconds: (ContinuousClock.now - writeStart).seconds,
             readCPUSeconds: writeCPU - readCPU - snapshot.clusterCPUSeconds, clusterCPUSeconds: snapshot.clusterCPUSeconds,
-            writeCPUSeconds: ProcessCPU.seconds() - writeCPU)
+            writeCPUSeconds: ProcessCPU.seconds() - writeCPU, longestWriteSeconds: longest)
     }
 
     /// One fingerprinted text and where the clustering put it.
@@ -162,6 +172,52 @@ extension CampaignDetector {
             clusterCPUSeconds: ProcessCPU.seconds() - startCPU)
     }
 
+    /// Submissions whose prints are replaced in one write transaction of a rebuild.
+    static let printChunk = 20_000
+
+    /// Replaces the survey's stored fingerprints with the snapshot's, a range of submissions per write
+    /// transaction (about a second each at most), so that a rebuild in the running service never holds
+    /// the storing of submissions for long: the prints are 2 million rows of 300 bytes at a million
+    /// submissions. Nothing reads them but the detector, which reloads them only once the final
+    /// transaction raises the survey's generation; after a crash in between, the queue still holds
+    /// every submission and the next start rebuilds again.
+    /// Returns the longest of its transactions, in seconds.
+    func writePrints(_ snapshot: Snapshot, of survey: Survey, submissionsPerTransaction: Int) async throws -> Double {
+        let surveyID = survey.id.rawValue
+        let prints = snapshot.prints.sorted { ($0.seq, $0.scope) < ($1.seq, $1.scope) }
+        let seqs = snapshot.versions.keys.sorted()
+        var next = 0
+        var longest = 0.0
+        for start in stride(from: 0, to: seqs.count, by: submissionsPerTransaction) {
+            let first = seqs[start], last = seqs[min(seqs.count, start + submissionsPerTransaction) - 1]
+            var end = next
+            while end < prints.count, prints[end].seq <= last { end += 1 }
+            let chunk = prints[next..<end]
+            next = end
+            let started = ContinuousClock.now
+            try await database.pool.write { db in
+                try db.execute(
+                    sql: "DELETE FROM near_duplicate_print WHERE submission_seq BETWEEN ? AND ? AND survey_id = ?",
+                    arguments: [first, last, surveyID])
+                // OR REPLACE: a worker of another process may have placed a submission meanwhile; it is
+                // queued again at the end (its version differs from the snapshot's) and placed afresh.
+                let insert = try db.cachedStatement(sql: """
+                    INSERT OR REPLACE INTO near_duplicate_print
+                    (submission_seq, scope, survey_id, exact_hash, signature, word_count, nearest_seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for placed in chunk {
+                    try insert.execute(arguments: [
+                        placed.seq, placed.scope, surveyID, Int64(bitPattern: placed.print.exactHash),
+                        Data(placed.print.signatureBytes), placed.print.wordCount, placed.nearest,
+                    ])
+                }
+            }
+            longest = max(longest, (ContinuousClock.now - started).seconds)
+        }
+        return longest
+    }
+
     struct Written {
         let clusters: Int
         let campaigns: Int
@@ -186,12 +242,7 @@ extension CampaignDetector {
             DELETE FROM campaign_member WHERE placed_by IS NULL
             AND cluster_id IN (SELECT id FROM campaign_cluster WHERE survey_id = ?)
             """, arguments: [surveyID])
-        try db.execute(sql: "DELETE FROM near_duplicate_print WHERE survey_id = ?", arguments: [surveyID])
 
-        let insertPrint = try db.makeStatement(sql: """
-            INSERT INTO near_duplicate_print (submission_seq, scope, survey_id, exact_hash, signature, word_count, nearest_seq)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
         let insertMember = try db.makeStatement(sql: """
             INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms) VALUES (?, ?, ?, ?, ?)
             """)
@@ -232,13 +283,7 @@ extension CampaignDetector {
             sizes[clusterID, default: 1] += 1
             if placed.scope == CampaignText.wholeSubmission { clusteredSubmissions += 1 }
         }
-        // Rows go in in primary-key order: each B-tree is appended to, not split all over.
-        for placed in snapshot.prints.sorted(by: { ($0.seq, $0.scope) < ($1.seq, $1.scope) }) {
-            try insertPrint.execute(arguments: [
-                placed.seq, placed.scope, surveyID, Int64(bitPattern: placed.print.exactHash),
-                Data(placed.print.signatureBytes), placed.print.wordCount, placed.nearest,
-            ])
-        }
+        // Rows go in in primary-key order: the B-tree is appended to, not split all over.
         for member in members.sorted(by: { ($0.seq, $0.scope) < ($1.seq, $1.scope) }) {
             try insertMember.execute(arguments: [member.seq, member.scope, member.cluster, member.similarity, now.milliseconds])
         }

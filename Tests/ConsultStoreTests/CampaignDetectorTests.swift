@@ -74,6 +74,16 @@ import Testing
     }
 
     /// Each scope's clusters as sets of submission ids, with the cluster id.
+    /// Every stored fingerprint: submission, scope, exact hash, signature and the nearest earlier text.
+    func storedPrints(_ database: ConsultDatabase) async throws -> [String] {
+        try await database.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT submission_seq, scope, exact_hash, hex(signature) AS signature, nearest_seq
+                FROM near_duplicate_print ORDER BY submission_seq, scope
+                """).map(\.description)
+        }
+    }
+
     func clusters(_ database: ConsultDatabase, scope: String = "") async throws -> [Int64: Set<String>] {
         try await database.pool.read { db in
             var found: [Int64: Set<String>] = [:]
@@ -206,19 +216,31 @@ import Testing
             _ = try await submit(Self.variant(Self.letterA, number), to: database)
             _ = try await submit(Self.variant(Self.letterB, number), to: database)
         }
-        _ = try await submit(Self.independent, to: database)
+        let independent = try await submit(Self.independent, to: database)
         try await detector.catchUp(at: now)
         let incremental = try await clusters(database)
         let perQuestion = try await clusters(database, scope: "uses_comments")
         #expect(incremental.count == 2)
         #expect(incremental.values.map(\.count).sorted() == [6, 6])
-        let summary = try await detector.rebuild(survey, at: now)
+        let prints = try await storedPrints(database)
+        // Two submissions' prints a write transaction: the prints replaced range by range.
+        let summary = try await detector.rebuild(survey, at: now, submissionsPerPrintTransaction: 2)
+        #expect(try await storedPrints(database) == prints)
+        #expect(prints.count == 26)
         #expect(summary.submissions == 13)
         #expect(summary.campaigns == 2)
         #expect(summary.clusteredSubmissions == 12)
         #expect(try await clusters(database) == incremental)
         #expect(try await clusters(database, scope: "uses_comments") == perQuestion)
         #expect(try await detector.pending().isEmpty)
+        // An edit the worker has not seen leaves the independent text too short to fingerprint: a
+        // rebuild alone takes its prints out.
+        _ = try await database.replaceAnswers(
+            of: independent.id, token: independent.editToken ?? "", with: try answers("Too short."), survey: survey,
+            receivedAt: now.addingTimeInterval(60))
+        _ = try await detector.rebuild(survey, at: now, submissionsPerPrintTransaction: 2)
+        #expect(try await storedPrints(database).count == 24)
+        #expect(try await clusters(database) == incremental)
         try database.close()
     }
 }

@@ -22,7 +22,9 @@ public struct NearDuplicateBatch: Sendable {
         public let similarity: Double
     }
 
-    /// Clusters `prints`, given in order of arrival, at `threshold`, on `parts` threads.
+    /// Clusters `prints`, given in order of arrival, at `threshold`. The texts are cut into 16 pieces
+    /// for each of `parts` (the cores to use), which Dispatch runs on its threads; the bands are sorted
+    /// in parallel too. The result does not depend on `parts`.
     public init(_ prints: [TextFingerprint], threshold: Double, parts: Int = 1) {
         let count = prints.count
         guard count > 0 else { nearest = []; return }
@@ -35,7 +37,7 @@ public struct NearDuplicateBatch: Sendable {
             }
         }
         let exactEarlier = Self.newestEarlierDuplicate(prints)
-        let bands = BandOrder(signatures: signatures, count: count, parts: parts)
+        let bands = BandOrder(signatures: signatures, count: count)
         let needed = Int((threshold * Double(length)).rounded(.up))
         let results = ResultBuffer<Match>(count: count)
         let chunks = max(1, min(count / 4096 + 1, parts * 16))
@@ -81,7 +83,7 @@ final class BandOrder: @unchecked Sendable {
     let order: UnsafeMutableBufferPointer<UInt32>
     let rank: UnsafeMutableBufferPointer<UInt32>
 
-    init(signatures: [UInt32], count: Int, parts: Int) {
+    init(signatures: [UInt32], count: Int) {
         let bands = NearDuplicateIndex.bands
         self.count = count
         order = .allocate(capacity: count * bands)

@@ -154,18 +154,3 @@ import Testing
         }
     }
 }
-
-/// Runs `sql` on the file with the sqlite3 shell (the server tests do not link GRDB); returns its output.
-@discardableResult
-func sqlite(_ path: String, _ sql: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["sqlite3", path, sql]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-    return String(decoding: data, as: UTF8.self)
-}

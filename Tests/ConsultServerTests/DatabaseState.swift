@@ -5,7 +5,7 @@ import Foundation
 /// a read may rightly write: the audit entries of export downloads and a token's last use.
 /// Comparing two states tells whether requests changed anything a user could see.
 func databaseState(_ path: String) throws -> String {
-    let tables = try sqlite3(path, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    let tables = try sqlite(path, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .split(separator: "\n").map(String.init)
     let queries = tables.map { table in
         switch table {
@@ -17,10 +17,12 @@ func databaseState(_ path: String) throws -> String {
             "SELECT '\(table)'; SELECT * FROM \"\(table)\";"
         }
     }
-    return try sqlite3(path, queries.joined(separator: "\n"))
+    return try sqlite(path, queries.joined(separator: "\n"))
 }
 
-private func sqlite3(_ path: String, _ sql: String) throws -> String {
+/// Runs `sql` on the file with the sqlite3 shell (the server tests do not link GRDB); returns its output.
+@discardableResult
+func sqlite(_ path: String, _ sql: String) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["sqlite3", path, sql]
@@ -29,7 +31,7 @@ private func sqlite3(_ path: String, _ sql: String) throws -> String {
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
     return String(decoding: data, as: UTF8.self)
 }
 
@@ -38,7 +40,7 @@ private func sqlite3(_ path: String, _ sql: String) throws -> String {
 /// comparison of states around requests takes both when the queue is empty.
 func settledDatabaseState(_ path: String) async throws -> String {
     for _ in 0..<400 {
-        let queued = try sqlite3(path, "SELECT count(*) FROM near_duplicate_queue")
+        let queued = try sqlite(path, "SELECT count(*) FROM near_duplicate_queue")
         if queued.trimmingCharacters(in: .whitespacesAndNewlines) == "0" { break }
         try await Task.sleep(for: .milliseconds(50))
     }

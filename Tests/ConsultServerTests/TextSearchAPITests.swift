@@ -10,16 +10,6 @@ import Testing
 @Suite struct TextSearchAPITests {
     static let base = "/api/v1/surveys/consult-test"
 
-    /// Runs `sql` on the test database with the sqlite3 command (before the server opens it).
-    static func sqlite(_ path: String, _ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3", path, sql]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-    }
-
     /// A server with a theme (id 1) and an analyst token; returns the token.
     static func prepare(_ server: TestServer) async throws -> String {
         let token = try await server.token(.analyst)

@@ -20,7 +20,7 @@ struct AttachmentsExport {
     ]
 
     let survey: Survey
-    let database: ConsultDatabase
+    let database: any ConsultStorage
 
     /// Writes `attachments.zip` into `folder`. Blocks.
     func write(into folder: URL, generatedAt: Date, progress: (Int, Int) -> Void) throws -> URL {

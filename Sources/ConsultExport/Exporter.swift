@@ -66,12 +66,12 @@ public struct ExportProgress: Sendable {
 
 /// Writes exports of a survey into a folder, streaming from the database.
 public struct Exporter: Sendable {
-    let database: ConsultDatabase
+    let database: any ConsultStorage
     let clock: @Sendable () -> Date
     /// Excel's sheet size, which XLSX exports must fit (smaller in tests).
     public var xlsxLimits = XLSXLimits.excel
 
-    public init(database: ConsultDatabase, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: any ConsultStorage, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.clock = clock
     }

@@ -11,7 +11,7 @@ import Foundation
 /// per file, and each submission's pseudonym is made once however many texts it gave.
 struct OpenTextTable {
     let survey: Survey
-    let database: ConsultDatabase
+    let database: any ConsultStorage
 
     /// The questions whose texts the table shows, with the column `source` names them by.
     var questions: [(question: Question, source: String)] {
@@ -35,7 +35,7 @@ struct OpenTextTable {
             OpenTextScan.Source(
                 question: question.id, publications: PublicationChoice.allCases.filter { $0.disclosesText(of: question) })
         }
-        try OpenTextScan(database: database).forEachText(survey: survey.id, sources: sources) { text in
+        try database.openTextScan.forEachText(survey: survey.id, sources: sources) { text in
             guard text.publication.disclosesText(of: questions[text.question].question) else { return }
             if pseudonym.seq != text.seq { pseudonym = (text.seq, database.pseudonyms.pseudonym(for: text.submissionID)) }
             let file: SpillFile

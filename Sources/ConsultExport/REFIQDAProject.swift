@@ -19,10 +19,10 @@ import Foundation
 /// (confidential respondents, withheld personal answers) and codings made on an earlier text.
 public struct REFIQDAProject: Sendable {
     public let survey: Survey
-    let database: ConsultDatabase
+    let database: any ConsultStorage
     let generatedAt: Date
 
-    public init(survey: Survey, database: ConsultDatabase, generatedAt: Date) {
+    public init(survey: Survey, database: any ConsultStorage, generatedAt: Date) {
         self.survey = survey
         self.database = database
         self.generatedAt = generatedAt

@@ -13,9 +13,9 @@ import Foundation
 /// Writing blocks: run it off Swift's cooperative threads.
 public struct ResponsesExport: Sendable {
     public let survey: Survey
-    let database: ConsultDatabase
+    let database: any ConsultStorage
 
-    public init(survey: Survey, database: ConsultDatabase) {
+    public init(survey: Survey, database: any ConsultStorage) {
         self.survey = survey
         self.database = database
     }

@@ -13,9 +13,9 @@ import Foundation
 public struct StatisticalExport: Sendable {
     public let survey: Survey
     public let format: StatisticalFileFormat
-    let database: ConsultDatabase
+    let database: any ConsultStorage
 
-    public init(survey: Survey, format: StatisticalFileFormat, database: ConsultDatabase) {
+    public init(survey: Survey, format: StatisticalFileFormat, database: any ConsultStorage) {
         self.survey = survey
         self.format = format
         self.database = database

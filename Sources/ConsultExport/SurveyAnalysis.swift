@@ -11,7 +11,7 @@ import Foundation
 /// Swift's cooperative threads).
 public struct SurveyAnalysis: Sendable {
     public let survey: Survey
-    let database: ConsultDatabase
+    let database: any ConsultStorage
     let sectorCounts: [String: Int]
     let countries: [GroupCount]
     let levels: [GroupCount]
@@ -32,7 +32,7 @@ public struct SurveyAnalysis: Sendable {
     public static let allSectors = "all"
 
     /// Runs the aggregating queries.
-    public static func prepare(survey: Survey, database: ConsultDatabase) async throws -> SurveyAnalysis {
+    public static func prepare(survey: Survey, database: any ConsultStorage) async throws -> SurveyAnalysis {
         let id = survey.id
         let scaled = survey.questions.filter { question in
             switch question.kind {

@@ -17,7 +17,7 @@ public struct CampaignAnalysis: Sendable {
 
     static let none = CampaignAnalysis(campaigns: [], leftOut: .none)
 
-    static func load(survey: Survey, database: ConsultDatabase) async throws -> CampaignAnalysis {
+    static func load(survey: Survey, database: any ConsultStorage) async throws -> CampaignAnalysis {
         let minimumSize = CampaignRule.minimumSize(of: survey)
         let clusters = try await database.campaignCounting.campaigns(of: survey.id.rawValue, minimumSize: minimumSize)
         var campaigns: [Campaign] = []

@@ -15,7 +15,7 @@ extension SurveyAnalysis {
     /// Every sector group ("all" first) × every language found, zeros included, so the grid is whole;
     /// languages by their number of texts, `und` last. `percent` is the share of the sector's texts.
     func writeLanguagesBySector(to sink: some TableSink) throws {
-        let counts = try TextLanguageCounts(database).bySector(of: survey)
+        let counts = try database.textLanguageCounts.bySector(of: survey)
         var texts: [String: [String: Int]] = [:]
         var respondents: [String: [String: Int]] = [:]
         for count in counts {

@@ -18,7 +18,7 @@ extension SurveyAnalysis {
 
     /// Only what the theme tables read (the themes, their counts and the questions' bases), for
     /// pages that show them after every coding without the cost of the whole analysis.
-    public static func prepareThemeTables(survey: Survey, database: ConsultDatabase) async throws -> SurveyAnalysis {
+    public static func prepareThemeTables(survey: Survey, database: any ConsultStorage) async throws -> SurveyAnalysis {
         let id = survey.id
         return SurveyAnalysis(
             survey: survey, database: database, sectorCounts: [:], countries: [], levels: [], options: [],

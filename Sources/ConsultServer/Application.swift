@@ -103,7 +103,7 @@ public func buildApplication(
 /// Closes the database when the service group shuts down. Services stop in reverse
 /// order, so the server drains before this runs.
 struct DatabaseCloser: Service {
-    let database: ConsultDatabase
+    let database: any ConsultStorage
     let logger: Logger
 
     func run() async throws {

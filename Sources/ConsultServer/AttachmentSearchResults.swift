@@ -18,7 +18,7 @@ enum AttachmentSearchResults {
             after = id
         }
         return try await consultation.storing {
-            try await AttachmentTextSearch(consultation.database).page(
+            try await consultation.database.attachmentTextSearch.page(
                 of: survey, query: search.query, filters: search.filters, after: after, limit: cursor.limit)
         }
     }

@@ -25,7 +25,7 @@ struct CampaignWorker: Service {
     ) {
         self.clock = clock
         self.consultation = consultation
-        detector = CampaignDetector(database: consultation.database, surveys: consultation.surveys)
+        detector = consultation.database.campaignDetector(surveys: consultation.surveys)
         self.logger = logger
         self.interval = interval
     }

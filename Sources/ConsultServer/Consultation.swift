@@ -9,7 +9,7 @@ public struct Consultation: Sendable {
     /// The surveys, sorted by id.
     public let surveys: [Survey]
     private let surveysByID: [String: Survey]
-    public let database: ConsultDatabase
+    public let database: any ConsultStorage
     public let clock: any InstantSource
     /// The caps on open drafts and when drafts expire.
     public let draftLimits: DraftLimits
@@ -17,7 +17,7 @@ public struct Consultation: Sendable {
     public let exportFolder: URL
 
     public init(
-        surveys: [Survey], database: ConsultDatabase, clock: any InstantSource, draftLimits: DraftLimits = .standard,
+        surveys: [Survey], database: any ConsultStorage, clock: any InstantSource, draftLimits: DraftLimits = .standard,
         exportFolder: URL = FileManager.default.temporaryDirectory
     ) {
         self.surveys = surveys.sorted { $0.id < $1.id }

@@ -77,7 +77,7 @@ struct DraftController {
         let answers = try await consultation.checked(raw, for: survey, receivedAt: receivedAt)
         let outcome = try await consultation.storing {
             try await consultation.database.submitDraft(
-                id: id, token: token, answers: answers, survey: survey, receivedAt: receivedAt,
+                id: id, token: token, answers: answers, survey: survey, receivedAt: receivedAt, replacing: nil,
                 fileOwner: request.headers[.uploadToken], client: context.clientAddress?.group)
         }
         return try SubmissionResponses.created(outcome, survey: survey, answers: answers)

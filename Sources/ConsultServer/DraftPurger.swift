@@ -26,7 +26,7 @@ struct DraftPurger: Service {
                 of: consultation.surveys, at: consultation.clock.now(), limits: consultation.draftLimits)
             if purged > 0 { logger.info("expired drafts purged", metadata: ["count": "\(purged)"]) }
             // Position papers: staged uploads no submission took live as long as a draft.
-            let files = try await AttachmentStore(consultation.database).purgeStaged(
+            let files = try await consultation.database.attachmentStore.purgeStaged(
                 olderThan: consultation.draftLimits.untouchedLifetime, at: consultation.clock.now())
             if files > 0 { logger.info("unbound uploads purged", metadata: ["count": "\(files)"]) }
         } catch {

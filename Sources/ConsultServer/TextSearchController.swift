@@ -21,7 +21,7 @@ struct TextSearchController {
         let search = try TextSearchRequest(survey: survey) { parameters[$0] }
         let cursor = try PageCursor { parameters[$0] }
         let page = try await consultation.storing {
-            try await TextSearch(consultation.database).page(
+            try await consultation.database.textSearch.page(
                 of: survey, query: search.query, filters: search.filters, after: cursor.after, limit: cursor.limit)
         }
         // Position papers (extract): the files whose extracted text matches.
@@ -70,7 +70,7 @@ struct TextSearchController {
         // The theme to apply is not a filter: the texts found are those of the query and the other filters.
         var filters = search.filters
         filters.theme = nil
-        let bulk = BulkCodings(consultation.database)
+        let bulk = consultation.database.bulkCodings
         if preview {
             let counts = try await consultation.storing {
                 try await bulk.preview(of: survey, query: search.query, filters: filters, theme: themeID, by: coder)
@@ -96,7 +96,7 @@ struct TextSearchController {
         let coder = try Self.coder(principal)
         let now = consultation.clock.now()
         let record = try await consultation.storing {
-            try await BulkCodings(consultation.database).undo(id, of: survey, by: coder, at: now)
+            try await consultation.database.bulkCodings.undo(id, of: survey, by: coder, at: now)
         }
         return json(Self.bulkJSON(record))
     }

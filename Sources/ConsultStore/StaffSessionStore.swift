@@ -3,9 +3,6 @@ import Foundation
 import GRDB
 
 extension ConsultDatabase {
-    /// How long a browser stays signed in.
-    public static let staffSessionLifetime: TimeInterval = 12 * 3600
-
     /// Signs a browser in with a role token: returns a new session id (stored only as a hash)
     /// and who holds the token, or why the token is refused (unknown, expired or revoked).
     public func signIn(token: String, at instant: Date) async throws
@@ -17,7 +14,7 @@ extension ConsultDatabase {
             }
             if let refusal = record.refusal(at: instant) { return .failure(refusal) }
             let session = Secret.newToken()
-            let expires = instant.addingTimeInterval(Self.staffSessionLifetime)
+            let expires = instant.addingTimeInterval(StaffSession.lifetime)
             try db.execute(
                 sql: "DELETE FROM staff_session WHERE expires_at_ms <= ?", arguments: [instant.milliseconds])
             try db.execute(

@@ -219,7 +219,7 @@ struct AttachmentFixture {
         defer { try? database.close() }
         let log = try await database.auditLog(survey: "consult-test")
         #expect(log.filter { $0.action == AttachmentFiles.downloadedAction }.count == 3)
-        #expect(log.contains { $0.action == ConsultDatabase.exportDownloadedAction && $0.subject == "attachments.zip" })
+        #expect(log.contains { $0.action == AuditRecord.exportDownloadedAction && $0.subject == "attachments.zip" })
     }
 
     /// The worker meets a DOCX zip bomb and a PDF that makes pdftotext write a gigabyte: each is a

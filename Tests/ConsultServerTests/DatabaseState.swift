@@ -10,7 +10,7 @@ func databaseState(_ path: String) throws -> String {
     let queries = tables.map { table in
         switch table {
         case "audit_entry":
-            "SELECT * FROM audit_entry WHERE action != '\(ConsultDatabase.exportDownloadedAction)' ORDER BY rowid;"
+            "SELECT * FROM audit_entry WHERE action != '\(AuditRecord.exportDownloadedAction)' ORDER BY rowid;"
         case "role_token":
             "SELECT id, role, name, token_hash, created_at_ms, expires_at_ms, revoked_at_ms FROM role_token ORDER BY id;"
         default:

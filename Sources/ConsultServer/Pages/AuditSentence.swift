@@ -40,7 +40,7 @@ struct AuditSentence {
             pieces += Self.tokenHolder(entry.subject)
         case "session.signed-in":
             add(.words(" signed in on the web"))
-        case ConsultDatabase.exportDownloadedAction:
+        case AuditRecord.exportDownloadedAction:
             add(.words(" downloaded "), .typed(entry.subject ?? "an export"))
         // Reading room (themes): the codebook and codings.
         case "theme.created": add(.words(" created the theme "), .typed(entry.newValue ?? "?"))

@@ -45,7 +45,7 @@ struct FileAnswerForm {
             let removed = Set(form.values(Self.removeField(question.id)))
             kept.removeAll { removed.contains(Self.id(of: $0) ?? "") }
             try await consultation.storing {
-                try await AttachmentStore(consultation.database).discardStaged(Array(removed), ownerToken: owner)
+                try await consultation.database.attachmentStore.discardStaged(Array(removed), ownerToken: owner)
             }
             for upload in uploads where upload.field == Self.uploadField(question.id) {
                 guard kept.count < rule.maxFiles else {

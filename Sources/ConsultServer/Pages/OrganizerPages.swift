@@ -134,7 +134,7 @@ struct OrganizerPages {
         let (window, bySector, refused, drafts, activity, audit) = try await consultation.storing {
             (try await database.window(of: survey), try await database.respondentsBySector(survey: survey.id),
              try await database.refusedAttempts(survey: survey.id), try await database.openDraftCount(survey: survey.id),
-             try await database.activityByQuarterHour(survey: survey.id), try await database.auditLog())
+             try await database.activityByQuarterHour(survey: survey.id), try await database.auditLog(survey: nil))
         }
         var view = PageDates.deadline(window, zone: zone, now: now)
         view["wide"] = true

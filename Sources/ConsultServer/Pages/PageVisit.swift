@@ -20,7 +20,7 @@ struct PageVisit {
     let staffSession: String?
     /// Cookies to set on the response.
     var cookies: [Cookie] = []
-    private let database: ConsultDatabase
+    private let database: any ConsultStorage
 
     init(_ request: Request, consultation: Consultation) async throws {
         let database = consultation.database

@@ -200,7 +200,7 @@ struct RespondentPages {
         let outcome = try await consultation.storing {
             try await consultation.database.submitDraft(
                 id: cookie.id, token: cookie.token, answers: answers, survey: survey, receivedAt: receivedAt,
-                replacing: cookie.edits, client: context.clientAddress?.group)
+                replacing: cookie.edits, fileOwner: nil, client: context.clientAddress?.group)
         }
         switch outcome {
         case .accepted(let accepted):

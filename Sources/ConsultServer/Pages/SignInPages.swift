@@ -40,7 +40,7 @@ struct SignInPages {
         let fresh = Secret.newToken()
         visit.cookies.append(PageVisit.sessionCookie(fresh))
         visit.cookies.append(Cookie(
-            name: PageVisit.staffCookie, value: session, maxAge: Int(ConsultDatabase.staffSessionLifetime), path: "/",
+            name: PageVisit.staffCookie, value: session, maxAge: Int(StaffSession.lifetime), path: "/",
             httpOnly: true, sameSite: .strict))
         return visit.redirect(to: "/\(principal.role.rawValue)")
     }

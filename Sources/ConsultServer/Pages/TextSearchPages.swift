@@ -28,7 +28,7 @@ struct TextSearchPages {
             let search = try TextSearchRequest(survey: survey, value)
             let cursor = try PageCursor(value)
             let page = try await consultation.storing {
-                try await TextSearch(consultation.database).page(
+                try await consultation.database.textSearch.page(
                     of: survey, query: search.query, filters: search.filters, after: cursor.after, limit: cursor.limit)
             }
             view["searched"] = true
@@ -56,7 +56,7 @@ struct TextSearchPages {
             return visit.page(renderer, "analyst-texts", view, status: Problem(refusal).status)
         }
         if let bulk = parameters["bulk"].flatMap(Int64.init) {
-            let records = try await consultation.storing { try await BulkCodings(consultation.database).recent(of: survey) }
+            let records = try await consultation.storing { try await consultation.database.bulkCodings.recent(of: survey) }
             if let record = records.first(where: { $0.id == bulk }) {
                 view["notice"] = record.undoneAt == nil
                     ? "Coded \(record.answers) answers with the theme “\(record.themeName)”."
@@ -84,7 +84,7 @@ struct TextSearchPages {
             throw Problem.badRequest("Choose the theme to code the search's answers with.")
         }
         let back = "/analyst/s/\(survey.id)/texts?" + Self.queryString(search.parameters)
-        let bulk = BulkCodings(consultation.database)
+        let bulk = consultation.database.bulkCodings
         switch form["action"] ?? "preview" {
         case "back":
             return visit.redirect(to: back)
@@ -121,14 +121,14 @@ struct TextSearchPages {
         let coder = try TextSearchController.coder(principal)
         let now = consultation.clock.now()
         let record = try await consultation.storing {
-            try await BulkCodings(consultation.database).undo(id, of: survey, by: coder, at: now)
+            try await consultation.database.bulkCodings.undo(id, of: survey, by: coder, at: now)
         }
         return visit.redirect(to: "/analyst/s/\(survey.id)/texts?bulk=\(record.id)")
     }
 
     /// The form's controls with the values given, the themes, and the recent bulk codings.
     private func formView(_ survey: Survey, _ value: (String) -> String?) async throws -> [String: Any] {
-        let bulk = BulkCodings(consultation.database)
+        let bulk = consultation.database.bulkCodings
         let (themes, recent) = try await consultation.storing {
             (try await bulk.codableThemes(of: survey, includingClosed: true), try await bulk.recent(of: survey))
         }

@@ -21,7 +21,7 @@ struct UploadIntake {
             kind: kind, size: spool.size, sha256: spool.sha256, ownerToken: owner)
         let now = consultation.clock.now()
         return try await consultation.storing {
-            try await AttachmentStore(consultation.database).stage(upload, limit: rule.maxFiles, at: now) { offset, count in
+            try await consultation.database.attachmentStore.stage(upload, limit: rule.maxFiles, at: now) { offset, count in
                 try spool.read(offset, count)
             }
         }
@@ -30,7 +30,7 @@ struct UploadIntake {
 
 extension Consultation {
     /// Where uploads are spooled while they arrive: beside the database, emptied at start.
-    var spoolFolder: URL { URL(fileURLWithPath: database.filePath + "-spool") }
+    var spoolFolder: URL { database.uploadSpool }
 }
 
 extension Question {

@@ -1,0 +1,16 @@
+import ConsultCore
+import Foundation
+
+/// Every submission's latest version, streamed in order of arrival for the exports. The calls
+/// block the calling thread for the whole stream: run them off Swift's cooperative threads.
+public protocol ResponseStreams: Sendable {
+    /// Streams every submission's latest version, oldest first, inside one read transaction;
+    /// `codes` gets the ids behind the values' codes first.
+    func forEachResponse(
+        survey: SurveyID, codes: (AnswerCodes) throws -> Void, _ body: (ResponseRow) throws -> Void
+    ) throws
+    /// Runs `body` inside one read transaction on `survey`'s responses, so that several passes see the same rows.
+    func withResponseSnapshot<T>(survey: SurveyID, _ body: (ResponseSnapshot) throws -> T) throws -> T
+    /// Makes the pseudonymous respondent ids exports show.
+    var pseudonyms: Pseudonymizer { get }
+}

@@ -148,6 +148,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // issue 18: the store's contract, run on every engine through ConsultStorage only.
+        .testTarget(name: "StoreContractTests", dependencies: ["ConsultStore", "ConsultCore", "SurveyFiles"]),
         .testTarget(name: "ConsultCLITests", dependencies: ["ConsultCLI", "ConsultCore", "ConsultStore", "SurveyFiles"]),
         // Position papers (extract).
         .testTarget(

@@ -30,7 +30,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source = try database.open()
+        let source = try database.openSQLite()
         defer { try? source.close() }
         do {
             let submissions = try source.backup(to: out)

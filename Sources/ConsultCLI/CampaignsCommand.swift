@@ -35,7 +35,7 @@ struct CampaignsRebuildCommand: AsyncParsableCommand {
         let survey = try surveys.survey(self.survey)
         let database = try self.database.open()
         defer { try? database.close() }
-        let detector = CampaignDetector(database: database, surveys: [survey])
+        let detector = database.campaignDetector(surveys: [survey])
         let summary = try await detector.rebuild(survey, at: Date())
         print("""
             \(survey.id): \(summary.submissions) submissions, \(summary.texts) texts fingerprinted, \
@@ -137,7 +137,7 @@ struct CampaignsMeasureAssignCommand: AsyncParsableCommand {
         }) else { throw ValidationError("\(survey.id) has no long optional free-text question.") }
         let database = try self.database.open()
         defer { try? database.close() }
-        let detector = CampaignDetector(database: database, surveys: [survey])
+        let detector = database.campaignDetector(surveys: [survey])
         // Whatever was queued before is placed first: not measured.
         while try await detector.catchUp(at: Date()) > 0 {}
         var generator = ResponseGenerator(survey: survey, seed: 77)

@@ -9,7 +9,13 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "The SQLite database file (env CONSULT_DB); created on first use.")
     var path: String = ProcessInfo.processInfo.environment["CONSULT_DB"] ?? "./consult.sqlite"
 
-    func open(openTextIndex: Bool = true, textLanguages: Bool = true) throws -> ConsultDatabase {
+    /// The store every command works with, by its roles (``ConsultStorage``).
+    func open(openTextIndex: Bool = true, textLanguages: Bool = true) throws -> any ConsultStorage {
+        try openSQLite(openTextIndex: openTextIndex, textLanguages: textLanguages)
+    }
+
+    /// The SQLite file itself, for what only SQLite has (`consult backup`).
+    func openSQLite(openTextIndex: Bool = true, textLanguages: Bool = true) throws -> ConsultDatabase {
         do {
             return try ConsultDatabase(path: path, openTextIndex: openTextIndex, textLanguages: textLanguages)
         } catch {

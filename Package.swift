@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // Position papers (issue 16): the streaming multipart/form-data parser of the upload form.
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // PostgreSQL (issue 18): the client of the PostgreSQL store.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         /// The domain: survey model, definition and answer checks, deadline policy, scoring. Foundation only, no I/O.
@@ -155,6 +157,38 @@ let package = Package(
         .testTarget(
             name: "TextExtractionTests",
             dependencies: ["TextExtraction", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        // PostgreSQL (issue 18): connection settings, versioned migrations, and the throw-away test cluster.
+        /// PostgreSQL: where the database is (URL parsing), and the versioned SQL migrations applied at start.
+        .target(
+            name: "ConsultPostgres",
+            dependencies: [
+                "ConsultCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                // The migrations' checksums (SHA-256); PostgresNIO builds swift-crypto anyway.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Migrations")]
+        ),
+        /// Test support for every PostgreSQL-backed test: one throw-away cluster per test process, a fresh database per test.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: [
+                "ConsultPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PostgresTestSupport"
+        ),
+        .testTarget(
+            name: "ConsultPostgresTests",
+            dependencies: [
+                "ConsultPostgres",
+                "PostgresTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

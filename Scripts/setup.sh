@@ -18,6 +18,10 @@ debian_packages+=(zip)
 debian_packages+=(bc curl)
 # Language of the free texts (issue 15): CLD2, linked by the CCLD2 target.
 debian_packages+=(libcld2-dev)
+# PostgreSQL (issue 18): the server of the throw-away test clusters (Scripts/postgres-cluster.sh) and psql.
+# Debian's package also creates a `main` cluster on port 5432; the test clusters never use that port or its
+# socket folder, so it is left as the package leaves it.
+debian_packages+=(postgresql)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

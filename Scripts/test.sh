@@ -16,4 +16,6 @@ Scripts/browser-test.sh || status=$?
 { swift build --product consult && python3 Tests/Readers/readstat_test.py --consult .build/debug/consult; } || status=$?
 # refiqda: the REFI-QDA project and codebook read by zipfile, ElementTree and xmllint against ../shared/refi-qda.
 { swift build --product consult && python3 Tests/Readers/refiqda_test.py --consult .build/debug/consult; } || status=$?
+# PostgreSQL (issue 18): the throw-away cluster script and its Python helper for the multi-node suites.
+python3 Scripts/fault/pgcluster_test.py || status=$?
 exit "$status"

@@ -1,0 +1,58 @@
+"""Tests of Scripts/fault/pgcluster.py and, through it, Scripts/postgres-cluster.sh (issue 18): a real server,
+real psql. Run by Scripts/test.sh."""
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pgcluster import PostgresCluster  # noqa: E402
+
+
+def psql(url, sql):
+    done = subprocess.run(["psql", url, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip())
+    return done.stdout.strip()
+
+
+class PostgresClusterTest(unittest.TestCase):
+    def test_start_gives_a_loopback_durable_cluster_in_its_folder(self):
+        with PostgresCluster() as cluster:
+            match = re.fullmatch(r"postgresql://consult@127\.0\.0\.1:(\d+)/postgres", cluster.url)
+            self.assertIsNotNone(match, cluster.url)
+            port = match.group(1)
+            self.assertNotEqual(port, "5432")
+            self.assertEqual(psql(cluster.url, "SHOW fsync"), "on")
+            self.assertEqual(psql(cluster.url, "SHOW synchronous_commit"), "on")
+            self.assertEqual(psql(cluster.url, "SHOW listen_addresses"), "127.0.0.1")
+            self.assertEqual(psql(cluster.url, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"), "t")
+            self.assertTrue(os.path.exists(os.path.join(cluster.directory, ".s.PGSQL." + port)))
+            directory = cluster.directory
+        self.assertFalse(os.path.exists(directory))
+        with self.assertRaises(RuntimeError):
+            psql(cluster.url, "SELECT 1")
+
+    def test_committed_rows_survive_an_immediate_stop_and_the_restart_keeps_the_url(self):
+        with PostgresCluster() as cluster:
+            psql(cluster.url, "CREATE DATABASE crash")
+            url = cluster.database_url("crash")
+            psql(url, "CREATE TABLE kept (n int); INSERT INTO kept SELECT generate_series(1, 1000)")
+            before = cluster.url
+            cluster.stop_immediate()
+            with self.assertRaises(RuntimeError):
+                psql(url, "SELECT 1")
+            self.assertEqual(cluster.start(), before)
+            self.assertEqual(psql(url, "SELECT count(*), sum(n) FROM kept"), "1000|500500")
+
+    def test_two_clusters_at_once_have_their_own_ports_and_data(self):
+        with PostgresCluster() as first, PostgresCluster() as second:
+            self.assertNotEqual(first.url, second.url)
+            psql(first.url, "CREATE DATABASE only_in_first")
+            self.assertEqual(psql(second.url, "SELECT count(*) FROM pg_database WHERE datname = 'only_in_first'"), "0")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL cluster for tests (issue 18), all of it in one folder.
+#   Scripts/postgres-cluster.sh start DIR           creates the cluster in DIR (or starts the one already there, with its
+#                                                   data and port) and prints its URL
+#   Scripts/postgres-cluster.sh stop DIR            stops it (-m fast) and removes DIR
+#   Scripts/postgres-cluster.sh stop-immediate DIR  stops it as a crash would (-m immediate) and keeps DIR
+#   Scripts/postgres-cluster.sh url DIR             prints the URL again
+# Loopback only, on a port chosen by the OS, the socket in DIR, fsync and synchronous_commit on, a `consult`
+# superuser with trust authentication. initdb refuses to run as root, so as root the server runs as the
+# unprivileged `postgres` user that Debian's package creates. Debian's own `main` cluster (port 5432) is left
+# alone: this one never uses that port or its socket folder.
+set -euo pipefail
+
+usage() { echo "usage: $0 start|stop|stop-immediate|url DIR" >&2; exit 2; }
+[ "$#" -eq 2 ] || usage
+command=$1
+dir=$2
+
+fail() { echo "postgres-cluster: $*" >&2; exit 1; }
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+[ -n "$bin" ] && [ -x "$bin/initdb" ] \
+  || fail "no PostgreSQL server under /usr/lib/postgresql/*/bin: install Debian's postgresql package (Scripts/setup.sh does)"
+
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    (cd "$dir" && runuser -u postgres -- "$@")
+  else
+    (cd "$dir" && "$@")
+  fi
+}
+
+print_url() {
+  echo "postgresql://consult@127.0.0.1:$(cat "$dir/port")/postgres"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+log_tail() {
+  [ -f "$dir/log" ] && tail -n 15 "$dir/log" >&2 || true
+}
+
+start_server() {
+  if as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    return 0
+  fi
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 -s start >/dev/null
+}
+
+create() {
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 \
+      || fail "running as root, and there is no 'postgres' user to run the server: install Debian's postgresql package"
+    chown postgres: "$dir"
+    runuser -u postgres -- test -w "$dir" \
+      || fail "the postgres user cannot reach $dir: put it under a folder that others may enter, such as /tmp"
+  fi
+  as_owner "$bin/initdb" -D "$dir/data" -U consult -A trust -E UTF8 --locale=C -N >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; fail "initdb failed in $dir/data"; }
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    as_owner tee -a "$dir/data/postgresql.conf" >/dev/null <<CONF
+# Scripts/postgres-cluster.sh (attempt $attempt)
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+max_connections = 200
+CONF
+    echo "$port" >"$dir/port"
+    if start_server; then
+      return 0
+    fi
+    # Another process may have taken the port between the OS's choice and the server's bind: try another.
+    grep -q "Address already in use" "$dir/log" 2>/dev/null || break
+  done
+  log_tail
+  fail "the PostgreSQL server in $dir did not start (its log: $dir/log)"
+}
+
+case "$command" in
+  start)
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    [ "${#dir}" -le 80 ] || fail "$dir is too long a path for the server's Unix socket: use a shorter one"
+    if [ -f "$dir/data/PG_VERSION" ]; then
+      start_server || { log_tail; fail "the PostgreSQL server in $dir did not start again (its log: $dir/log)"; }
+    else
+      create
+    fi
+    print_url
+    ;;
+  stop)
+    [ -d "$dir" ] || exit 0
+    dir=$(cd "$dir" && pwd)
+    if [ -f "$dir/data/postmaster.pid" ]; then
+      as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 -s stop >/dev/null \
+        || { log_tail; echo "postgres-cluster: the server in $dir did not stop cleanly" >&2; }
+    fi
+    rm -rf "$dir"
+    ;;
+  stop-immediate)
+    dir=$(cd "$dir" && pwd)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 60 -s stop >/dev/null \
+      || { log_tail; fail "the server in $dir did not stop"; }
+    ;;
+  url)
+    [ -f "$dir/port" ] || fail "no cluster in $dir"
+    print_url
+    ;;
+  *)
+    usage
+    ;;
+esac

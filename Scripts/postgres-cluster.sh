@@ -92,6 +92,7 @@ case "$command" in
     [ "${#dir}" -le 80 ] || fail "$dir is too long a path for the server's Unix socket: use a shorter one"
     if [ -f "$dir/data/PG_VERSION" ]; then
       start_server || { log_tail; fail "the PostgreSQL server in $dir did not start again (its log: $dir/log)"; }
+      owner=""  # the watcher started with the cluster still watches
     else
       create
     fi

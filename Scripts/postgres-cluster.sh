@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL cluster for tests (issue 18), all of it in one folder.
-#   Scripts/postgres-cluster.sh start DIR           creates the cluster in DIR (or starts the one already there, with its
-#                                                   data and port) and prints its URL
+#   Scripts/postgres-cluster.sh start DIR [PID]     creates the cluster in DIR (or starts the one already there, with its
+#                                                   data and port) and prints its URL; with PID, a watcher stops it and
+#                                                   removes DIR once process PID has ended (a test run killed midway)
 #   Scripts/postgres-cluster.sh stop DIR            stops it (-m fast) and removes DIR
 #   Scripts/postgres-cluster.sh stop-immediate DIR  stops it as a crash would (-m immediate) and keeps DIR
 #   Scripts/postgres-cluster.sh url DIR             prints the URL again
@@ -11,11 +12,13 @@
 # alone: this one never uses that port or its socket folder.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop|stop-immediate|url DIR" >&2; exit 2; }
-[ "$#" -eq 2 ] || usage
+usage() { echo "usage: $0 start DIR [OWNER_PID] | stop DIR | stop-immediate DIR | url DIR" >&2; exit 2; }
+[ "$#" -eq 2 ] || { [ "$#" -eq 3 ] && [ "$1" = start ]; } || usage
 command=$1
 dir=$2
+owner=${3:-}
 
+self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 fail() { echo "postgres-cluster: $*" >&2; exit 1; }
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
@@ -89,8 +92,14 @@ case "$command" in
     [ "${#dir}" -le 80 ] || fail "$dir is too long a path for the server's Unix socket: use a shorter one"
     if [ -f "$dir/data/PG_VERSION" ]; then
       start_server || { log_tail; fail "the PostgreSQL server in $dir did not start again (its log: $dir/log)"; }
+      owner=""  # the watcher started with the cluster still watches
     else
       create
+    fi
+    if [ -n "$owner" ]; then
+      # Detached, and holding none of the caller's pipes, so that the caller's reads end when this script does.
+      setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; exec bash "$2" stop "$3"' \
+        watcher "$owner" "$self" "$dir" </dev/null >/dev/null 2>&1 &
     fi
     print_url
     ;;

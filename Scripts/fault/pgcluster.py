@@ -27,7 +27,9 @@ class PostgresCluster:
         self.url = None
 
     def _run(self, command):
-        done = subprocess.run(["bash", SCRIPT, command, self.directory], capture_output=True, text=True,
+        # The script's watcher removes the cluster should this process die before __exit__.
+        owner = [str(os.getpid())] if command == "start" else []
+        done = subprocess.run(["bash", SCRIPT, command, self.directory, *owner], capture_output=True, text=True,
                               stdin=subprocess.DEVNULL, timeout=180)
         if done.returncode != 0:
             raise PostgresClusterError(f"postgres-cluster.sh {command}: {done.stderr.strip()}")

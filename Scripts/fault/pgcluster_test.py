@@ -4,10 +4,12 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pgcluster import PostgresCluster  # noqa: E402
+from pgcluster import SCRIPT, PostgresCluster  # noqa: E402
 
 
 def psql(url, sql):
@@ -52,6 +54,26 @@ class PostgresClusterTest(unittest.TestCase):
             self.assertNotEqual(first.url, second.url)
             psql(first.url, "CREATE DATABASE only_in_first")
             self.assertEqual(psql(second.url, "SELECT count(*) FROM pg_database WHERE datname = 'only_in_first'"), "0")
+
+    def test_a_cluster_whose_owner_process_died_is_stopped_and_removed(self):
+        directory = os.path.join(tempfile.gettempdir(), "consult-pg-owner-" + os.urandom(6).hex())
+        owner = subprocess.Popen(["sleep", "600"])
+        try:
+            url = subprocess.run(["bash", SCRIPT, "start", directory, str(owner.pid)], capture_output=True,
+                                 text=True, check=True, stdin=subprocess.DEVNULL, timeout=180).stdout.strip()
+            self.assertEqual(psql(url, "SELECT 1"), "1")
+            owner.kill()
+            owner.wait()
+            for _ in range(150):
+                if not os.path.exists(directory):
+                    break
+                time.sleep(0.1)
+            self.assertFalse(os.path.exists(directory))
+            with self.assertRaises(RuntimeError):
+                psql(url, "SELECT 1")
+        finally:
+            owner.kill()
+            subprocess.run(["bash", SCRIPT, "stop", directory], stdin=subprocess.DEVNULL, timeout=180)
 
 
 if __name__ == "__main__":

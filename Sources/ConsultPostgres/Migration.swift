@@ -58,7 +58,7 @@ public struct Migration: Sendable, Equatable {
 
     private static func number(of id: String) -> Int? {
         let parts = id.split(separator: "-", maxSplits: 1)
-        guard parts.count == 2, parts[0].count == 4, parts[0].allSatisfy(\.isASCII), let number = Int(parts[0]),
+        guard parts.count == 2, parts[0].count == 4, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(parts[0]),
               !parts[1].isEmpty,
               parts[1].allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") })
         else { return nil }

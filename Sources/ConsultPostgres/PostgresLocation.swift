@@ -30,12 +30,15 @@ public struct PostgresLocation: Sendable, Equatable {
     /// The default PostgreSQL port.
     public static let defaultPort = 5432
 
+    /// The host and port, or the socket's directory and port.
     public var endpoint: Endpoint
+    /// The role to log in as.
     public var username: String
     /// The password, already percent-decoded; never printed by this type.
     public var password: String?
     /// The database name; `nil` lets the server use the user's name, as libpq does.
     public var database: String?
+    /// Whether the connection is encrypted, and whether the server is verified.
     public var tlsMode: TLSMode
     /// Shown in `pg_stat_activity.application_name`.
     public var applicationName: String?

@@ -23,36 +23,40 @@ enum TestCluster {
         }
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("consult-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, "start", folder]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            return .failure(TestClusterError(message: "cannot run \(script): \(error)"))
+        // `system` rather than Foundation's Process, whose wait never returned here inside a static's initializer
+        // under the test runner; the output goes to files, since the server the script starts would inherit a pipe.
+        let printedFile = folder + ".out"
+        let complaintFile = folder + ".err"
+        defer {
+            try? FileManager.default.removeItem(atPath: printedFile)
+            try? FileManager.default.removeItem(atPath: complaintFile)
         }
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        // The script's watcher removes the cluster should this process die without running its exit handlers.
+        let status = system(
+            "/bin/bash \(quoted(script)) start \(quoted(folder)) \(getpid()) </dev/null "
+                + ">\(quoted(printedFile)) 2>\(quoted(complaintFile))"
+        )
+        let printed = (try? String(contentsOfFile: printedFile, encoding: .utf8)) ?? ""
+        let complaint = (try? String(contentsOfFile: complaintFile, encoding: .utf8)) ?? ""
         directory = folder
         atexit { TestCluster.stop() }
-        guard process.terminationStatus == 0 else {
+        guard status == 0 else {
             return .failure(TestClusterError(
-                message: "Scripts/postgres-cluster.sh start failed (exit \(process.terminationStatus)): \(complaint)"
+                message: "Scripts/postgres-cluster.sh start failed (wait status \(status)): \(complaint)"
             ))
         }
         return .success(printed.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Stops the cluster and removes its folder; `system` rather than Foundation's Process, which is not
-    /// dependable while the process exits.
+    /// Stops the cluster and removes its folder.
     private static func stop() {
         guard let directory else { return }
-        _ = system("/bin/bash '\(script)' stop '\(directory)' >/dev/null")
+        _ = system("/bin/bash \(quoted(script)) stop \(quoted(directory)) </dev/null >/dev/null")
+    }
+
+    /// `text` as one shell word.
+    private static func quoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 

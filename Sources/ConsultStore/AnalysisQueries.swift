@@ -5,6 +5,13 @@ import GRDBSQLite
 
 /// Counts of one value of a question among one sector's respondents.
 public struct OptionCount: Sendable, Hashable {
+    package init(question: String, option: String, sector: String, respondents: Int) {
+        self.question = question
+        self.option = option
+        self.sector = sector
+        self.respondents = respondents
+    }
+
     public let question: String
     public let option: String
     public let sector: String
@@ -13,6 +20,12 @@ public struct OptionCount: Sendable, Hashable {
 
 /// How many respondents of a sector answered a question.
 public struct QuestionBase: Sendable, Hashable {
+    package init(question: String, sector: String, respondents: Int) {
+        self.question = question
+        self.sector = sector
+        self.respondents = respondents
+    }
+
     public let question: String
     public let sector: String
     public let respondents: Int
@@ -20,6 +33,14 @@ public struct QuestionBase: Sendable, Hashable {
 
 /// How many answers gave one number to a question (or matrix item) in a sector.
 public struct NumberCount: Sendable, Hashable {
+    package init(question: String, item: String?, sector: String, value: Double, count: Int) {
+        self.question = question
+        self.item = item
+        self.sector = sector
+        self.value = value
+        self.count = count
+    }
+
     public let question: String
     public let item: String?
     public let sector: String
@@ -37,6 +58,12 @@ public struct NumberSummary: Sendable, Hashable {
 
 /// A count for one group of respondents.
 public struct GroupCount: Sendable, Hashable {
+    package init(key: String?, sector: String, count: Int) {
+        self.key = key
+        self.sector = sector
+        self.count = count
+    }
+
     public let key: String?
     public let sector: String
     public let count: Int
@@ -277,14 +304,7 @@ extension ConsultDatabase {
                 var sector: String?, values: [(value: Double, count: Int)] = []
                 func close() {
                     guard let sector else { return }
-                    let n = values.reduce(0) { $0 + $1.count }
-                    let total = values.reduce(0.0) { $0 + $1.value * Double($1.count) }
-                    func value(at position: Int) -> Double? {
-                        var seen = 0
-                        return values.first { seen += $0.count; return seen > position }?.value
-                    }
-                    let median = value(at: (n - 1) / 2).flatMap { lower in value(at: n / 2).map { (lower + $0) / 2 } }
-                    summaries.append(NumberSummary(sector: sector, n: n, mean: n > 0 ? total / Double(n) : nil, median: median))
+                    summaries.append(NumberSummary.summarising(sector: sector, counts: values))
                 }
                 while let row = try cursor.next() {
                     let group: String = row[0]

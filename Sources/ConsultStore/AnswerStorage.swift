@@ -3,16 +3,24 @@ import GRDB
 import Synchronization
 
 /// The aggregation rows of an answer set: one per chosen option, rated item or value.
-enum AnswerRows {
-    struct Row: Sendable, Hashable {
-        let question: String
-        var item: String? = nil
-        var option: String? = nil
-        var number: Double? = nil
-        var text: String? = nil
+package enum AnswerRows {
+    package struct Row: Sendable, Hashable {
+        package let question: String
+        package var item: String? = nil
+        package var option: String? = nil
+        package var number: Double? = nil
+        package var text: String? = nil
+
+        package init(question: String, item: String? = nil, option: String? = nil, number: Double? = nil, text: String? = nil) {
+            self.question = question
+            self.item = item
+            self.option = option
+            self.number = number
+            self.text = text
+        }
     }
 
-    static func rows(of answers: AnswerSet) -> [Row] {
+    package static func rows(of answers: AnswerSet) -> [Row] {
         answers.answers.sorted { $0.key < $1.key }.flatMap { id, answer -> [Row] in
             let question = id.rawValue
             switch answer {
@@ -101,7 +109,7 @@ struct EncodedAnswer: Sendable {
 
 /// Changes to the tallies (`question_tally`, `option_tally`, `number_tally`) that a set of
 /// stores, edits and reassignments makes, summed so that each tally row is written once.
-struct TallyDelta: Sendable {
+package struct TallyDelta: Sendable {
     private var questions: [QuestionKey: Int] = [:]
     private var options: [OptionKey: Int] = [:]
     private var numbers: [NumberKey: Int] = [:]
@@ -116,7 +124,9 @@ struct TallyDelta: Sendable {
 
     /// Counts (`sign` 1) or uncounts (`sign` -1) one submission's answer rows in `sector`:
     /// each question it answered, each option it chose, each number it gave.
-    mutating func add(_ rows: [AnswerRows.Row], survey: String, sector: String, sign: Int) {
+    package init() {}
+
+    package mutating func add(_ rows: [AnswerRows.Row], survey: String, sector: String, sign: Int) {
         var answered: Set<String> = []
         for row in rows {
             if answered.insert(row.question).inserted {
@@ -131,10 +141,22 @@ struct TallyDelta: Sendable {
         }
     }
 
-    mutating func add(_ other: TallyDelta) {
+    package mutating func add(_ other: TallyDelta) {
         questions.merge(other.questions, uniquingKeysWith: +)
         options.merge(other.options, uniquingKeysWith: +)
         numbers.merge(other.numbers, uniquingKeysWith: +)
+    }
+
+    /// The changes, each tally row once, in one fixed order (engines that lock rows apply them in it,
+    /// so two transactions never wait for each other in a circle): per table, its key values and the change.
+    package var changes: [(table: TallyTable, key: [TallyKeyValue], change: Int)] {
+        let rows: [(TallyTable, [TallyKeyValue], Int)] =
+            questions.map { (.question, [.text($0.survey), .text($0.question), .text($0.sector)], $1) }
+            + options.map { (.option, [.text($0.survey), .text($0.question), .text($0.option), .text($0.sector)], $1) }
+            + numbers.map { (.number, [.text($0.survey), .text($0.question), .text($0.item), .number($0.number), .text($0.sector)], $1) }
+        return rows.filter { $0.2 != 0 }
+            .sorted { $0.0.rawValue != $1.0.rawValue ? $0.0.rawValue < $1.0.rawValue : $0.1.lexicographicallyPrecedes($1.1) }
+            .map { (table: $0.0, key: $0.1, change: $0.2) }
     }
 
     /// Adds the changes to the tally tables.
@@ -224,4 +246,27 @@ extension ConsultDatabase {
             """, arguments: [seq]
         ).map { AnswerRows.Row(question: $0[0], item: $0[1], option: $0[2], number: $0[3], text: ExactText.decode($0[4])) }
     }
+}
+
+/// The three tallies kept in the storing transaction, with their key columns and count column.
+package enum TallyTable: String, Sendable, CaseIterable {
+    case question = "question_tally"
+    case option = "option_tally"
+    case number = "number_tally"
+
+    package var keys: [String] {
+        switch self {
+        case .question: ["survey_id", "question", "sector"]
+        case .option: ["survey_id", "question", "option", "sector"]
+        case .number: ["survey_id", "question", "item", "number", "sector"]
+        }
+    }
+
+    package var count: String { self == .number ? "answers" : "respondents" }
+}
+
+/// One key value of a tally row.
+package enum TallyKeyValue: Sendable, Hashable, Comparable {
+    case text(String)
+    case number(Double)
 }

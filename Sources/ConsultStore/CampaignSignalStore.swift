@@ -15,15 +15,8 @@ public struct ClientAddressKeyer: Sendable {
         Data(HMAC<SHA256>.authenticationCode(for: Data("\(survey)\n\(address)".utf8), using: SymmetricKey(data: keyBytes)))
     }
 
-    static func loadOrCreate(_ db: Database) throws -> ClientAddressKeyer {
-        let name = "client-address-hmac"
-        if let value = try Data.fetchOne(db, sql: "SELECT value FROM server_secret WHERE name = ?", arguments: [name]) {
-            return ClientAddressKeyer(keyBytes: value)
-        }
-        let value = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        try db.execute(sql: "INSERT INTO server_secret (name, value) VALUES (?, ?)", arguments: [name, value])
-        return ClientAddressKeyer(keyBytes: value)
-    }
+    /// Its key's name in `server_secret`.
+    static let secretName = "client-address-hmac"
 }
 
 /// The signals of ballot stuffing (``StuffingSignals``) over a campaign's members or a whole survey.

@@ -55,7 +55,7 @@ public final class ConsultDatabase: Sendable {
         replySealer = secrets.sealer
         pseudonyms = secrets.pseudonyms
         formTokens = secrets.formTokens
-        clientKeys = try pool.write { db in try ClientAddressKeyer.loadOrCreate(db) }
+        clientKeys = secrets.clientKeys
         committer = GroupCommitter(writer: pool)
         codes = Mutex(try pool.read(Self.loadCodeBook))
     }
@@ -76,9 +76,9 @@ public final class ConsultDatabase: Sendable {
 
 extension Date {
     /// Milliseconds since 1970, as the store keeps instants (truncated).
-    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    package var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
 
-    init(milliseconds: Int64) {
+    package init(milliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 

@@ -4,6 +4,15 @@ import GRDB
 
 /// A saved, not yet submitted set of answers.
 public struct StoredDraft: Sendable, Hashable {
+    package init(id: String, surveyID: String, answersJSON: String, createdAt: Date, updatedAt: Date, submittedAs: String?) {
+        self.id = id
+        self.surveyID = surveyID
+        self.answersJSON = answersJSON
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.submittedAs = submittedAs
+    }
+
     public let id: String
     public let surveyID: String
     /// The answers as last saved, in canonical JSON.

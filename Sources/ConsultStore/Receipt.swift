@@ -55,7 +55,7 @@ public struct ReceiptSigner: Sendable {
 
     private var privateKey: Curve25519.Signing.PrivateKey { key.privateKey }
 
-    func receipt(surveyID: String, submissionID: String, version: Int, receivedAt: Date, answersSHA256: String) throws
+    package func receipt(surveyID: String, submissionID: String, version: Int, receivedAt: Date, answersSHA256: String) throws
         -> Receipt
     {
         let unsigned = Receipt(

@@ -15,6 +15,22 @@ public struct RoleTokenRecord: Sendable, Hashable {
     public let revokedAt: Date?
     let rowID: Int64
 
+    /// How the audit log names the token: its holder and its public id, e.g. `analyst:Bo (tk-3f9a0c1b2d)`.
+    package var auditSubject: String { "\(holder.actor) (\(id))" }
+
+    package init(
+        id: String, role: Role, name: String, createdAt: Date, lastUsedAt: Date?, expiresAt: Date?, revokedAt: Date?, rowID: Int64
+    ) {
+        self.id = id
+        self.role = role
+        self.name = name
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+        self.rowID = rowID
+    }
+
     /// Who holds the token.
     public var holder: Principal { Principal(role: role, name: name, tokenID: rowID) }
 
@@ -168,7 +184,5 @@ extension ConsultDatabase {
     }
 
     /// How the audit log names a token: its holder and its public id, e.g. `analyst:Bo (tk-3f9a0c1b2d)`.
-    static func auditSubject(_ record: RoleTokenRecord) -> String {
-        "\(record.holder.actor) (\(record.id))"
-    }
+    static func auditSubject(_ record: RoleTokenRecord) -> String { record.auditSubject }
 }

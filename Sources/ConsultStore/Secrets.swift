@@ -20,7 +20,7 @@ public enum Secret {
     }
 
     /// Compares two hashes without stopping at the first difference.
-    static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+    package static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
@@ -48,7 +48,7 @@ public enum Secret {
 
     private static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    package static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(bytes.underestimatedCount * 2)
@@ -58,28 +58,27 @@ public enum Secret {
 }
 
 /// The server's own keys, kept in the database so that a copy of the file keeps them.
-struct ServerSecrets {
-    let signer: ReceiptSigner
-    let sealer: ReplySealer
-    let pseudonyms: Pseudonymizer
-    let formTokens: FormTokenSigner
+package struct ServerSecrets: Sendable {
+    package let signer: ReceiptSigner
+    package let sealer: ReplySealer
+    package let pseudonyms: Pseudonymizer
+    package let formTokens: FormTokenSigner
+    package let clientKeys: ClientAddressKeyer
+
+    /// The keys, each read by `secret(name, create)` from the engine's `server_secret` table, which
+    /// stores `create()` first when the name has no value yet (every node then reads the first one stored).
+    package static func make(_ secret: (String, () -> Data) throws -> Data) throws -> ServerSecrets {
+        let newKey = { SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) } }
+        let signingKey = try secret("receipt-ed25519") { Curve25519.Signing.PrivateKey().rawRepresentation }
+        return ServerSecrets(
+            signer: try ReceiptSigner(privateKeyBytes: signingKey), sealer: ReplySealer(keyBytes: try secret("reply-sealing", newKey)),
+            pseudonyms: Pseudonymizer(keyBytes: try secret("pseudonym-hmac", newKey)),
+            formTokens: FormTokenSigner(keyBytes: try secret("form-token-hmac", newKey)),
+            clientKeys: ClientAddressKeyer(keyBytes: try secret(ClientAddressKeyer.secretName, newKey)))
+    }
 
     static func loadOrCreate(_ db: Database) throws -> ServerSecrets {
-        let signingKey = try secret(named: "receipt-ed25519", in: db) {
-            Curve25519.Signing.PrivateKey().rawRepresentation
-        }
-        let sealingKey = try secret(named: "reply-sealing", in: db) {
-            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        }
-        let pseudonymKey = try secret(named: "pseudonym-hmac", in: db) {
-            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        }
-        let formKey = try secret(named: "form-token-hmac", in: db) {
-            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        }
-        return ServerSecrets(
-            signer: try ReceiptSigner(privateKeyBytes: signingKey), sealer: ReplySealer(keyBytes: sealingKey),
-            pseudonyms: Pseudonymizer(keyBytes: pseudonymKey), formTokens: FormTokenSigner(keyBytes: formKey))
+        try make { name, create in try secret(named: name, in: db, create: create) }
     }
 
     private static func secret(named name: String, in db: Database, create: () -> Data) throws -> Data {
@@ -94,23 +93,23 @@ struct ServerSecrets {
 
 /// Seals a reply so that only a client holding the same idempotency key can get it back:
 /// the reply holds an edit token, which the store otherwise keeps only as a hash.
-struct ReplySealer: Sendable {
+package struct ReplySealer: Sendable {
     /// The 256-bit sealing key (kept as bytes, which are `Sendable`).
     let keyBytes: Data
 
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
     /// The stored form of an idempotency key (scoped to a survey).
-    func keyHash(_ idempotencyKey: String, scope: String) -> Data {
+    package func keyHash(_ idempotencyKey: String, scope: String) -> Data {
         Data(HMAC<SHA256>.authenticationCode(for: Data("\(scope)\n\(idempotencyKey)".utf8), using: key))
     }
 
-    func seal(_ reply: Data, idempotencyKey: String) throws -> Data {
+    package func seal(_ reply: Data, idempotencyKey: String) throws -> Data {
         let box = try AES.GCM.seal(reply, using: replyKey(idempotencyKey))
         return box.combined ?? Data()
     }
 
-    func open(_ sealed: Data, idempotencyKey: String) throws -> Data {
+    package func open(_ sealed: Data, idempotencyKey: String) throws -> Data {
         try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: replyKey(idempotencyKey))
     }
 

@@ -4,6 +4,15 @@ import GRDB
 
 /// A submission the store accepted, as its sender is told.
 public struct AcceptedSubmission: Sendable, Hashable, Codable {
+    package init(id: String, surveyID: String, version: Int, receivedAt: Date, editToken: String?, receipt: Receipt) {
+        self.id = id
+        self.surveyID = surveyID
+        self.version = version
+        self.receivedAt = receivedAt
+        self.editToken = editToken
+        self.receipt = receipt
+    }
+
     public let id: String
     public let surveyID: String
     public let version: Int
@@ -35,6 +44,26 @@ public struct IdempotentRequest: Sendable {
 
 /// A stored submission as its owner reads it.
 public struct StoredSubmission: Sendable, Hashable {
+    package init(
+        id: String, surveyID: String, version: Int, receivedAt: Date, updatedAt: Date, answersJSON: String,
+        declaredSector: String, otherSectorText: String?, finalSector: String, country: String?, region: String?,
+        publication: PublicationChoice, level: String?
+    ) {
+        self.id = id
+        self.surveyID = surveyID
+        self.version = version
+        self.receivedAt = receivedAt
+        self.updatedAt = updatedAt
+        self.answersJSON = answersJSON
+        self.declaredSector = declaredSector
+        self.otherSectorText = otherSectorText
+        self.finalSector = finalSector
+        self.country = country
+        self.region = region
+        self.publication = publication
+        self.level = level
+    }
+
     public let id: String
     public let surveyID: String
     public let version: Int
@@ -53,6 +82,12 @@ public struct StoredSubmission: Sendable, Hashable {
 
 /// A submission's sector as declared and as the analysis counts it.
 public struct SectorAssignment: Sendable, Hashable {
+    package init(declared: String, otherText: String?, final: String) {
+        self.declared = declared
+        self.otherText = otherText
+        self.final = final
+    }
+
     public let declared: String
     public let otherText: String?
     public let final: String
@@ -140,17 +175,14 @@ extension ConsultDatabase {
         _ answers: AnswerSet, of survey: Survey, receivedAt: Date, book: AnswerCodeBook, languages: TextLanguages? = nil
     ) throws -> PreparedSubmission {
         let id = Secret.newID()
-        let canonical = answers.canonicalText
-        let hash = Receipt.answersHash(canonical)
-        let profile = survey.profile(of: answers)
-        let rows = AnswerRows.rows(of: answers)
-        var tallies = TallyDelta()
-        tallies.add(rows, survey: survey.id.rawValue, sector: profile.finalSector.rawValue, sign: 1)
+        let content = VersionContent(answers, of: survey)
+        let (canonical, hash, profile) = (content.canonical, content.answersSHA256, content.profile)
         let openTexts = OpenTexts(answers: answers, otherSectorText: profile.otherSectorText)
         return PreparedSubmission(
             id: id, token: Secret.newToken(), surveyID: survey.id.rawValue, receivedAt: receivedAt,
-            profile: profile, level: survey.level(for: answers)?.rawValue, canonical: canonical,
-            answersSHA256: hash, rows: try rows.map(book.encode), tallies: tallies,
+            profile: profile, level: content.level, canonical: canonical,
+            answersSHA256: hash, rows: try content.rows.map(book.encode),
+            tallies: content.tallies(survey: survey.id, sector: profile.finalSector.rawValue),
             receipt: try receipts.receipt(
                 surveyID: survey.id.rawValue, submissionID: id, version: 1, receivedAt: receivedAt, answersSHA256: hash),
             openTexts: openTexts, languages: languages ?? textLanguages(of: openTexts))
@@ -419,7 +451,7 @@ extension ConsultDatabase {
 extension PublicationChoice {
     /// The choice as the `publication` column stores it; the schema admits only the three
     /// choices, and anything else would be withheld as confidential, the safe reading.
-    init(stored: String) {
+    package init(stored: String) {
         self = PublicationChoice(rawValue: stored) ?? .confidential
     }
 }

@@ -151,7 +151,10 @@ let package = Package(
             ]
         ),
         // issue 18: the store's contract, run on every engine through ConsultStorage only.
-        .testTarget(name: "StoreContractTests", dependencies: ["ConsultStore", "ConsultCore", "SurveyFiles"]),
+        .testTarget(
+            name: "StoreContractTests",
+            dependencies: ["ConsultStore", "ConsultPostgres", "PostgresTestSupport", "ConsultCore", "SurveyFiles"]
+        ),
         .testTarget(name: "ConsultCLITests", dependencies: ["ConsultCLI", "ConsultCore", "ConsultStore", "SurveyFiles"]),
         // Position papers (extract).
         .testTarget(
@@ -164,6 +167,8 @@ let package = Package(
             name: "ConsultPostgres",
             dependencies: [
                 "ConsultCore",
+                // The roles it implements and the rules every engine shares (package access).
+                "ConsultStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 // The migrations' checksums (SHA-256); PostgresNIO builds swift-crypto anyway.

@@ -5,6 +5,10 @@ import GRDB
 /// Why a deadline cannot be moved.
 public struct DeadlineRefusal: Error, Sendable, Hashable {
     public let message: String
+
+    package init(message: String) {
+        self.message = message
+    }
 }
 
 extension ConsultDatabase {

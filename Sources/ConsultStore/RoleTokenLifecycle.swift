@@ -13,7 +13,7 @@ public struct RoleTokenRecord: Sendable, Hashable {
     public let lastUsedAt: Date?
     public let expiresAt: Date?
     public let revokedAt: Date?
-    let rowID: Int64
+    package let rowID: Int64
 
     /// How the audit log names the token: its holder and its public id, e.g. `analyst:Bo (tk-3f9a0c1b2d)`.
     package var auditSubject: String { "\(holder.actor) (\(id))" }
@@ -94,6 +94,10 @@ public enum TokenRefusal: Error, Sendable, Hashable {
 public struct TokenRevocationFailure: Error, Sendable, Hashable, CustomStringConvertible {
     public let message: String
     public var description: String { message }
+
+    package init(message: String) {
+        self.message = message
+    }
 }
 
 extension ConsultDatabase {

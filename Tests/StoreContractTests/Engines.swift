@@ -1,46 +1,54 @@
 import ConsultCore
+import ConsultPostgres
 import ConsultStore
 import Foundation
+import PostgresTestSupport
 import SurveyFiles
 import Testing
 
+/// The roles the contract checks (the reading room, campaigns and position papers follow as the
+/// PostgreSQL engine takes them over).
+typealias ContractStore = SubmissionRecords & DeadlineRecords & DraftRecords & AccessRecords & AnalysisReads & ServiceKeys
+    & StorageLifecycle
+
 /// One engine under the store contract. Each test opens the same empty database through two
-/// store instances, as two consult nodes behind a load balancer would, and works with them only
-/// through ``ConsultStorage``.
+/// stores, as two consult nodes behind a load balancer would, and works with them only through
+/// the role protocols.
 struct Engine: Sendable, CustomTestStringConvertible {
     let name: String
-    /// Opens `count` stores on one new, empty database; the returned closure removes it.
-    let openNodes: @Sendable (_ count: Int) async throws -> (nodes: [any ConsultStorage], remove: @Sendable () async -> Void)
+    /// Runs `body` with `count` stores on one new, empty database, removed afterwards.
+    let withNodes: @Sendable (_ count: Int, _ body: ([any ContractStore]) async throws -> Void) async throws -> Void
 
     var testDescription: String { name }
 
     /// Every engine the contract runs on.
-    static let all: [Engine] = [.sqlite]
+    static let all: [Engine] = [.sqlite, .postgres]
 
     /// One SQLite file in a new temporary folder, opened by `count` pools (each with its own writer).
-    static let sqlite = Engine(name: "SQLite") { count in
+    static let sqlite = Engine(name: "SQLite") { count, body in
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("contract-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("consult.sqlite").path
         var nodes: [ConsultDatabase] = []
+        defer { for node in nodes { try? node.close() } }
         for _ in 0..<count { nodes.append(try ConsultDatabase(path: path)) }
-        let opened = nodes
-        return (opened, {
-            for node in opened { try? node.close() }
-            try? FileManager.default.removeItem(at: folder)
-        })
+        try await body(nodes)
     }
 
-    /// Runs `body` with two nodes on one new database, removed afterwards even when `body` throws.
-    func withTwoNodes(_ body: (any ConsultStorage, any ConsultStorage) async throws -> Void) async throws {
-        let (nodes, remove) = try await openNodes(2)
-        do {
-            try await body(nodes[0], nodes[1])
-        } catch {
-            await remove()
-            throw error
+    /// A new database on the test process's throw-away PostgreSQL cluster, opened by `count` clients.
+    static let postgres = Engine(name: "PostgreSQL") { count, body in
+        try await PostgresTestDatabase.with { _, url in
+            var nodes: [PostgresStore] = []
+            defer { for node in nodes { try? node.close() } }
+            for _ in 0..<count { nodes.append(try await PostgresStore.open(try PostgresLocation(parsing: url))) }
+            try await body(nodes)
         }
-        await remove()
+    }
+
+    /// Runs `body` with two nodes on one new database.
+    func withTwoNodes(_ body: (any ContractStore, any ContractStore) async throws -> Void) async throws {
+        try await withNodes(2) { nodes in try await body(nodes[0], nodes[1]) }
     }
 }
 

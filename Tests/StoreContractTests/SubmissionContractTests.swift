@@ -35,7 +35,7 @@ import Testing
         try await engine.withTwoNodes { a, b in
             let closes = survey.window.closesAt
             let answers = try ContractSurvey.answers()
-            func submit(_ node: any ConsultStorage, at instant: Date) async throws -> SubmissionOutcome {
+            func submit(_ node: any ContractStore, at instant: Date) async throws -> SubmissionOutcome {
                 try await node.submit(answers, to: survey, receivedAt: instant, idempotency: nil, fileOwner: nil, client: nil)
             }
             // The deadline is the last instant accepted, to the millisecond.

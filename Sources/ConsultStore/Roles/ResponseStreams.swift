@@ -11,6 +11,4 @@ public protocol ResponseStreams: Sendable {
     ) throws
     /// Runs `body` inside one read transaction on `survey`'s responses, so that several passes see the same rows.
     func withResponseSnapshot<T>(survey: SurveyID, _ body: (ResponseSnapshot) throws -> T) throws -> T
-    /// Makes the pseudonymous respondent ids exports show.
-    var pseudonyms: Pseudonymizer { get }
 }

@@ -97,6 +97,8 @@ let package = Package(
             dependencies: [
                 "ConsultCore",
                 "ConsultStore",
+                // issue 18: `--db postgresql://…`.
+                "ConsultPostgres",
                 "ConsultExport",
                 "ConsultServer",
                 "ConsultLanguage",

@@ -21,6 +21,13 @@ struct BackupCommand: ParsableCommand {
     var out: String
 
     func validate() throws {
+        guard !database.isPostgres else {
+            throw ValidationError("""
+                consult backup copies an SQLite file. \(database.redactedPath) is a PostgreSQL database: back it up \
+                with pg_dump (a consistent snapshot while consult runs, e.g. pg_dump --format=custom \
+                --file=consult.dump '<the same URL>') or keep a streaming replica; README, "PostgreSQL", explains both.
+                """)
+        }
         guard FileManager.default.fileExists(atPath: database.path) else {
             throw ValidationError("There is no database at \(database.path).")
         }

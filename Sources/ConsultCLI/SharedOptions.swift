@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConsultCore
+import ConsultPostgres
 import ConsultStore
 import Foundation
 import SurveyFiles
@@ -11,7 +12,22 @@ struct DatabaseOptions: ParsableArguments {
 
     /// The store every command works with, by its roles (``ConsultStorage``).
     func open(openTextIndex: Bool = true, textLanguages: Bool = true) throws -> any ConsultStorage {
-        try openSQLite(openTextIndex: openTextIndex, textLanguages: textLanguages)
+        if isPostgres {
+            throw ValidationError("""
+                \(redactedPath) is a PostgreSQL database: consult runs on PostgreSQL only once the reading room, \
+                campaigns and position papers are carried over (issue 18). Use an SQLite file for now.
+                """)
+        }
+        return try openSQLite(openTextIndex: openTextIndex, textLanguages: textLanguages)
+    }
+
+    /// Whether `--db` names a PostgreSQL database (a `postgresql://` URL) rather than an SQLite file.
+    var isPostgres: Bool { PostgresLocation.isPostgresURL(path) }
+
+    /// `--db` as it may be shown: a PostgreSQL URL without its password.
+    var redactedPath: String {
+        guard isPostgres, let location = try? PostgresLocation(parsing: path) else { return path }
+        return location.redactedDescription
     }
 
     /// The SQLite file itself, for what only SQLite has (`consult backup`).

@@ -32,7 +32,7 @@ struct OpenTextTable {
         var buckets: [[String: SpillFile]] = Array(repeating: [:], count: questions.count)
         var pseudonym = (seq: Int64.min, text: "")
         let sources = questions.map { question, _ in
-            OpenTextScan.Source(
+            OpenTextSource(
                 question: question.id, publications: PublicationChoice.allCases.filter { $0.disclosesText(of: question) })
         }
         try database.openTextScan.forEachText(survey: survey.id, sources: sources) { text in

@@ -79,10 +79,10 @@ struct CampaignController {
 
     @Sendable func split(_ request: Request, context: ConsultRequestContext) async throws -> Response {
         try await review(request, context, members: ["members"], status: .created) { id, survey, reviewer, body in
-            guard case .array(let list)? = body["members"], !list.isEmpty, list.count <= CampaignReview.memberListLimit else {
+            guard case .array(let list)? = body["members"], !list.isEmpty, list.count <= CampaignCluster.memberListLimit else {
                 throw Problem.invalidField(
                     "members", "members is a list of the respondent ids (r-…) to split off, at least 2 and at most "
-                        + "\(CampaignReview.memberListLimit).")
+                        + "\(CampaignCluster.memberListLimit).")
             }
             let respondents = try list.map { value -> String in
                 guard let text = value.text else { throw Problem.invalidField("members", "Each member is a respondent id string (r-…).") }

@@ -43,7 +43,7 @@ struct CampaignWorker: Service {
     func passOnce() async {
         do {
             for (surveyID, count) in try await detector.pending().sorted(by: { $0.key < $1.key })
-            where count >= CampaignDetector.bulkThreshold {
+            where count >= CampaignQueue.bulkThreshold {
                 guard let survey = consultation.surveys.first(where: { $0.id.rawValue == surveyID }) else { continue }
                 let summary = try await detector.rebuild(survey, at: clock.now())
                 logger.info("campaign clusters rebuilt", metadata: [

@@ -144,8 +144,8 @@ struct PageCursor: Sendable {
             after = nil
         }
         if let text = value("limit"), !text.isEmpty {
-            guard let count = Int(text), (1...TextSearch.maximumPageSize).contains(count) else {
-                throw Problem.badRequest("limit: \"\(text)\" must be a whole number from 1 to \(TextSearch.maximumPageSize).")
+            guard let count = Int(text), (1...TextSearchPage.maximumSize).contains(count) else {
+                throw Problem.badRequest("limit: \"\(text)\" must be a whole number from 1 to \(TextSearchPage.maximumSize).")
             }
             limit = count
         } else {

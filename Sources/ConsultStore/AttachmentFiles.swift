@@ -62,9 +62,6 @@ public struct AttachmentSummary: Sendable, Hashable {
 public struct AttachmentFiles: Sendable {
     let database: ConsultDatabase
 
-    /// What the audit log calls an analyst opening a respondent's file.
-    public static let downloadedAction = "attachment.downloaded"
-
     /// The current files of submission `seq` (not those a later version replaced), by question and upload.
     public func current(ofSubmission seq: Int64) async throws -> [AttachmentSummary] {
         try await database.pool.read { db in
@@ -96,7 +93,7 @@ public struct AttachmentFiles: Sendable {
     ) async throws {
         try await database.pool.write { db in
             try database.appendAudit(AuditRecord(
-                at: instant, actor: actor, action: Self.downloadedAction, surveyID: survey,
+                at: instant, actor: actor, action: AuditRecord.attachmentDownloadedAction, surveyID: survey,
                 subject: "\(respondent)/\(summary.publicID)", oldValue: nil, newValue: summary.sha256Hex, reason: nil), in: db)
         }
     }

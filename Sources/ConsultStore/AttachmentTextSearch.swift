@@ -40,7 +40,7 @@ public struct AttachmentTextSearch: Sendable {
     public func page(
         of survey: Survey, query: TextQuery?, filters: TextSearchFilters, after: Int64? = nil, limit: Int = 50
     ) async throws -> AttachmentSearchPage {
-        let limit = max(1, min(limit, TextSearch.maximumPageSize))
+        let limit = max(1, min(limit, TextSearchPage.maximumSize))
         guard filters.theme == nil, filters.coded != true else {
             return AttachmentSearchPage(hits: [], next: nil, total: 0, totalIsExact: true)
         }
@@ -69,10 +69,10 @@ public struct AttachmentTextSearch: Sendable {
                 }
                 let counted = try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(base.from) WHERE \(base.condition) LIMIT ?)",
-                    arguments: base.arguments + [TextSearch.exactTotalLimit + 1]) ?? 0
+                    arguments: base.arguments + [TextSearchPage.exactTotalLimit + 1]) ?? 0
                 return AttachmentSearchPage(
                     hits: hits, next: rows.count > limit ? hits.last?.id : nil,
-                    total: min(counted, TextSearch.exactTotalLimit), totalIsExact: counted <= TextSearch.exactTotalLimit)
+                    total: min(counted, TextSearchPage.exactTotalLimit), totalIsExact: counted <= TextSearchPage.exactTotalLimit)
             }
         }
     }

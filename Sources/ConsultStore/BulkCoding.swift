@@ -115,7 +115,7 @@ public struct BulkCodings: Sendable {
                 try database.appendAudit(AuditRecord(
                     at: instant, actor: coder.actor, action: "coding.bulk-applied", surveyID: survey.id.rawValue,
                     subject: "bulk coding \(bulk)", oldValue: nil,
-                    newValue: "theme \(themeName) on \(coded) answers found by \(Self.describe(query, filters))", reason: nil),
+                    newValue: "theme \(themeName) on \(coded) answers found by \(TextSearchFilters.describe(query, filters))", reason: nil),
                     in: db)
                 return try Self.record(bulk, of: survey, in: db)!
             }
@@ -206,7 +206,9 @@ public struct BulkCodings: Sendable {
             coder: "\(coderRole):\(coderName)", at: Date(milliseconds: row["at_ms"]), answers: row["answers"],
             undoneAt: (row["undone_at_ms"] as Int64?).map(Date.init(milliseconds:)))
     }
+}
 
+extension TextSearchFilters {
     /// The search in words for the audit log, e.g. `"privacy" with sector=academia`.
     public static func describe(_ query: TextQuery?, _ filters: TextSearchFilters) -> String {
         let text = query.map { "the query \($0.text)" } ?? "no query"

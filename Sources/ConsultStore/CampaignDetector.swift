@@ -29,9 +29,6 @@ public final class CampaignDetector: Sendable {
     let surveys: [String: Survey]
     let state = Mutex(State())
 
-    /// Queued submissions of one survey from which a rebuild from scratch is quicker than placing each.
-    public static let bulkThreshold = 10_000
-
     public init(database: ConsultDatabase, surveys: [Survey]) {
         self.database = database
         self.surveys = Dictionary(surveys.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
@@ -297,4 +294,10 @@ public final class CampaignDetector: Sendable {
                 seq, scope, survey, Int64(bitPattern: print.exactHash), Data(print.signatureBytes), print.wordCount, nearest,
             ])
     }
+}
+
+/// The queue of submissions waiting to be placed among look-alikes.
+public enum CampaignQueue {
+    /// Queued submissions of one survey from which a rebuild from scratch is quicker than placing each.
+    public static let bulkThreshold = 10_000
 }

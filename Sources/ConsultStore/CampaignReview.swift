@@ -83,9 +83,6 @@ public struct CampaignReviewer: Sendable {
 public struct CampaignReview: Sendable {
     let database: ConsultDatabase
 
-    /// The most members a listing returns (the size counts them all).
-    public static let memberListLimit = 500
-
     /// The clusters of `survey` in `scope`, largest first.
     public func clusters(of survey: String, scope: String = "") async throws -> [CampaignCluster] {
         try await database.pool.read { db in try Self.clusters(of: survey, scope: scope, only: nil, in: db) }
@@ -100,7 +97,7 @@ public struct CampaignReview: Sendable {
     public func members(of id: Int64, survey: String) async throws -> [CampaignMember] {
         try await database.pool.read { db in
             _ = try Self.cluster(id, of: survey, in: db)
-            return try Self.members(of: id, limit: Self.memberListLimit, pseudonyms: database.pseudonyms, in: db)
+            return try Self.members(of: id, limit: CampaignCluster.memberListLimit, pseudonyms: database.pseudonyms, in: db)
         }
     }
 
@@ -359,4 +356,9 @@ public struct CampaignReview: Sendable {
 extension ConsultDatabase {
     /// campaigns: the clusters of look-alike submissions and their review.
     public var campaignReview: CampaignReview { CampaignReview(database: self) }
+}
+
+extension CampaignCluster {
+    /// The most members a listing returns (the size counts them all).
+    public static let memberListLimit = 500
 }

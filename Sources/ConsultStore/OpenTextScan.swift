@@ -30,20 +30,9 @@ public struct OpenTextScan {
         self.database = database
     }
 
-    /// One question to scan: its id and the publication choices whose texts may be read.
-    public struct Source: Sendable {
-        public let question: QuestionID
-        public let publications: [PublicationChoice]
-
-        public init(question: QuestionID, publications: [PublicationChoice]) {
-            self.question = question
-            self.publications = publications
-        }
-    }
-
     /// Calls `body` with every text of `sources` by respondents with one of its publications,
     /// ordered by submission, then by the order of `sources`, then by the value's position.
-    public func forEachText(survey: SurveyID, sources: [Source], _ body: (ScannedOpenText) throws -> Void) throws {
+    public func forEachText(survey: SurveyID, sources: [OpenTextSource], _ body: (ScannedOpenText) throws -> Void) throws {
         try database.pool.read { db in
             var streams: [(index: Int, cursor: RowCursor, row: Row?)] = []
             for (index, source) in sources.enumerated() where !source.publications.isEmpty {
@@ -75,5 +64,16 @@ public struct OpenTextScan {
                 streams[next].row = try streams[next].cursor.next()
             }
         }
+    }
+}
+
+/// One question to scan: its id and the publication choices whose texts may be read.
+public struct OpenTextSource: Sendable {
+    public let question: QuestionID
+    public let publications: [PublicationChoice]
+
+    public init(question: QuestionID, publications: [PublicationChoice]) {
+        self.question = question
+        self.publications = publications
     }
 }

@@ -172,17 +172,11 @@ public struct TextSearch: Sendable {
         self.database = database
     }
 
-    /// The most hits one page holds.
-    public static let maximumPageSize = 200
-    /// Totals are counted exactly up to this many matches, so a common word stays fast (counting
-    /// joins every match to its submission for the filters; bulk coding's preview counts exactly).
-    public static let exactTotalLimit = 1_000
-
     /// The page of texts matching `query` (every text when nil) and `filters` after the text `after`.
     public func page(
         of survey: Survey, query: TextQuery?, filters: TextSearchFilters, after: Int64? = nil, limit: Int = 50
     ) async throws -> TextSearchPage {
-        let limit = max(1, min(limit, Self.maximumPageSize))
+        let limit = max(1, min(limit, TextSearchPage.maximumSize))
         return try await ReadingRoomRefusal.readingQuery {
             try await database.pool.read { db in
                 let selection = TextSelection(survey: survey, query: query, filters: filters)
@@ -216,10 +210,10 @@ public struct TextSearch: Sendable {
                 }
                 let counted = try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(selection.from) WHERE \(selection.condition) LIMIT ?)",
-                    arguments: selection.arguments + [Self.exactTotalLimit + 1]) ?? 0
+                    arguments: selection.arguments + [TextSearchPage.exactTotalLimit + 1]) ?? 0
                 return TextSearchPage(
                     hits: hits, next: rows.count > limit ? hits.last?.id : nil,
-                    total: min(counted, Self.exactTotalLimit), totalIsExact: counted <= Self.exactTotalLimit)
+                    total: min(counted, TextSearchPage.exactTotalLimit), totalIsExact: counted <= TextSearchPage.exactTotalLimit)
             }
         }
     }
@@ -324,4 +318,12 @@ extension ReadingRoomRefusal {
         message.hasPrefix("fts5:") || message == "unterminated string" || message.hasPrefix("unknown special query")
             || message.hasPrefix("no such column")
     }
+}
+
+extension TextSearchPage {
+    /// The most hits one page holds.
+    public static let maximumSize = 200
+    /// Totals are counted exactly up to this many matches, so a common word stays fast (counting
+    /// joins every match to its submission for the filters; bulk coding's preview counts exactly).
+    public static let exactTotalLimit = 1_000
 }

@@ -94,9 +94,6 @@ public struct ThemeFields: Sendable, Hashable {
 public struct ThemeBook: Sendable {
     let database: ConsultDatabase
 
-    /// The deepest nesting.
-    public static let maximumDepth = CodebookTheme.maximumDepth
-
     /// Every theme of `survey` (retired and merged ones too), parents before children, then by name.
     public func themes(of survey: String) async throws -> [Theme] {
         try await database.pool.read { db in try Self.themes(of: survey, in: db) }
@@ -117,8 +114,8 @@ public struct ThemeBook: Sendable {
         return try await database.pool.write { db in
             let parent = try (fields.parentID ?? nil).map { try Self.activeTheme($0, of: survey, in: db) }
             let depth = (parent?.depth ?? 0) + 1
-            guard depth <= Self.maximumDepth else {
-                throw ThemeRefusal.invalid(field: "parent_id", message: "Themes nest at most \(Self.maximumDepth) levels deep.")
+            guard depth <= CodebookTheme.maximumDepth else {
+                throw ThemeRefusal.invalid(field: "parent_id", message: "Themes nest at most \(CodebookTheme.maximumDepth) levels deep.")
             }
             try Self.checkNameFree(name, parent: parent?.id, survey: survey, except: nil, in: db)
             try db.execute(
@@ -154,9 +151,9 @@ public struct ThemeBook: Sendable {
                 }
                 depth = (parent?.depth ?? 0) + 1
                 let height = try Self.height(of: theme.id, in: db)
-                guard depth + height - 1 <= Self.maximumDepth else {
+                guard depth + height - 1 <= CodebookTheme.maximumDepth else {
                     throw ThemeRefusal.invalid(
-                        field: "parent_id", message: "Themes nest at most \(Self.maximumDepth) levels deep, sub-themes included.")
+                        field: "parent_id", message: "Themes nest at most \(CodebookTheme.maximumDepth) levels deep, sub-themes included.")
                 }
                 parentID = parent?.id
             }

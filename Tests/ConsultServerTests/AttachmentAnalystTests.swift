@@ -218,7 +218,7 @@ struct AttachmentFixture {
         let database = try server.openDatabase()
         defer { try? database.close() }
         let log = try await database.auditLog(survey: "consult-test")
-        #expect(log.filter { $0.action == AttachmentFiles.downloadedAction }.count == 3)
+        #expect(log.filter { $0.action == AuditRecord.attachmentDownloadedAction }.count == 3)
         #expect(log.contains { $0.action == AuditRecord.exportDownloadedAction && $0.subject == "attachments.zip" })
     }
 

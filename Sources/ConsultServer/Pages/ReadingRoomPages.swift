@@ -116,7 +116,7 @@ struct ReadingRoomPages {
             "themeTable": themeTable, "hasThemeTable": !themeTable.isEmpty,
             "wide": true, "title": "Themes – \(survey.title)", "surveyId": survey.id.rawValue, "surveyTitle": survey.title,
             "notice": notice ?? false, "error": error ?? false, "hasThemes": !themes.isEmpty,
-            "parents": active.filter { $0.depth < ThemeBook.maximumDepth }.map { ["id": $0.id, "label": Self.indented($0)] },
+            "parents": active.filter { $0.depth < CodebookTheme.maximumDepth }.map { ["id": $0.id, "label": Self.indented($0)] },
             "themes": themes.map { theme -> [String: Any] in
                 [
                     "id": theme.id, "guid": theme.guid, "name": theme.name, "description": theme.description,
@@ -124,7 +124,7 @@ struct ReadingRoomPages {
                     "retired": theme.retiredAt != nil && theme.mergedInto == nil,
                     "mergedInto": theme.mergedInto.flatMap { names[$0] } ?? false,
                     "parentName": theme.parentID.flatMap { names[$0] } ?? false,
-                    "parentOptions": active.filter { $0.depth < ThemeBook.maximumDepth && $0.id != theme.id }.map {
+                    "parentOptions": active.filter { $0.depth < CodebookTheme.maximumDepth && $0.id != theme.id }.map {
                         ["id": $0.id, "label": Self.indented($0), "selected": $0.id == theme.parentID]
                     },
                     "mergeTargets": active.filter { $0.id != theme.id }.map { ["id": $0.id, "label": Self.indented($0)] },

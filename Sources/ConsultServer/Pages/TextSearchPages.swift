@@ -103,7 +103,7 @@ struct TextSearchPages {
                 "title": "Code the search – \(survey.title)", "surveyId": survey.id.rawValue, "surveyTitle": survey.title,
                 "themeId": theme, "themeName": themes.first(where: { $0.id == theme })?.name ?? "theme \(theme)",
                 "matches": counts.matches, "toCode": counts.toCode, "already": counts.matches - counts.toCode,
-                "searchText": BulkCodings.describe(search.query, search.filters),
+                "searchText": TextSearchFilters.describe(search.query, search.filters),
                 "searchFields": search.parameters.map { ["name": $0.name, "value": $0.value] },
                 "backLink": back,
             ])

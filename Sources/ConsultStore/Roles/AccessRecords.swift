@@ -28,6 +28,8 @@ public protocol AccessRecords: Sendable {
 extension AuditRecord {
     /// What the audit log calls a download of an export.
     public static let exportDownloadedAction = "export.downloaded"
+    /// What the audit log calls an analyst opening a respondent's file.
+    public static let attachmentDownloadedAction = "attachment.downloaded"
 }
 
 /// Browser sign-in sessions of organizers and analysts.

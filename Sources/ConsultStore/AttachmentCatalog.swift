@@ -13,7 +13,7 @@ public struct CatalogedAttachment: Sendable, Hashable {
 }
 
 /// The current files of a survey's submissions in one consistent read, for the attachments export.
-public struct AttachmentCatalog: Sendable {
+public struct SQLiteAttachmentCatalog: AttachmentCatalog {
     let database: ConsultDatabase
 
     /// Runs `body` on one snapshot of the store: the files, in submission then question order, and
@@ -44,5 +44,5 @@ public struct AttachmentCatalog: Sendable {
 
 extension ConsultDatabase {
     /// Position papers (extract): the files of a survey for its attachments export.
-    public var attachmentCatalog: AttachmentCatalog { AttachmentCatalog(database: self) }
+    public var attachmentCatalog: any AttachmentCatalog { SQLiteAttachmentCatalog(database: self) }
 }

@@ -59,7 +59,7 @@ public struct AttachmentSummary: Sendable, Hashable {
 
 /// The files of submissions, for analysts: the reading room lists a submission's files and
 /// opens them (each opening recorded in the audit log, like export downloads).
-public struct AttachmentFiles: Sendable {
+public struct SQLiteAttachmentFiles: AttachmentFiles {
     let database: ConsultDatabase
 
     /// The current files of submission `seq` (not those a later version replaced), by question and upload.
@@ -101,5 +101,5 @@ public struct AttachmentFiles: Sendable {
 
 extension ConsultDatabase {
     /// Position papers (extract): submissions' files for analysts.
-    public var attachmentFiles: AttachmentFiles { AttachmentFiles(database: self) }
+    public var attachmentFiles: any AttachmentFiles { SQLiteAttachmentFiles(database: self) }
 }

@@ -1,7 +1,7 @@
 import GRDB
 
 /// Position papers (extract): the full-text index over the text extracted from attachments, kept
-/// by triggers as ``AttachmentTexts`` records it (migration "v15-attachment-search").
+/// by triggers as ``SQLiteAttachmentTexts`` records it (migration "v15-attachment-search").
 enum AttachmentSearchSchema {
     static func create(_ db: Database) throws {
         try db.execute(sql: """

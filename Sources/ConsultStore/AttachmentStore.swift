@@ -57,7 +57,7 @@ public struct StoredAttachment: Sendable, Hashable {
 /// Writes uploaded files into the database (incremental BLOB I/O, so that memory stays flat) as
 /// staged rows, reads them back, and lists a submission's files. Binding staged rows to a
 /// submission happens in the submission's own storing transaction (``AttachmentBinding``).
-public struct AttachmentStore: Sendable {
+public struct SQLiteAttachmentStore: AttachmentStore {
     let database: ConsultDatabase
     /// The size of each piece copied from the spool into the row.
     static let chunk = 256 * 1024
@@ -203,7 +203,7 @@ enum AttachmentBinding {
                         FROM attachment WHERE public_id = ?
                         """, arguments: [file.id]),
                     (row["survey_id"] as String) == surveyID, (row["question"] as String) == question.rawValue,
-                    AttachmentStore.stored(row).file == file
+                    SQLiteAttachmentStore.stored(row).file == file
                 else { throw AttachmentRefusal.unknownFile(question: question.rawValue, id: file.id) }
                 let boundTo: Int64? = row["submission_seq"]
                 let replacedAt: Int64? = row["replaced_at_ms"]

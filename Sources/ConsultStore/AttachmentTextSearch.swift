@@ -27,10 +27,10 @@ public struct AttachmentSearchPage: Sendable, Hashable {
 }
 
 /// The reading room's search over the text extracted from the current files of a survey's
-/// submissions, with the filters of ``TextSearch`` (files carry no codings: a theme filter or
+/// submissions, with the filters of ``SQLiteTextSearch`` (files carry no codings: a theme filter or
 /// "coded" finds none). Files answering personal questions are found only where the publication
 /// choice discloses them, as their texts would be.
-public struct AttachmentTextSearch: Sendable {
+public struct SQLiteAttachmentTextSearch: AttachmentTextSearch {
     let database: ConsultDatabase
 
     public init(_ database: ConsultDatabase) {

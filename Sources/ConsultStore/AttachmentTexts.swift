@@ -27,7 +27,7 @@ public enum ExtractionOutcome: Sendable, Hashable {
 /// The extraction worker's side of the store: the stored files without text yet, their bytes,
 /// and the one `attachment_text` row recorded for each (indexed for search by triggers).
 /// Staged files (not yet bound to a submission) wait: they may be discarded.
-public struct AttachmentTexts: Sendable {
+public struct SQLiteAttachmentTexts: AttachmentTexts {
     let pool: DatabasePool
 
     /// Up to `limit` stored files without a text row, oldest first.
@@ -73,5 +73,5 @@ public struct AttachmentTexts: Sendable {
 
 extension ConsultDatabase {
     /// Position papers (extract): the extraction worker's reads and writes.
-    public var attachmentTexts: AttachmentTexts { AttachmentTexts(pool: pool) }
+    public var attachmentTexts: any AttachmentTexts { SQLiteAttachmentTexts(pool: pool) }
 }

@@ -56,7 +56,7 @@ public struct BulkCodingRecord: Sendable, Hashable {
 /// The codings are the coder's, of the submission's current version. A text that already carries
 /// the same coder's whole-text coding with the theme is left as it is; undoing marks the bulk's
 /// codings removed (`removed_at_ms`, `removed_by`), it deletes nothing.
-public struct BulkCodings: Sendable {
+public struct SQLiteBulkCodings: BulkCodings {
     let database: ConsultDatabase
 
     public init(_ database: ConsultDatabase) {

@@ -19,7 +19,7 @@ public struct CampaignLeftOut: Sendable {
 }
 
 /// The campaigns of a survey for the analysis: the campaigns table and the counted-once figures.
-public struct CampaignCounting: Sendable {
+public struct SQLiteCampaignCounting: CampaignCounting {
     let database: ConsultDatabase
 
     /// Clusters of the submissions' free texts together with at least `minimumSize` members, largest first.
@@ -91,5 +91,5 @@ public struct CampaignCounting: Sendable {
 
 extension ConsultDatabase {
     /// campaigns: the campaigns table and the counted-once figures of the analysis.
-    public var campaignCounting: CampaignCounting { CampaignCounting(database: self) }
+    public var campaignCounting: any CampaignCounting { SQLiteCampaignCounting(database: self) }
 }

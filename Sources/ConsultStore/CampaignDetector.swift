@@ -13,7 +13,7 @@ import Synchronization
 /// another process raises the survey's generation and the index is reloaded.
 ///
 /// One caller at a time (the serve worker, or the CLI's rebuild): calls must not overlap.
-public final class CampaignDetector: Sendable {
+public final class SQLiteCampaignDetector: CampaignDetector {
     struct ScopeKey: Hashable {
         let survey: String
         let scope: String

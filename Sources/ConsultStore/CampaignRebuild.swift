@@ -35,7 +35,7 @@ enum ProcessCPU {
     }
 }
 
-extension CampaignDetector {
+extension SQLiteCampaignDetector {
     /// Clusters every submission of `survey` from scratch, as the worker would have placed them in
     /// order of arrival, and replaces the detector's fingerprints and clusters of that survey.
     ///

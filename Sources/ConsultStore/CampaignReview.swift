@@ -80,7 +80,7 @@ public struct CampaignReviewer: Sendable {
 /// The clusters of a survey and the analysts' review of them. Each action is one transaction and
 /// one `audit_entry` (actions `campaign.confirmed`, `campaign.dismissed`, `campaign.split`,
 /// `campaign.member-moved`) naming the actor, the cluster and the reason.
-public struct CampaignReview: Sendable {
+public struct SQLiteCampaignReview: CampaignReview {
     let database: ConsultDatabase
 
     /// The clusters of `survey` in `scope`, largest first.
@@ -355,7 +355,7 @@ public struct CampaignReview: Sendable {
 
 extension ConsultDatabase {
     /// campaigns: the clusters of look-alike submissions and their review.
-    public var campaignReview: CampaignReview { CampaignReview(database: self) }
+    public var campaignReview: any CampaignReview { SQLiteCampaignReview(database: self) }
 }
 
 extension CampaignCluster {

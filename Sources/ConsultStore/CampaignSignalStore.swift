@@ -20,7 +20,7 @@ public struct ClientAddressKeyer: Sendable {
 }
 
 /// The signals of ballot stuffing (``StuffingSignals``) over a campaign's members or a whole survey.
-public struct CampaignSignalStore: Sendable {
+public struct SQLiteCampaignSignalStore: CampaignSignalStore {
     let database: ConsultDatabase
 
     /// Migration "v13-campaign-signals".
@@ -94,5 +94,5 @@ public struct CampaignSignalStore: Sendable {
 
 extension ConsultDatabase {
     /// campaigns: the signals of ballot stuffing.
-    public var campaignSignals: CampaignSignalStore { CampaignSignalStore(database: self) }
+    public var campaignSignals: any CampaignSignalStore { SQLiteCampaignSignalStore(database: self) }
 }

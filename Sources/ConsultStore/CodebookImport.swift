@@ -27,7 +27,7 @@ public struct CodebookImportResult: Sendable, Equatable {
 
 /// Adds the themes of a codebook file to a survey: in one transaction with its audit entry,
 /// so on any refusal or failure nothing changes. Imported top-level codes become top-level themes.
-public struct CodebookImporter: Sendable {
+public struct SQLiteCodebookImporter: CodebookImporter {
     let database: ConsultDatabase
 
     /// What the audit log calls an import.
@@ -44,7 +44,7 @@ public struct CodebookImporter: Sendable {
                 if parent == nil, !theme.retired, try Bool.fetchOne(db, sql: """
                     SELECT 1 FROM theme WHERE survey_id = ? AND parent_id IS NULL AND name = ?
                         AND retired_at_ms IS NULL AND merged_into IS NULL
-                    """, arguments: [survey.rawValue, try ThemeBook.checkedName(theme.name)]) == true
+                    """, arguments: [survey.rawValue, try SQLiteThemeBook.checkedName(theme.name)]) == true
                 {
                     throw CodebookImportRefusal(
                         reason: .conflict,
@@ -59,8 +59,8 @@ public struct CodebookImporter: Sendable {
                     INSERT INTO theme (survey_id, guid, parent_id, depth, name, description, colour, created_at_ms, retired_at_ms)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [
-                        survey.rawValue, guid, parent, depth, try ThemeBook.checkedName(theme.name), theme.description,
-                    try ThemeBook.checkedColour(theme.colour), instant.milliseconds,
+                        survey.rawValue, guid, parent, depth, try SQLiteThemeBook.checkedName(theme.name), theme.description,
+                    try SQLiteThemeBook.checkedColour(theme.colour), instant.milliseconds,
                         theme.retired ? instant.milliseconds : nil,
                     ])
                 created += 1
@@ -90,13 +90,13 @@ public struct CodebookImporter: Sendable {
                 }
                 // The codebook page's and API's rules, one set for themes however they arrive.
                 do {
-                    _ = try ThemeBook.checkedName(theme.name)
-                    _ = try ThemeBook.checkedDescription(theme.description)
-                    _ = try ThemeBook.checkedColour(theme.colour)
+                    _ = try SQLiteThemeBook.checkedName(theme.name)
+                    _ = try SQLiteThemeBook.checkedDescription(theme.description)
+                    _ = try SQLiteThemeBook.checkedColour(theme.colour)
                 } catch let refusal as ThemeRefusal {
                     throw refuse(refusal.message)
                 }
-                if !names.insert(try ThemeBook.checkedName(theme.name)).inserted { throw refuse("another code at the same place has the same name.") }
+                if !names.insert(try SQLiteThemeBook.checkedName(theme.name)).inserted { throw refuse("another code at the same place has the same name.") }
                 if !guids.insert(theme.guid).inserted { throw refuse("its guid \(theme.guid) is used by another code.") }
                 try check(theme.children, depth: depth + 1)
             }
@@ -107,5 +107,5 @@ public struct CodebookImporter: Sendable {
 
 extension ConsultDatabase {
     /// Imports codebooks into surveys.
-    public var codebookImporter: CodebookImporter { CodebookImporter(database: self) }
+    public var codebookImporter: any CodebookImporter { SQLiteCodebookImporter(database: self) }
 }

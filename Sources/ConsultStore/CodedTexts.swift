@@ -36,14 +36,14 @@ public struct CodingUser: Sendable, Hashable {
 }
 
 /// One consistent read of a survey's codebook, coders and coded texts; valid only inside
-/// ``CodedTexts/read(survey:_:)``.
+/// ``SQLiteCodedTexts/read(survey:_:)``.
 public struct CodedTextsSnapshot {
     let db: Database
     let survey: SurveyID
 
     /// The themes not merged away, parents first (as the analysis lists them).
     public func themes() throws -> [ThemeSummary] {
-        try ThemeCounts.themes(survey: survey, in: db)
+        try SQLiteThemeCounts.themes(survey: survey, in: db)
     }
 
     /// The role tokens with a coding in force in the survey, by id.
@@ -109,7 +109,7 @@ public struct CodedTextsSnapshot {
 }
 
 /// Reads a survey's coded texts for a project export.
-public struct CodedTexts: Sendable {
+public struct SQLiteCodedTexts: CodedTexts {
     let pool: DatabasePool
 
     /// Runs `body` inside one read transaction, so every pass it makes sees the same data.
@@ -121,5 +121,5 @@ public struct CodedTexts: Sendable {
 
 extension ConsultDatabase {
     /// The coded texts of surveys, for REFI-QDA projects.
-    public var codedTexts: CodedTexts { CodedTexts(pool: pool) }
+    public var codedTexts: any CodedTexts { SQLiteCodedTexts(pool: pool) }
 }

@@ -78,7 +78,7 @@ public enum CodingRefusal: Error, StoreRefusal, Hashable {
 /// The codings of free texts: made one at a time by a coder (the role token's id) on the current
 /// version of a text, and removed by recording who removed them when (rows are never deleted).
 /// Both are audited.
-public struct CodingLedger: Sendable {
+public struct SQLiteCodingLedger: CodingLedger {
     let database: ConsultDatabase
 
     /// Codes a free text of submission `seq` (whose current version must be `version`) with an
@@ -89,7 +89,7 @@ public struct CodingLedger: Sendable {
     ) async throws -> Coding {
         guard let coder else { throw CodingRefusal.noCoder }
         return try await database.pool.write { db in
-            let theme = try ThemeBook.activeTheme(theme, of: survey, in: db)
+            let theme = try SQLiteThemeBook.activeTheme(theme, of: survey, in: db)
             let current = try Int.fetchOne(
                 db, sql: "SELECT version FROM submission WHERE seq = ? AND survey_id = ?", arguments: [seq, survey])
             guard let current else { throw AccessFailure.notFound }
@@ -170,5 +170,5 @@ public struct CodingLedger: Sendable {
 
 extension ConsultDatabase {
     /// The codings of free texts.
-    public var codingLedger: CodingLedger { CodingLedger(database: self) }
+    public var codingLedger: any CodingLedger { SQLiteCodingLedger(database: self) }
 }

@@ -146,7 +146,7 @@ extension ConsultDatabase {
             } else {
                 let accepted = try insertSubmission(
                     answers, of: survey, receivedAt: receivedAt, book: book, languages: languages, in: db)
-                if let clientKey { try CampaignSignalStore.record(clientKey, ofSubmission: accepted.id, in: db) }
+                if let clientKey { try SQLiteCampaignSignalStore.record(clientKey, ofSubmission: accepted.id, in: db) }
                 outcome = .accepted(accepted)
             }
             guard case .accepted(let accepted) = outcome else { return outcome }

@@ -2,7 +2,7 @@ import ConsultCore
 import Foundation
 import GRDB
 
-/// One free text of the open-text table, read by ``OpenTextScan``.
+/// One free text of the open-text table, read by ``SQLiteOpenTextScan``.
 public struct ScannedOpenText {
     /// Which of the scanned questions it answers (its index in the list given to the scan).
     public let question: Int
@@ -23,7 +23,7 @@ public struct ScannedOpenText {
 /// groups them by sector as it needs. All reads run in one read transaction (a consistent
 /// snapshot); the call blocks the calling thread for the whole stream: run it off Swift's
 /// cooperative threads.
-public struct OpenTextScan {
+public struct SQLiteOpenTextScan: OpenTextScan {
     let database: ConsultDatabase
 
     public init(database: ConsultDatabase) {

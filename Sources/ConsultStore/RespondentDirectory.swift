@@ -36,7 +36,7 @@ public struct RespondentFile: Sendable, Hashable {
 /// show. The id is a keyed hash, so it cannot be turned back: the store keeps a lookup table,
 /// filled in the transaction that stores a submission and, for older ones, by migration
 /// "v8-respondent-pseudonyms".
-public struct RespondentDirectory: Sendable {
+public struct SQLiteRespondentDirectory: RespondentDirectory {
     let database: ConsultDatabase
 
     /// The respondent `pseudonym` of `survey` with the latest version, or every version when
@@ -104,5 +104,5 @@ public struct RespondentDirectory: Sendable {
 
 extension ConsultDatabase {
     /// Finds submissions by their pseudonymous respondent id.
-    public var respondents: RespondentDirectory { RespondentDirectory(database: self) }
+    public var respondents: any RespondentDirectory { SQLiteRespondentDirectory(database: self) }
 }

@@ -245,7 +245,7 @@ enum Schema {
         }
         // Reading room (themes): find a submission from its pseudonymous respondent id.
         migrator.registerMigration("v8-respondent-pseudonyms") { db in
-            try RespondentDirectory.migrate(db)
+            try SQLiteRespondentDirectory.migrate(db)
         }
         // Campaigns: clusters of look-alike submissions and their review.
         migrator.registerMigration("v9-campaign-clusters") { db in
@@ -265,7 +265,7 @@ enum Schema {
         }
         // campaigns: the keyed client-address hash of each submission, for the ballot-stuffing signals.
         migrator.registerMigration("v13-campaign-signals") { db in
-            try CampaignSignalStore.migrate(db)
+            try SQLiteCampaignSignalStore.migrate(db)
         }
         // Position papers (extract): attachments' extracted text indexed for the reading room's search.
         migrator.registerMigration("v15-attachment-search") { db in

@@ -134,7 +134,7 @@ extension ConsultDatabase {
                     answers, submissionID: accepted.id, owners: fileOwner.map { [Secret.hash($0)] } ?? [], at: receivedAt,
                     in: db)
             }
-            if let clientKey { try CampaignSignalStore.record(clientKey, ofSubmission: accepted.id, in: db) }
+            if let clientKey { try SQLiteCampaignSignalStore.record(clientKey, ofSubmission: accepted.id, in: db) }
             if let idempotency, let keyHash {
                 let sealed = try replySealer.seal(JSONEncoder().encode(accepted), idempotencyKey: idempotency.key)
                 try db.execute(
@@ -206,7 +206,7 @@ extension ConsultDatabase {
                 profile.publication.rawValue, prepared.level,
             ])
         let seq = db.lastInsertedRowID
-        try RespondentDirectory.record(pseudonyms.pseudonym(for: prepared.id), of: seq, in: db)
+        try SQLiteRespondentDirectory.record(pseudonyms.pseudonym(for: prepared.id), of: seq, in: db)
         try writeVersion(
             1, of: seq, canonical: prepared.canonical, answersSHA256: prepared.answersSHA256,
             rows: prepared.rows, receivedAt: prepared.receivedAt, in: db)

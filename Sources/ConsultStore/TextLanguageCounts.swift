@@ -12,7 +12,7 @@ public struct LanguageSectorCount: Sendable, Hashable {
 }
 
 /// Counts a survey's free texts by language and final sector, for the analysis exports (lang, issue 15).
-public struct TextLanguageCounts: Sendable {
+public struct SQLiteTextLanguageCounts: TextLanguageCounts {
     let database: ConsultDatabase
 
     public init(_ database: ConsultDatabase) {

@@ -165,7 +165,7 @@ extension ReadingRoomRefusal: StoreRefusal {}
 /// Full-text search over the free texts of a survey's latest versions, with filters, keyset
 /// pages and highlighted snippets. Texts of personal questions are found only for respondents
 /// whose publication choice discloses them (``PublicationChoice/withholding(_:)``).
-public struct TextSearch: Sendable {
+public struct SQLiteTextSearch: TextSearch {
     let database: ConsultDatabase
 
     public init(_ database: ConsultDatabase) {

@@ -91,7 +91,7 @@ public struct ThemeFields: Sendable, Hashable {
 /// a moved coding that would repeat one the target already has (same text, span, version and
 /// coder) is recorded as removed instead, so no text carries the same coding twice. Retiring
 /// keeps a theme's codings and refuses new ones.
-public struct ThemeBook: Sendable {
+public struct SQLiteThemeBook: ThemeBook {
     let database: ConsultDatabase
 
     /// Every theme of `survey` (retired and merged ones too), parents before children, then by name.
@@ -332,5 +332,5 @@ public struct ThemeBook: Sendable {
 
 extension ConsultDatabase {
     /// The surveys' codebooks of themes.
-    public var themeBook: ThemeBook { ThemeBook(database: self) }
+    public var themeBook: any ThemeBook { SQLiteThemeBook(database: self) }
 }

@@ -30,7 +30,7 @@ public struct ThemeSectorCount: Sendable, Hashable {
 /// Reads the codebook and its counts for the analysis: aggregated in SQL over codings in force
 /// (`removed_at_ms IS NULL`; a merge already moved its codings, so merged themes are left out).
 /// Confidential respondents count: these are numbers, not quotes (DESIGN §7).
-public struct ThemeCounts: Sendable {
+public struct SQLiteThemeCounts: ThemeCounts {
     let pool: DatabasePool
 
     /// The survey's themes that were not merged away, parents before children, siblings by name.
@@ -93,5 +93,5 @@ public struct ThemeCounts: Sendable {
 
 extension ConsultDatabase {
     /// The codebook and its counts, for the analysis tables.
-    public var themeCounts: ThemeCounts { ThemeCounts(pool: pool) }
+    public var themeCounts: any ThemeCounts { SQLiteThemeCounts(pool: pool) }
 }

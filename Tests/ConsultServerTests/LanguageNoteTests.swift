@@ -175,6 +175,6 @@ extension TestServer {
 /// The stored texts the search finds with a language filter.
 enum TextSearchCount {
     static func count(_ database: ConsultDatabase, survey: Survey, filter: LanguageFilter) async throws -> Int {
-        try await TextSearch(database).count(of: survey, query: nil, filters: TextSearchFilters(language: filter))
+        try await SQLiteTextSearch(database).count(of: survey, query: nil, filters: TextSearchFilters(language: filter))
     }
 }

@@ -32,7 +32,7 @@ import Testing
         let upload = CheckedUpload(
             surveyID: survey.id.rawValue, question: "paper", fileName: "paper.pdf", kind: .pdf, size: bytes.count,
             sha256: Data(SHA256.hash(data: bytes)), ownerToken: owner)
-        return try await AttachmentStore(database).stage(upload, limit: 3, at: now) { offset, count in
+        return try await SQLiteAttachmentStore(database).stage(upload, limit: 3, at: now) { offset, count in
             bytes.subdata(in: offset..<min(bytes.count, offset + count))
         }.file
     }
@@ -64,7 +64,7 @@ import Testing
         guard case .accepted(let accepted) = try await database.submitDraft(
             id: draft, token: token, answers: try answers([file]), survey: survey, receivedAt: now)
         else { Issue.record("refused"); return }
-        #expect(try await AttachmentStore(database).currentFiles(ofSubmission: accepted.id).map(\.file) == [file])
+        #expect(try await SQLiteAttachmentStore(database).currentFiles(ofSubmission: accepted.id).map(\.file) == [file])
 
         let copy = folder.appendingPathComponent("copy.sqlite").path
         _ = try database.backup(to: copy)
@@ -105,7 +105,7 @@ import Testing
         guard case .accepted = try await database.replaceAnswers(
             of: accepted.id, token: editToken, with: try answers([second]), survey: survey, receivedAt: now, fileOwner: owner)
         else { Issue.record("refused"); return }
-        #expect(try await AttachmentStore(database).currentFiles(ofSubmission: accepted.id).map(\.file) == [second])
+        #expect(try await SQLiteAttachmentStore(database).currentFiles(ofSubmission: accepted.id).map(\.file) == [second])
         try database.close()
         #expect(try content(first.id, at: path) == Self.paper)
         let queue = try DatabaseQueue(path: path)
@@ -125,7 +125,7 @@ import Testing
         guard case .accepted = try await database.submit(try answers([bound]), to: survey, receivedAt: now, fileOwner: owner)
         else { Issue.record("refused"); return }
         let staged = try await stage(Self.paper + Data("staged".utf8), owner: owner, in: database)
-        let store = AttachmentStore(database)
+        let store = SQLiteAttachmentStore(database)
         #expect(try await store.purgeStaged(olderThan: 86_400, at: now.addingTimeInterval(3_600)) == 0)
         #expect(try await store.purgeStaged(olderThan: 86_400, at: now.addingTimeInterval(86_401)) == 1)
         try database.close()

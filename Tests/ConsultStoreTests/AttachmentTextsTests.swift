@@ -104,7 +104,7 @@ enum AttachmentRows {
         try await texts.record(.extracted(text: "Neuronale Schnittstellen im Klassenzimmer", pages: 2), for: current, at: now)
         try await texts.record(.extracted(text: "Schnittstellen, ersetzt", pages: 1), for: replaced, at: now)
 
-        let search = AttachmentTextSearch(database)
+        let search = SQLiteAttachmentTextSearch(database)
         let page = try await search.page(of: survey, query: try TextQuery("schnittstellen"), filters: TextSearchFilters())
         #expect(page.hits.count == 1 && page.total == 1)
         let hit = try #require(page.hits.first)
@@ -115,7 +115,7 @@ enum AttachmentRows {
         #expect(try await search.page(of: survey, query: nil, filters: TextSearchFilters(coded: true)).hits.isEmpty)
         #expect(try await search.page(of: survey, query: nil, filters: TextSearchFilters(coded: false)).hits.count == 1)
         // The ordinary search over free texts is not changed by files.
-        let texts2 = try await TextSearch(database).page(of: survey, query: try TextQuery("klassenzimmer"), filters: TextSearchFilters())
+        let texts2 = try await SQLiteTextSearch(database).page(of: survey, query: try TextQuery("klassenzimmer"), filters: TextSearchFilters())
         #expect(texts2.hits.isEmpty)
     }
 }

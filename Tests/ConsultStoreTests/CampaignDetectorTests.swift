@@ -105,7 +105,7 @@ import Testing
     @Test func clustersSurviveARestartAndTheReloadedIndexPlacesNewSubmissions() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         var database = try ConsultDatabase(path: path)
-        var detector = CampaignDetector(database: database, surveys: [survey])
+        var detector = SQLiteCampaignDetector(database: database, surveys: [survey])
         var campaign: [String] = []
         for number in 0..<3 { campaign.append(try await submit(Self.variant(Self.letterA, number), to: database).id) }
         let alone = try await submit(Self.independent, to: database).id
@@ -119,7 +119,7 @@ import Testing
         try database.close()
 
         database = try ConsultDatabase(path: path)
-        detector = CampaignDetector(database: database, surveys: [survey])
+        detector = SQLiteCampaignDetector(database: database, surveys: [survey])
         #expect(try await clusters(database) == before)
         let late = try await submit(Self.variant(Self.letterA, 4), to: database).id
         #expect(try await detector.catchUp(at: now) == 1)
@@ -131,7 +131,7 @@ import Testing
     @Test func anEditMovesASubmissionBetweenClusters() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try ConsultDatabase(path: path)
-        let detector = CampaignDetector(database: database, surveys: [survey])
+        let detector = SQLiteCampaignDetector(database: database, surveys: [survey])
         var a: [AcceptedSubmission] = []
         var b: [AcceptedSubmission] = []
         for number in 0..<3 { a.append(try await submit(Self.variant(Self.letterA, number), to: database)) }
@@ -170,7 +170,7 @@ import Testing
     @Test func theDetectorLeavesAnalystsPlacementsAndReviewsAlone() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try ConsultDatabase(path: path)
-        let detector = CampaignDetector(database: database, surveys: [survey])
+        let detector = SQLiteCampaignDetector(database: database, surveys: [survey])
         let analyst = try await database.issueToken(role: .analyst, name: "Bo", by: "test", at: now).record
         var a: [AcceptedSubmission] = []
         for number in 0..<4 { a.append(try await submit(Self.variant(Self.letterA, number), to: database)) }
@@ -211,7 +211,7 @@ import Testing
     @Test func aRebuildFromScratchGivesTheClustersTheWorkerMade() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try ConsultDatabase(path: path)
-        let detector = CampaignDetector(database: database, surveys: [survey])
+        let detector = SQLiteCampaignDetector(database: database, surveys: [survey])
         for number in 0..<6 {
             _ = try await submit(Self.variant(Self.letterA, number), to: database)
             _ = try await submit(Self.variant(Self.letterB, number), to: database)

@@ -93,7 +93,7 @@ import Testing
         for (uses, further) in [(Self.french, "Yes"), (Self.english, Self.german), (Self.english, "No opinion."), (Self.german, nil)] {
             _ = try await database.submit(try answers(uses: uses, further: further), to: survey, receivedAt: now)
         }
-        let search = TextSearch(database)
+        let search = SQLiteTextSearch(database)
         func count(_ filter: LanguageFilter, question: String? = nil) async throws -> Int {
             try await search.count(
                 of: survey, query: nil, filters: TextSearchFilters(question: question.map { QuestionID($0) }, language: filter))

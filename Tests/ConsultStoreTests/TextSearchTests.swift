@@ -148,7 +148,7 @@ import Testing
         try await database.pool.write { db in
             try db.execute(sql: "INSERT INTO open_text_search (open_text_search, rank) VALUES ('integrity-check', 1)")
         }
-        let search = TextSearch(database)
+        let search = SQLiteTextSearch(database)
         for (query, matches) in Self.queries {
             for sector in [nil, "academia", "civil_society"] as [String?] {
                 let expected = texts.filter { visible($0) && (sector == nil || $0.sector == sector) && matches(Self.words($0.text)) }
@@ -172,7 +172,7 @@ import Testing
         let database = try ConsultDatabase(path: path)
         var generator = ResponseGenerator(survey: survey, seed: 15)
         try await database.importSynthetic(try (0..<60).map { _ in (try generator.nextAnswerSet(), now) }, to: survey)
-        let search = TextSearch(database)
+        let search = SQLiteTextSearch(database)
         for query in [nil, try TextQuery("privacy")] as [TextQuery?] {
             let total = try await search.count(of: survey, query: query, filters: TextSearchFilters())
             var seen: [Int64] = []
@@ -221,10 +221,10 @@ import Testing
         // A query SQLite refuses all the same is a refusal, not a database failure.
         let database = try ConsultDatabase(path: path)
         await #expect(throws: ReadingRoomRefusal.self) {
-            try await TextSearch(database).page(of: survey, query: TextQuery(unchecked: "privacy AND"), filters: TextSearchFilters())
+            try await SQLiteTextSearch(database).page(of: survey, query: TextQuery(unchecked: "privacy AND"), filters: TextSearchFilters())
         }
         await #expect(throws: ReadingRoomRefusal.self) {
-            try await TextSearch(database).count(of: survey, query: TextQuery(unchecked: "\"open"), filters: TextSearchFilters())
+            try await SQLiteTextSearch(database).count(of: survey, query: TextQuery(unchecked: "\"open"), filters: TextSearchFilters())
         }
         try database.close()
     }
@@ -295,7 +295,7 @@ import Testing
                 }
             }
         }
-        #expect(try await TextSearch(database).count(of: survey, query: try TextQuery("\"more oversight\""), filters: TextSearchFilters()) == 1)
+        #expect(try await SQLiteTextSearch(database).count(of: survey, query: try TextQuery("\"more oversight\""), filters: TextSearchFilters()) == 1)
         // The text removed: its row goes, the coding stays marked.
         _ = try await database.replaceAnswers(
             of: stored.id, token: stored.editToken ?? "", with: try answers(text: nil, other: "a museum"),
@@ -306,7 +306,7 @@ import Testing
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM coding WHERE on_earlier_text = 1") == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM coding") == 3)
         }
-        #expect(try await TextSearch(database).count(of: survey, query: try TextQuery("oversight"), filters: TextSearchFilters()) == 0)
+        #expect(try await SQLiteTextSearch(database).count(of: survey, query: try TextQuery("oversight"), filters: TextSearchFilters()) == 0)
         try database.close()
     }
 
@@ -327,10 +327,10 @@ import Testing
                 (8, 'neurotech-2025', '00000000-0000-4000-8000-000000000008', 1, 'Old', '#00AA00', 0, 5)
                 """)
         }
-        let bulk = BulkCodings(database)
+        let bulk = SQLiteBulkCodings(database)
         let query = try TextQuery("privacy")
         let filters = TextSearchFilters(sector: "academia")
-        let matches = try await TextSearch(database).count(of: survey, query: query, filters: filters)
+        let matches = try await SQLiteTextSearch(database).count(of: survey, query: query, filters: filters)
         let preview = try await bulk.preview(of: survey, query: query, filters: filters, theme: 7, by: coder)
         #expect(preview.matches == matches && preview.toCode == matches && matches > 0)
         await #expect(throws: ReadingRoomRefusal.themeClosed(8, name: "Old")) {
@@ -341,8 +341,8 @@ import Testing
         }
         let applied = try await bulk.apply(to: survey, query: query, filters: filters, theme: 7, by: coder, at: now)
         #expect(applied.answers == matches && applied.undoneAt == nil && applied.themeName == "Privacy")
-        #expect(try await TextSearch(database).count(of: survey, query: query, filters: TextSearchFilters(sector: "academia", theme: 7)) == matches)
-        #expect(try await TextSearch(database).count(of: survey, query: query, filters: TextSearchFilters(sector: "academia", coded: false)) == 0)
+        #expect(try await SQLiteTextSearch(database).count(of: survey, query: query, filters: TextSearchFilters(sector: "academia", theme: 7)) == matches)
+        #expect(try await SQLiteTextSearch(database).count(of: survey, query: query, filters: TextSearchFilters(sector: "academia", coded: false)) == 0)
         // Again: nothing new to code.
         #expect(try await bulk.preview(of: survey, query: query, filters: filters, theme: 7, by: coder).toCode == 0)
         try await database.pool.read { db in
@@ -364,7 +364,7 @@ import Testing
         await #expect(throws: ReadingRoomRefusal.unknownBulkCoding(12345)) {
             try await bulk.undo(12345, of: survey, by: coder, at: now)
         }
-        #expect(try await TextSearch(database).count(of: survey, query: query, filters: TextSearchFilters(theme: 7)) == 0)
+        #expect(try await SQLiteTextSearch(database).count(of: survey, query: query, filters: TextSearchFilters(theme: 7)) == 0)
         let removed = try await database.pool.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM coding WHERE removed_at_ms IS NOT NULL AND removed_by = ?", arguments: [record.rowID])
         }
@@ -402,7 +402,7 @@ import Testing
             #expect(Set(stored) == Set(texts.map { "\($0.seq)|\($0.question)|\($0.kind)|\(Data($0.text.utf8).base64EncodedString())" }))
             #expect(stored.count == texts.count)
         }
-        #expect(try await TextSearch(database).count(of: survey, query: try TextQuery("privacy"), filters: TextSearchFilters())
+        #expect(try await SQLiteTextSearch(database).count(of: survey, query: try TextQuery("privacy"), filters: TextSearchFilters())
             == texts.filter { visible($0) && Self.words($0.text).contains("privacy") }.count)
         try database.close()
     }

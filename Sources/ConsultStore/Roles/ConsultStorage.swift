@@ -7,47 +7,47 @@ public protocol ConsultStorage:
     SubmissionRecords, DeadlineRecords, DraftRecords, AccessRecords, AnalysisReads, ResponseStreams, ServiceKeys,
     StorageLifecycle
 {
-    // The reading room, campaigns and position papers: each is already a small type of its own;
-    // they become protocols as the PostgreSQL engine takes them over (issue 18).
+    // The reading room, campaigns and position papers, each a role of its own (ReadingRoomRoles,
+    // CampaignRoles, AttachmentRoles).
 
     /// The themes of the reading room's codebook.
-    var themeBook: ThemeBook { get }
+    var themeBook: any ThemeBook { get }
     /// Respondents and texts per theme and sector.
-    var themeCounts: ThemeCounts { get }
+    var themeCounts: any ThemeCounts { get }
     /// Codings of texts with themes.
-    var codingLedger: CodingLedger { get }
+    var codingLedger: any CodingLedger { get }
     /// Codings applied to every hit of a search at once.
-    var bulkCodings: BulkCodings { get }
+    var bulkCodings: any BulkCodings { get }
     /// The coded texts, for the REFI-QDA project.
-    var codedTexts: CodedTexts { get }
+    var codedTexts: any CodedTexts { get }
     /// Imports a REFI-QDA codebook's themes.
-    var codebookImporter: CodebookImporter { get }
+    var codebookImporter: any CodebookImporter { get }
     /// Full-text search of the open answers.
-    var textSearch: TextSearch { get }
+    var textSearch: any TextSearch { get }
     /// The open texts streamed for the analysis.
-    var openTextScan: OpenTextScan { get }
+    var openTextScan: any OpenTextScan { get }
     /// The languages of the open texts per sector.
-    var textLanguageCounts: TextLanguageCounts { get }
+    var textLanguageCounts: any TextLanguageCounts { get }
     /// Respondents found by their pseudonymous id.
-    var respondents: RespondentDirectory { get }
+    var respondents: any RespondentDirectory { get }
     /// The clusters of look-alike submissions and their review.
-    var campaignReview: CampaignReview { get }
+    var campaignReview: any CampaignReview { get }
     /// Campaigns counted for the analysis.
-    var campaignCounting: CampaignCounting { get }
+    var campaignCounting: any CampaignCounting { get }
     /// The ballot-stuffing signals.
-    var campaignSignals: CampaignSignalStore { get }
+    var campaignSignals: any CampaignSignalStore { get }
     /// Places new submissions among look-alikes and rebuilds the clusters.
-    func campaignDetector(surveys: [Survey]) -> CampaignDetector
+    func campaignDetector(surveys: [Survey]) -> any CampaignDetector
     /// Uploaded files: staging, binding, purging.
-    var attachmentStore: AttachmentStore { get }
+    var attachmentStore: any AttachmentStore { get }
     /// Attached files as the analyst and the respondent see them.
-    var attachmentFiles: AttachmentFiles { get }
+    var attachmentFiles: any AttachmentFiles { get }
     /// The files of one survey with their extraction, for the attachments export.
-    var attachmentCatalog: AttachmentCatalog { get }
+    var attachmentCatalog: any AttachmentCatalog { get }
     /// The text extracted from attached files.
-    var attachmentTexts: AttachmentTexts { get }
+    var attachmentTexts: any AttachmentTexts { get }
     /// Full-text search of the attached files' text.
-    var attachmentTextSearch: AttachmentTextSearch { get }
+    var attachmentTextSearch: any AttachmentTextSearch { get }
     /// The folder where uploads are spooled before they are stored.
     var uploadSpool: URL { get }
 }

@@ -52,7 +52,7 @@ public struct StatisticalExport: Sendable {
     }
 
     private func forEachRow(
-        of snapshot: ResponseSnapshot, _ variables: StatisticalVariables, step: String, total: Int,
+        of snapshot: any ResponseSnapshot, _ variables: StatisticalVariables, step: String, total: Int,
         progress: (ExportProgress) -> Void, _ body: ([StatisticalValue]) throws -> Void
     ) throws {
         var layout = ValueLayout.none, answers = RowAnswers(), shown: [Bool] = [], values: [StatisticalValue] = []

@@ -37,7 +37,7 @@ public struct CodingUser: Sendable, Hashable {
 
 /// One consistent read of a survey's codebook, coders and coded texts; valid only inside
 /// ``SQLiteCodedTexts/read(survey:_:)``.
-public struct CodedTextsSnapshot {
+public struct SQLiteCodedTextsSnapshot: CodedTextsSnapshot {
     let db: Database
     let survey: SurveyID
 
@@ -114,8 +114,8 @@ public struct SQLiteCodedTexts: CodedTexts {
 
     /// Runs `body` inside one read transaction, so every pass it makes sees the same data.
     /// Blocks the calling thread: call it off Swift's cooperative threads.
-    public func read<T>(survey: SurveyID, _ body: (CodedTextsSnapshot) throws -> T) throws -> T {
-        try pool.read { db in try body(CodedTextsSnapshot(db: db, survey: survey)) }
+    public func read<T>(survey: SurveyID, _ body: (any CodedTextsSnapshot) throws -> T) throws -> T {
+        try pool.read { db in try body(SQLiteCodedTextsSnapshot(db: db, survey: survey)) }
     }
 }
 

@@ -5,7 +5,7 @@ import GRDB
 /// rows, however many times it streams them. Exports that must measure their rows before they
 /// write them (SPSS and Stata files declare their row count and string widths up front) read both
 /// passes from one snapshot, so a submission arriving or edited in between changes neither.
-public struct ResponseSnapshot {
+public struct SQLiteResponseSnapshot: ResponseSnapshot {
     let db: Database
     public let survey: SurveyID
 
@@ -23,7 +23,7 @@ public struct ResponseSnapshot {
 extension ConsultDatabase {
     /// Runs `body` inside one read transaction on `survey`'s responses. Blocks the calling thread
     /// for as long as `body` runs: call it off Swift's cooperative threads.
-    public func withResponseSnapshot<T>(survey: SurveyID, _ body: (ResponseSnapshot) throws -> T) throws -> T {
-        try pool.read { db in try body(ResponseSnapshot(db: db, survey: survey)) }
+    public func withResponseSnapshot<T>(survey: SurveyID, _ body: (any ResponseSnapshot) throws -> T) throws -> T {
+        try pool.read { db in try body(SQLiteResponseSnapshot(db: db, survey: survey)) }
     }
 }

@@ -105,7 +105,7 @@ extension BulkCodings {
 public protocol CodedTexts: Sendable {
     /// Runs `body` inside one read transaction, so every pass it makes sees the same data.
     /// Blocks the calling thread: call it off Swift's cooperative threads.
-    func read<T>(survey: SurveyID, _ body: (CodedTextsSnapshot) throws -> T) throws -> T
+    func read<T>(survey: SurveyID, _ body: (any CodedTextsSnapshot) throws -> T) throws -> T
 }
 
 /// Themes imported from a REFI-QDA codebook.
@@ -161,4 +161,14 @@ extension RespondentDirectory {
     public func file(_ pseudonym: String, of survey: String) async throws -> RespondentFile? {
         try await file(pseudonym, of: survey, allVersions: false)
     }
+}
+
+/// The coded texts of one survey as they stand at one moment.
+public protocol CodedTextsSnapshot {
+    /// The survey's themes that were not merged away, parents before children.
+    func themes() throws -> [ThemeSummary]
+    /// The role tokens with a coding in force in the survey, by id.
+    func coders() throws -> [CodingUser]
+    /// Every respondent with a free text, with the texts and the codings in force, oldest first.
+    func forEachRespondent(_ body: (CodedRespondent) throws -> Void) throws
 }

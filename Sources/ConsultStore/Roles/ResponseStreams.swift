@@ -10,5 +10,16 @@ public protocol ResponseStreams: Sendable {
         survey: SurveyID, codes: (AnswerCodes) throws -> Void, _ body: (ResponseRow) throws -> Void
     ) throws
     /// Runs `body` inside one read transaction on `survey`'s responses, so that several passes see the same rows.
-    func withResponseSnapshot<T>(survey: SurveyID, _ body: (ResponseSnapshot) throws -> T) throws -> T
+    func withResponseSnapshot<T>(survey: SurveyID, _ body: (any ResponseSnapshot) throws -> T) throws -> T
+}
+
+/// One survey's submissions as they stand at one moment: every read through it sees the same
+/// rows, however many times it streams them (SPSS and Stata files measure their rows first).
+public protocol ResponseSnapshot {
+    /// The survey it reads.
+    var survey: SurveyID { get }
+    /// How many submissions the survey has in this snapshot.
+    func count() throws -> Int
+    /// Streams every submission's latest version, oldest first.
+    func forEachResponse(codes: (AnswerCodes) throws -> Void, _ body: (ResponseRow) throws -> Void) throws
 }

@@ -64,7 +64,8 @@ def error_kind(error: BaseException) -> str:
 
 
 def request(connection: http.client.HTTPConnection, method: str, path: str, payload=None,
-            token: str | None = None) -> tuple[int, bytes, bool]:
+            token: str | None = None, received: dict | None = None) -> tuple[int, bytes, bool]:
+    """(status, body, whether the connection closes); the response's headers go into `received` if given."""
     headers = {"Accept": "application/json"}
     body = None
     if payload is not None:
@@ -75,6 +76,8 @@ def request(connection: http.client.HTTPConnection, method: str, path: str, payl
     connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
     data = response.read()
+    if received is not None:
+        received.update((name.lower(), value) for name, value in response.getheaders())
     return response.status, data, response.will_close
 
 
@@ -165,7 +168,7 @@ class Attempt:
     """One POST of a submission and what became of it."""
 
     __slots__ = ("tag", "answers", "started", "finished", "started_wall", "finished_wall", "status", "body",
-                 "error", "ack", "closing")
+                 "error", "ack", "closing", "node")
 
     def __init__(self, tag: str, answers: dict):
         self.tag = tag
@@ -179,6 +182,7 @@ class Attempt:
         self.error: str | None = None
         self.ack: dict | None = None   # id, edit_token, receipt of a 201
         self.closing = False           # the response said the connection closes after it
+        self.node: str | None = None   # behind nginx: the node that answered (its X-Consult-Node header)
 
 
 def acknowledge(attempt: Attempt) -> str | None:
@@ -216,8 +220,11 @@ def load(connect: Connect, path: str, clients: int, maker: AnswerMaker, prefix: 
                 connection = connect()
             attempt.started = time.monotonic()
             attempt.started_wall = time.time()
+            received: dict = {}
             try:
-                attempt.status, attempt.body, will_close = request(connection, "POST", path, {"answers": attempt.answers})
+                attempt.status, attempt.body, will_close = request(
+                    connection, "POST", path, {"answers": attempt.answers}, received=received)
+                attempt.node = received.get("x-consult-node")
                 attempt.finished = time.monotonic()
                 attempt.finished_wall = time.time()
                 attempt.closing = will_close
@@ -300,10 +307,12 @@ def check_over_http(connect: Connect, attempts: list[Attempt]) -> dict[str, str]
     """tag -> problem for every acknowledged attempt that the server (or nginx) reached by `connect` does not give
     back intact."""
     local = threading.local()
+    opened: list[http.client.HTTPConnection] = []
 
     def connection() -> http.client.HTTPConnection:
         if getattr(local, "connection", None) is None:
             local.connection = connect()
+            opened.append(local.connection)
         return local.connection
 
     def call(method, path, payload=None, token=None):
@@ -341,5 +350,7 @@ def check_over_http(connect: Connect, attempts: list[Attempt]) -> dict[str, str]
         for tag, problem in pool.map(one, attempts):
             if problem:
                 problems[tag] = problem
+    for each in opened:
+        each.close()
     return problems
 

@@ -52,7 +52,6 @@ Python 3.11 standard library only; loopback only.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import json
 import os
@@ -71,7 +70,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from submission_checks import (  # noqa: E402 - shared with Tests/Deployment/two_nodes_test.py
-    REQUEST_TIMEOUT, AnswerMaker, Attempt, acknowledge, check_in_database, join, load, request, same_json,
+    REQUEST_TIMEOUT, AnswerMaker, Attempt, acknowledge, check_in_database, check_stored, join, load, request,
     stored_rows)
 from submission_checks import check_over_http as check_through  # noqa: E402
 
@@ -296,18 +295,11 @@ class CrashTest:
             self.fail(f"{label}: PRAGMA integrity_check: {integrity[:300]}")
         if orphans:
             self.fail(f"{label}: {orphans} submissions without their version row")
-        duplicated = [tag for tag, found in rows.items() if tag is not None and len(found) > 1]
-        if duplicated:
-            self.fail(f"{label}: {len(duplicated)} requests stored more than once, e.g. {duplicated[0]}")
-        untagged = len(rows.get(None, []))
-        if untagged:
-            self.fail(f"{label}: {untagged} stored submissions that this test did not send")
-        # Every acknowledged submission of the run so far, in the database.
-        problems = {}
-        for attempt in all_acks:
-            problem = check_in_database(attempt, rows)
-            if problem:
-                problems[attempt.tag] = problem
+        # Every acknowledged submission of the run so far, in the database; requests without a
+        # response may be stored, but only whole.
+        problems, failures, stored_unknown = check_stored(rows, all_acks, unknown)
+        for failure in failures:
+            self.fail(f"{label}: {failure}")
         lost_all = [tag for tag, problem in problems.items() if problem == "lost"]
         damaged = {tag: p for tag, p in problems.items() if p != "lost"}
         if lost_all:
@@ -324,15 +316,9 @@ class CrashTest:
         new_tags = {a.tag for a in new_acks}
         lost = sum(1 for tag in lost_all if tag in new_tags)
         intact = sum(1 for a in new_acks if a.tag not in problems and a.tag not in http_problems)
-        # Requests without a response may be stored, but only whole.
-        stored_unknown = [a for a in unknown if a.tag in rows]
         for attempt in stored_unknown:
-            identifier, answers_json, sha = rows[attempt.tag][0]
             if attempt.error == "refused":
                 self.fail(f"{label}: {attempt.tag} was refused at connect yet is stored")
-            elif hashlib.sha256(answers_json.encode()).hexdigest() != sha or not same_json(
-                    json.loads(answers_json), attempt.answers):
-                self.fail(f"{label}: {attempt.tag} (no response) is stored with other answers than those sent")
         return intact, lost, total, stored_unknown, integrity
 
     def kill_round(self, number: int) -> None:

@@ -303,6 +303,29 @@ def check_in_database(attempt: Attempt, rows: dict) -> str | None:
     return None
 
 
+def check_stored(rows: dict, acknowledged: list[Attempt], unknown: list[Attempt]
+                 ) -> tuple[dict[str, str], list[str], list[Attempt]]:
+    """What the database (`rows` from `stored_rows`) holds of a run: tag -> problem for each acknowledged
+    attempt not stored intact ("lost" if absent); the other failures in words (a request stored twice, a
+    submission this run did not send, one without a response stored with other answers than those sent);
+    and the attempts without a response that were stored (whole, or a failure says otherwise)."""
+    failures = []
+    duplicated = [tag for tag, found in rows.items() if tag is not None and len(found) > 1]
+    if duplicated:
+        failures.append(f"{len(duplicated)} requests stored more than once, e.g. {duplicated[0]}")
+    untagged = len(rows.get(None, []))
+    if untagged:
+        failures.append(f"{untagged} stored submissions that this test did not send")
+    problems = {attempt.tag: problem for attempt in acknowledged if (problem := check_in_database(attempt, rows))}
+    stored_unknown = [attempt for attempt in unknown if attempt.tag in rows]
+    for attempt in stored_unknown:
+        _, answers_json, sha = rows[attempt.tag][0]
+        if hashlib.sha256(answers_json.encode()).hexdigest() != sha or not same_json(
+                json.loads(answers_json), attempt.answers):
+            failures.append(f"{attempt.tag} (no response) is stored with other answers than those sent")
+    return problems, failures, stored_unknown
+
+
 def check_over_http(connect: Connect, attempts: list[Attempt]) -> dict[str, str]:
     """tag -> problem for every acknowledged attempt that the server (or nginx) reached by `connect` does not give
     back intact."""

@@ -52,8 +52,8 @@ from consult_server import ConsultServer, free_port  # noqa: E402
 from nginx_test import wait_for_port  # noqa: E402
 from pgcluster import PostgresCluster  # noqa: E402
 from submission_checks import (  # noqa: E402
-    REQUEST_TIMEOUT, AnswerMaker, Attempt, acknowledge, check_in_database, check_over_http, join, load, request,
-    same_json, stored_rows)
+    REQUEST_TIMEOUT, AnswerMaker, Attempt, acknowledge, check_in_database, check_over_http, check_stored, join, load,
+    request, stored_rows)
 
 SITE_CONFIG = REPOSITORY / "Scripts" / "deploy" / "nginx-consult-nodes.conf"
 SINGLE_SITE_CONFIG = REPOSITORY / "Scripts" / "deploy" / "nginx-consult.conf"
@@ -72,7 +72,7 @@ CLIENTS = 16
 # (and until MIN_SENT submissions were sent).
 RACE_LEAD_MS = 1500
 RACE_MOVE_AT_MS = 200
-RACE_EXTENSION_MS = 600
+RACE_EXTENSION_MS = 1000
 RACE_TAIL_MS = 800
 MIN_SENT = 200
 
@@ -306,11 +306,13 @@ class TwoNodesTest(unittest.TestCase):
         return body
 
     def nodes_of(self, attempts: list[Attempt]) -> str:
-        """How many of `attempts` each node answered, e.g. `node 0: 12, node 1: 14`."""
+        """How many of `attempts` each node answered, e.g. `node 0: 12, node 1: 14, node 0 → node 1: 1` (the last
+        refused by node 0 at connect, so nginx passed it on to node 1)."""
         names = {self.node_name(number): f"node {number}" for number in range(2)}
         counts: dict[str, int] = {}
         for attempt in attempts:
-            name = names.get(attempt.node or "", f"{attempt.node or 'no node'}")
+            tried = (attempt.node or "no node").split(", ")
+            name = " → ".join(names.get(address, address) for address in tried)
             counts[name] = counts.get(name, 0) + 1
         return ", ".join(f"{name}: {count}" for name, count in sorted(counts.items()))
 
@@ -402,8 +404,9 @@ class TwoNodesTest(unittest.TestCase):
         self.assertEqual(len(misjudged), 0, f"{len(misjudged)} misjudged, e.g.\n" + "\n".join(misjudged[:5]))
         self.assertTrue(accepted and refused, "the race did not cross the deadline")
         self.assertTrue(reopened, "nothing was accepted in the extension: the move was not seen")
-        self.assertEqual({a.node for a in attempts}, {self.node_name(0), self.node_name(1)},
-                         "both nodes judge submissions")
+        answered_by = {a.node for a in attempts}
+        self.assertTrue(self.node_name(0) in answered_by and self.node_name(1) in answered_by,
+                        f"both nodes judge submissions: {answered_by}")
 
         # What is stored: exactly the accepted ones, whole, with receipts that verify.
         problems = check_over_http(self.through_nginx, accepted)
@@ -468,20 +471,13 @@ class TwoNodesTest(unittest.TestCase):
         if self.sqlite_file:
             rows, _, orphans, integrity = stored_rows(self.sqlite_file, CRASH_SURVEY)
             self.assertEqual((integrity, orphans), ("ok", 0))
-            self.assertNotIn(None, rows, "stored submissions this test did not send")
-            self.assertEqual([tag for tag, found in rows.items() if len(found) > 1], [], "stored twice")
-            for attempt in acknowledged:
-                problem = check_in_database(attempt, rows)
-                if problem:
-                    problems.setdefault(attempt.tag, problem)
-                    if problem == "lost":
-                        lost.append(attempt.tag)
-            for attempt in unknown:
-                if attempt.tag in rows:
-                    stored_unknown += 1
-                    _, answers_json, _ = rows[attempt.tag][0]
-                    self.assertTrue(same_json(json.loads(answers_json), attempt.answers),
-                                    f"{attempt.tag} (no answer) is stored with other answers than those sent")
+            in_database, failures, stored = check_stored(rows, acknowledged, unknown)
+            self.assertEqual(failures, [])
+            for tag, problem in in_database.items():
+                problems.setdefault(tag, problem)
+                if problem == "lost":
+                    lost.append(tag)
+            stored_unknown = len(stored)
             self.assertEqual(len(rows), len(acknowledged) + stored_unknown)
         stats = self.stats(CRASH_SURVEY)
         self.assertGreaterEqual(stats["submissions"], len(acknowledged))

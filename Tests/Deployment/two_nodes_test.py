@@ -454,7 +454,10 @@ class TwoNodesTest(unittest.TestCase):
         for attempt in attempts:
             if attempt.status == 201:
                 problem = acknowledge(attempt)
-                (odd.append(problem) if problem else acknowledged.append(attempt))
+                if problem:
+                    odd.append(problem)
+                else:
+                    acknowledged.append(attempt)
             elif attempt.status is None or (attempt.status == 502 and b"/problems/" not in attempt.body):
                 unknown.append(attempt)   # no answer, or nginx's own 502: the node died with the request
             else:

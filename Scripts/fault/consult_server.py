@@ -1,4 +1,4 @@
-"""The real `consult serve` on a free loopback port, for the fault tests (disk, backup)."""
+"""The real `consult serve` on a free loopback port, for the fault tests (disk, backup) and the deployment suites."""
 import http.client
 import json
 import os
@@ -18,16 +18,18 @@ def free_port():
 class ConsultServer:
     """Starts `consult serve` on `db` with the shipped surveys and no rate limit (every test
     client shares 127.0.0.1) unless `rate_limit` says otherwise, and `extra_args`, and waits,
-    at most 10 s, until `/healthz` answers."""
+    at most 10 s (or `start_timeout`), until `/healthz` answers. `db` is a file or a database URL;
+    `surveys` a survey folder other than the shipped one; `port` a given port (a node started again
+    where nginx expects it)."""
 
-    def __init__(self, binary, db, log, rate_limit=0, extra_args=()):
-        self.port = free_port()
+    def __init__(self, binary, db, log, rate_limit=0, extra_args=(), surveys=None, port=None, start_timeout=10):
+        self.port = port or free_port()
         limit = [] if rate_limit is None else ["--rate-limit", str(rate_limit)]  # None: the server's default
         self.process = subprocess.Popen(
-            [binary, "serve", "--db", db, "--surveys", os.path.join(REPOSITORY, "Surveys"),
+            [binary, "serve", "--db", db, "--surveys", surveys or os.path.join(REPOSITORY, "Surveys"),
              "--host", "127.0.0.1", "--port", str(self.port), *limit, *extra_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        for _ in range(200):
+        for _ in range(int(start_timeout * 20)):
             if self.process.poll() is not None:
                 raise RuntimeError("the server stopped at start")
             try:
@@ -62,6 +64,12 @@ class ConsultServer:
             return response.status, response.getheader("Content-Type", ""), response.read()
         finally:
             connection.close()
+
+    def kill(self):
+        """SIGKILL, as a crash would end it, and waits for it to be gone."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
 
     def stop(self):
         """SIGTERM, then SIGKILL if it has not stopped within 15 s."""

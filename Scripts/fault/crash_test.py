@@ -52,8 +52,6 @@ Python 3.11 standard library only; loopback only.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
-import hashlib
 import http.client
 import json
 import os
@@ -68,25 +66,21 @@ import tempfile
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from submission_checks import (  # noqa: E402 - shared with Tests/Deployment/two_nodes_test.py
+    REQUEST_TIMEOUT, AnswerMaker, Attempt, acknowledge, check_in_database, check_stored, join, load, request,
+    stored_rows)
+from submission_checks import check_over_http as check_through  # noqa: E402
+
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SURVEYS = os.path.join(REPOSITORY, "Surveys")
 SURVEY = "ai-risk-assessment"
 SUBMIT = f"/api/v1/surveys/{SURVEY}/submissions"
 HOST = "127.0.0.1"
-TAG_QUESTION = "system_name"   # a required single-line text question: carries each request's tag
 START_TIMEOUT = 30.0           # seconds for a (re)start to answer /healthz
 SIGTERM_EXIT_TIMEOUT = 10.0    # seconds for a clean stop after SIGTERM
-REQUEST_TIMEOUT = 15.0         # seconds per client request
-VERIFY_THREADS = 8
-
-WORDS = [
-    "camera", "plate", "match", "officer", "review", "database", "risk", "warrant", "court",
-    "données", "Überwachung", "naïve", "Łódź", "straße", "señal", "προστασία", "数据", "🚓",
-    "\"quoted\"", "back\\slash", "tab\tseparated", "a/b", "<tag>", "&amp;", "100%", "l'agent",
-]
-COUNTRIES = ["FR", "DE", "AT", "IT", "ES", "PL", "NL", "SE", "BE", "PT", "IE", "FI", "DK", "CZ",
-             "GR", "RO", "HU", "US", "CA", "BR", "JP", "KE", "NG", "IN", "AU", "GB", "CH", "NO"]
-
 
 # ---------------------------------------------------------------------------------------
 # Small helpers
@@ -96,45 +90,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
-
-
-def same_json(a, b) -> bool:
-    """JSON equality that does not let true equal 1."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
-    return type(a) is type(b) and a == b
-
-
-def error_kind(error: BaseException) -> str:
-    """How a request without a response failed."""
-    if isinstance(error, ConnectionRefusedError):
-        return "refused"       # never connected: the request was not sent
-    if isinstance(error, (TimeoutError, socket.timeout)):
-        return "timeout"
-    if isinstance(error, (ConnectionError, http.client.HTTPException)):
-        return "reset"         # sent (at least partly), no response
-    return f"other:{type(error).__name__}"
-
-
-def request(connection: http.client.HTTPConnection, method: str, path: str, payload=None,
-            token: str | None = None) -> tuple[int, bytes, bool]:
-    headers = {"Accept": "application/json"}
-    body = None
-    if payload is not None:
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    connection.request(method, path, body=body, headers=headers)
-    response = connection.getresponse()
-    data = response.read()
-    return response.status, data, response.will_close
 
 
 def one_request(port: int, method: str, path: str, payload=None, token=None, timeout=10.0):
@@ -203,260 +158,14 @@ class Server:
             return "(no log)"
 
 
-# ---------------------------------------------------------------------------------------
-# Answers
-
-
-class AnswerMaker:
-    """Valid, varied answers for the survey, built from its definition as the server gives it."""
-
-    def __init__(self, definition: dict):
-        self.questions = [q for section in definition["sections"] for q in section["questions"]]
-        if not any(q["id"] == TAG_QUESTION for q in self.questions):
-            raise RuntimeError(f"the survey has no question {TAG_QUESTION!r} to carry the tags")
-
-    @staticmethod
-    def _text(rng: random.Random, limit: int, multiline: bool) -> str:
-        words = [rng.choice(WORDS) for _ in range(rng.randint(2, 40))]
-        if multiline:
-            for _ in range(rng.randint(0, 2)):
-                words.insert(rng.randrange(len(words) + 1), "\n")
-        text = " ".join(words).replace(" \n ", "\n").strip()
-        return text[: max(1, min(limit, 1000) // 2)].strip() or "text"
-
-    def _value(self, question: dict, rng: random.Random):
-        kind = question["type"]
-        if kind == "single_choice":
-            return rng.choice(question["options"])["id"]
-        if kind == "multiple_choice":
-            options = [o["id"] for o in question["options"]]
-            low = question.get("min_picks") or 0
-            high = min(question.get("max_picks") or len(options), len(options))
-            # At least one pick: the server keeps an empty list as "not answered" (it reads back
-            # without the question), which is not what this test is about.
-            picked = set(rng.sample(options, rng.randint(max(low, 1), high)))
-            return [o for o in options if o in picked]
-        if kind == "scale":
-            return rng.choice(question["points"])["value"]
-        if kind == "number":
-            low = question.get("min")
-            high = question.get("max")
-            low = 0 if low is None else low
-            high = low + 10_000_000 if high is None else high
-            if question.get("integer"):
-                return rng.randint(int(low), int(high))
-            return round(rng.uniform(low, high), 2)
-        if kind == "text":
-            return self._text(rng, question.get("max_length") or 1000, bool(question.get("multiline")))
-        if kind == "country":
-            return rng.choice(COUNTRIES)
-        if kind == "email":
-            return f"contact.{rng.randrange(10**6)}@example.org"
-        raise RuntimeError(f"question {question['id']!r} has type {kind!r}, which this test cannot answer")
-
-    def answers(self, rng: random.Random, tag: str) -> dict:
-        answers: dict = {}
-        for question in self.questions:
-            condition = question.get("show_if")
-            if condition:
-                allowed = condition.get("any_of") or ([condition["equals"]] if "equals" in condition else [])
-                given = answers.get(condition["question"])
-                given = given if isinstance(given, list) else [given]
-                if not any(value in allowed for value in given):
-                    continue
-            if not question.get("required") and rng.random() < 0.3:
-                continue
-            try:
-                answers[question["id"]] = self._value(question, rng)
-            except RuntimeError:
-                if question.get("required"):
-                    raise
-        answers[TAG_QUESTION] = f"{self._text(rng, 120, False)} #{tag}"
-        return answers
-
-
-def tag_of(system_name) -> str | None:
-    if not isinstance(system_name, str) or "#" not in system_name:
-        return None
-    return system_name.rsplit("#", 1)[1]
-
-
-# ---------------------------------------------------------------------------------------
-# Load
-
-
-class Attempt:
-    """One POST of a submission and what became of it."""
-
-    __slots__ = ("tag", "answers", "started", "finished", "status", "body", "error", "ack", "closing")
-
-    def __init__(self, tag: str, answers: dict):
-        self.tag = tag
-        self.answers = answers
-        self.started = 0.0
-        self.finished = 0.0
-        self.status: int | None = None
-        self.body = b""
-        self.error: str | None = None
-        self.ack: dict | None = None   # id, edit_token, receipt of a 201
-        self.closing = False           # the response said the connection closes after it
-
-
-def acknowledge(attempt: Attempt) -> str | None:
-    """Fills attempt.ack from a 201 body; returns a problem or None."""
-    try:
-        body = json.loads(attempt.body)
-        ack = {"id": body["id"], "edit_token": body["edit_token"], "receipt": body["receipt"]}
-        if not (isinstance(ack["id"], str) and isinstance(ack["edit_token"], str)
-                and ack["receipt"].get("submission_id") == ack["id"]
-                and isinstance(ack["receipt"].get("answers_sha256"), str)):
-            return f"a 201 with an odd body: {attempt.body[:200]!r}"
-        attempt.ack = ack
-        return None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return f"a 201 whose body is not a submission: {attempt.body[:200]!r}"
-
-
-def load(port: int, clients: int, maker: AnswerMaker, prefix: str, rng: random.Random,
-         stop: threading.Event, limit: float) -> tuple[list[list[Attempt]], list[threading.Thread]]:
-    """Starts `clients` threads posting submissions until `stop` is set (or `limit` seconds)."""
-    results: list[list[Attempt]] = [[] for _ in range(clients)]
-    seeds = [rng.randrange(2**63) for _ in range(clients)]
-    hard_deadline = time.monotonic() + limit
-
-    def worker(index: int) -> None:
-        local = random.Random(seeds[index])
-        connection = None
-        number = 0
-        while not stop.is_set() and time.monotonic() < hard_deadline:
-            number += 1
-            tag = f"{prefix}-w{index}-n{number}"
-            attempt = Attempt(tag, maker.answers(local, tag))
-            if connection is None:
-                connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
-            attempt.started = time.monotonic()
-            try:
-                attempt.status, attempt.body, will_close = request(connection, "POST", SUBMIT, {"answers": attempt.answers})
-                attempt.finished = time.monotonic()
-                attempt.closing = will_close
-                if will_close:
-                    connection.close()
-                    connection = None
-            except Exception as error:  # noqa: BLE001 - every failure is recorded
-                attempt.finished = time.monotonic()
-                attempt.error = error_kind(error)
-                connection.close()
-                connection = None
-                stop.wait(0.02)   # no hot loop against a dead port
-            results[index].append(attempt)
-        if connection is not None:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True, name=f"client-{i}") for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    return results, threads
-
-
-def join(threads: list[threading.Thread], timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return sum(thread.is_alive() for thread in threads)
-
-
-# ---------------------------------------------------------------------------------------
-# Checks
-
-
-def stored_rows(db: str) -> tuple[dict, int, int, str]:
-    """Read-only: tag -> [(id, answers_json, answers_sha256)], submissions, orphans, integrity."""
-    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        rows: dict[str, list] = {}
-        for identifier, answers_json, sha in connection.execute(
-                "SELECT s.id, v.answers_json, v.answers_sha256 FROM submission s "
-                "JOIN submission_version v ON v.submission_seq = s.seq AND v.version = s.version "
-                "WHERE s.survey_id = ?", (SURVEY,)):
-            try:
-                tag = tag_of(json.loads(answers_json).get(TAG_QUESTION))
-            except ValueError:
-                tag = None
-            rows.setdefault(tag, []).append((identifier, answers_json, sha))
-        total = connection.execute("SELECT count(*) FROM submission").fetchone()[0]
-        orphans = connection.execute(
-            "SELECT count(*) FROM submission s LEFT JOIN submission_version v "
-            "ON v.submission_seq = s.seq AND v.version = s.version WHERE v.submission_seq IS NULL").fetchone()[0]
-        integrity = "\n".join(row[0] for row in connection.execute("PRAGMA integrity_check"))
-        return rows, total, orphans, integrity
-    finally:
-        connection.close()
-
-
-def check_in_database(attempt: Attempt, rows: dict) -> str | None:
-    """None if the acknowledged attempt is stored intact, else what is wrong ("lost" if absent)."""
-    found = rows.get(attempt.tag, [])
-    if not found:
-        return "lost"
-    if len(found) > 1:
-        return f"stored {len(found)} times"
-    identifier, answers_json, sha = found[0]
-    if identifier != attempt.ack["id"]:
-        return f"stored under id {identifier}, acknowledged as {attempt.ack['id']}"
-    if sha != attempt.ack["receipt"]["answers_sha256"]:
-        return f"stored answers_sha256 {sha} differs from the receipt's"
-    if hashlib.sha256(answers_json.encode()).hexdigest() != sha:
-        return "stored answers_json does not hash to its answers_sha256"
-    if not same_json(json.loads(answers_json), attempt.answers):
-        return "stored answers differ from those sent"
-    return None
+def connect_to(port: int):
+    """New plain HTTP connections to the server on `port`."""
+    return lambda: http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
 
 
 def check_over_http(port: int, attempts: list[Attempt]) -> dict[str, str]:
-    """tag -> problem for every acknowledged attempt that the server does not give back intact."""
-    local = threading.local()
-
-    def connection() -> http.client.HTTPConnection:
-        if getattr(local, "connection", None) is None:
-            local.connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
-        return local.connection
-
-    def call(method, path, payload=None, token=None):
-        for attempt_number in range(2):   # one retry on a fresh connection if a kept-alive one was closed
-            try:
-                status, data, will_close = request(connection(), method, path, payload, token)
-                if will_close:
-                    local.connection.close()
-                    local.connection = None
-                return status, data
-            except (ConnectionError, http.client.HTTPException):
-                local.connection.close()
-                local.connection = None
-                if attempt_number == 1:
-                    raise
-        raise AssertionError("unreachable")
-
-    def one(attempt: Attempt) -> tuple[str, str | None]:
-        try:
-            ack = attempt.ack
-            status, data = call("GET", f"/api/v1/submissions/{ack['id']}", token=ack["edit_token"])
-            if status != 200:
-                return attempt.tag, f"GET gave {status}: {data[:200]!r}"
-            if not same_json(json.loads(data).get("answers"), attempt.answers):
-                return attempt.tag, "GET gave other answers than those sent"
-            status, data = call("POST", "/api/v1/receipts/verify", ack["receipt"])
-            if status != 200 or json.loads(data).get("valid") is not True:
-                return attempt.tag, f"receipt does not verify: {status} {data[:200]!r}"
-            return attempt.tag, None
-        except Exception as error:  # noqa: BLE001
-            return attempt.tag, f"{type(error).__name__}: {error}"
-
-    problems: dict[str, str] = {}
-    with concurrent.futures.ThreadPoolExecutor(VERIFY_THREADS) as pool:
-        for tag, problem in pool.map(one, attempts):
-            if problem:
-                problems[tag] = problem
-    return problems
+    """tag -> problem for every acknowledged attempt that the server on `port` does not give back intact."""
+    return check_through(connect_to(port), attempts)
 
 
 # ---------------------------------------------------------------------------------------
@@ -537,7 +246,7 @@ class CrashTest:
         signal's monotonic time, and (SIGTERM) the exit status or None if it did not exit in time."""
         stop = threading.Event()
         delay = self.rng.uniform(0.5, 3.0)
-        results, threads = load(self.server.port, self.options.clients, self.maker, prefix, self.rng, stop,
+        results, threads = load(connect_to(self.server.port), SUBMIT, self.options.clients, self.maker, prefix, self.rng, stop,
                                 limit=delay + SIGTERM_EXIT_TIMEOUT + 20)
         time.sleep(delay)
         signalled = time.monotonic()
@@ -581,23 +290,16 @@ class CrashTest:
                unknown: list[Attempt]) -> tuple[int, int, int, list[Attempt]]:
         """After a restart: the round's acknowledged over HTTP, everything in the database.
         Returns (this round's intact, this round's lost, total stored, stored unknowns)."""
-        rows, total, orphans, integrity = stored_rows(self.db)
+        rows, total, orphans, integrity = stored_rows(self.db, SURVEY)
         if integrity != "ok":
             self.fail(f"{label}: PRAGMA integrity_check: {integrity[:300]}")
         if orphans:
             self.fail(f"{label}: {orphans} submissions without their version row")
-        duplicated = [tag for tag, found in rows.items() if tag is not None and len(found) > 1]
-        if duplicated:
-            self.fail(f"{label}: {len(duplicated)} requests stored more than once, e.g. {duplicated[0]}")
-        untagged = len(rows.get(None, []))
-        if untagged:
-            self.fail(f"{label}: {untagged} stored submissions that this test did not send")
-        # Every acknowledged submission of the run so far, in the database.
-        problems = {}
-        for attempt in all_acks:
-            problem = check_in_database(attempt, rows)
-            if problem:
-                problems[attempt.tag] = problem
+        # Every acknowledged submission of the run so far, in the database; requests without a
+        # response may be stored, but only whole.
+        problems, failures, stored_unknown = check_stored(rows, all_acks, unknown)
+        for failure in failures:
+            self.fail(f"{label}: {failure}")
         lost_all = [tag for tag, problem in problems.items() if problem == "lost"]
         damaged = {tag: p for tag, p in problems.items() if p != "lost"}
         if lost_all:
@@ -614,15 +316,9 @@ class CrashTest:
         new_tags = {a.tag for a in new_acks}
         lost = sum(1 for tag in lost_all if tag in new_tags)
         intact = sum(1 for a in new_acks if a.tag not in problems and a.tag not in http_problems)
-        # Requests without a response may be stored, but only whole.
-        stored_unknown = [a for a in unknown if a.tag in rows]
         for attempt in stored_unknown:
-            identifier, answers_json, sha = rows[attempt.tag][0]
             if attempt.error == "refused":
                 self.fail(f"{label}: {attempt.tag} was refused at connect yet is stored")
-            elif hashlib.sha256(answers_json.encode()).hexdigest() != sha or not same_json(
-                    json.loads(answers_json), attempt.answers):
-                self.fail(f"{label}: {attempt.tag} (no response) is stored with other answers than those sent")
         return intact, lost, total, stored_unknown, integrity
 
     def kill_round(self, number: int) -> None:
@@ -708,7 +404,7 @@ class CrashTest:
             connection.close()
         if integrity != "ok":
             self.fail(f"final: PRAGMA integrity_check on the closed database: {integrity[:300]}")
-        rows, _, _, _ = stored_rows(self.db)
+        rows, _, _, _ = stored_rows(self.db, SURVEY)
         intact, lost = set(), set()
         for attempt in everything:
             problem = check_in_database(attempt, rows)

@@ -76,7 +76,16 @@ public final class ConsultDatabase: Sendable {
 
 extension Date {
     /// Milliseconds since 1970, as the store keeps instants (truncated).
-    package var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    ///
+    /// A `Date` holds seconds since 2001 as a `Double`, so an instant made from whole milliseconds
+    /// (a parsed deadline, a stored one read back) can come out a hair below its millisecond:
+    /// within a microsecond of the next whole millisecond counts as that millisecond, so that
+    /// `Date(milliseconds: m).milliseconds == m` for every stored `m`.
+    package var milliseconds: Int64 {
+        let scaled = timeIntervalSince1970 * 1000
+        let nearest = scaled.rounded()
+        return Int64(nearest - scaled < 0.001 && nearest >= scaled ? nearest : scaled.rounded(.down))
+    }
 
     package init(milliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(milliseconds) / 1000)

@@ -15,12 +15,13 @@ source Scripts/bench/harness.sh
 CONSULT=/bin/true bench_begin compare
 
 echo "building the release binary of $before_rev and of the working tree …"
-git worktree add --detach "$work/before" "$before_rev" >/dev/null 2>&1
-(cd "$work/before" && swift build -c release --product consult >/dev/null)
+# The earlier build is kept in .build-compare/<commit> (ignored by git), so a second run starts at once.
+before_tree=".build-compare/$(git rev-parse "$before_rev")"
+[ -d "$before_tree" ] || git worktree add --detach "$before_tree" "$before_rev" >/dev/null 2>&1
+(cd "$before_tree" && swift build -c release --product consult >/dev/null)
 swift build -c release --product consult >/dev/null
-before_binary="$work/before/.build/release/consult"
+before_binary="$before_tree/.build/release/consult"
 after_binary=.build/release/consult
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; git worktree remove --force "$work/before" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 consult=$after_binary
 machine_line

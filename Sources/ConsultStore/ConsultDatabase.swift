@@ -48,9 +48,15 @@ public final class ConsultDatabase: Sendable {
         }
         // Readers and the checkpointer may hold locks briefly; wait rather than fail.
         configuration.busyMode = .timeout(10)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Schema.migrator.migrate(pool)
-        let secrets = try pool.write { db in try ServerSecrets.loadOrCreate(db) }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        self.pool = pool
+        // Several processes may open one new file at once (nodes sharing it): one migrates and makes
+        // the keys, the others wait and find them made. GRDB runs each migration in a transaction of its
+        // own, so two processes could both start the same one without this lock.
+        let secrets = try FileLock.holding(path + "-lock") {
+            try Schema.migrator.migrate(pool)
+            return try pool.write { db in try ServerSecrets.loadOrCreate(db) }
+        }
         receipts = secrets.signer
         replySealer = secrets.sealer
         pseudonyms = secrets.pseudonyms

@@ -85,9 +85,12 @@ package struct ServerSecrets: Sendable {
         if let value = try Data.fetchOne(db, sql: "SELECT value FROM server_secret WHERE name = ?", arguments: [name]) {
             return value
         }
-        let value = create()
-        try db.execute(sql: "INSERT INTO server_secret (name, value) VALUES (?, ?)", arguments: [name, value])
-        return value
+        // Another process opening the same new file may store its key first: the first one stored holds.
+        try db.execute(sql: "INSERT OR IGNORE INTO server_secret (name, value) VALUES (?, ?)", arguments: [name, create()])
+        guard let stored = try Data.fetchOne(db, sql: "SELECT value FROM server_secret WHERE name = ?", arguments: [name]) else {
+            throw DatabaseError(message: "the server key \(name) was not stored")
+        }
+        return stored
     }
 }
 

@@ -30,18 +30,25 @@ struct Engine: Sendable, CustomTestStringConvertible {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("consult.sqlite").path
-        var nodes: [ConsultDatabase] = []
+        // Opened at once, as nodes starting together would.
+        let nodes = try await withThrowingTaskGroup(of: ConsultDatabase.self) { group in
+            for _ in 0..<count { group.addTask { try ConsultDatabase(path: path) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
         defer { for node in nodes { try? node.close() } }
-        for _ in 0..<count { nodes.append(try ConsultDatabase(path: path)) }
         try await body(nodes)
     }
 
     /// A new database on the test process's throw-away PostgreSQL cluster, opened by `count` clients.
     static let postgres = Engine(name: "PostgreSQL") { count, body in
         try await PostgresTestDatabase.with { _, url in
-            var nodes: [PostgresStore] = []
+            let location = try PostgresLocation(parsing: url)
+            // Opened at once, as nodes starting together would: the migrations and the keys are made once.
+            let nodes = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+                for _ in 0..<count { group.addTask { try await PostgresStore.open(location) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
             defer { for node in nodes { try? node.close() } }
-            for _ in 0..<count { nodes.append(try await PostgresStore.open(try PostgresLocation(parsing: url))) }
             try await body(nodes)
         }
     }

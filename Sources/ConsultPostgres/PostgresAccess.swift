@@ -96,7 +96,7 @@ extension PostgresStore: AccessRecords {
     /// Records that `record`'s token was used at `instant`, at most once a minute per token; best
     /// effort, as a database that cannot take this write must not refuse a valid token.
     func noteUse(of record: RoleTokenRecord, at instant: Date) async {
-        if let lastUsed = record.lastUsedAt, instant.timeIntervalSince(lastUsed) < 60 { return }
+        guard record.isUseWorthNoting(at: instant) else { return }
         _ = try? await reading { connection in
             try await connection.run(
                 """

@@ -8,7 +8,7 @@ extension PostgresStore: DeadlineRecords {
         try await reading { connection in
             let moved = try await connection.first(
                 "SELECT closes_at_ms FROM survey_state WHERE survey_id = \(survey.id.rawValue)", as: Int64?.self, logger: logger)
-            return Self.window(of: survey, closingAt: moved ?? nil)
+            return survey.window(movedTo: moved ?? nil)
         }
     }
 
@@ -27,12 +27,7 @@ extension PostgresStore: DeadlineRecords {
         let moved = try await connection.first(
             "SELECT closes_at_ms FROM survey_state WHERE survey_id = \(survey.id.rawValue) \(unescaped: lock.rawValue)",
             as: Int64?.self, logger: logger)
-        return Self.window(of: survey, closingAt: moved ?? nil)
-    }
-
-    static func window(of survey: Survey, closingAt moved: Int64?) -> SurveyWindow {
-        guard let moved else { return survey.window }
-        return SurveyWindow(opensAt: survey.window.opensAt, closesAt: Date(milliseconds: moved))
+        return survey.window(movedTo: moved ?? nil)
     }
 
     public func moveDeadline(

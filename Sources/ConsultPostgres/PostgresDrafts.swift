@@ -137,7 +137,7 @@ extension PostgresStore: DraftRecords {
             for survey in surveys {
                 let moved = try await connection.first(
                     "SELECT closes_at_ms FROM survey_state WHERE survey_id = \(survey.id.rawValue)", as: Int64?.self, logger: logger)
-                let closesAt = Self.window(of: survey, closingAt: moved ?? nil).closesAt
+                let closesAt = survey.window(movedTo: moved ?? nil).closesAt
                 guard closesAt.addingTimeInterval(limits.afterDeadline) <= now else { continue }
                 purged += try await connection.first(
                     "WITH gone AS (DELETE FROM draft WHERE survey_id = \(survey.id.rawValue) RETURNING 1) SELECT count(*) FROM gone",

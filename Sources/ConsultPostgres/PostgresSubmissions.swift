@@ -217,13 +217,6 @@ extension PostgresStore: SubmissionRecords {
             id: id, surveyID: survey.id.rawValue, version: next, receivedAt: receivedAt, editToken: nil, receipt: receipt))
     }
 
-    public func receipt(ofSubmission id: String, token: String) async throws -> Receipt {
-        let submission = try await submission(id: id, token: token)
-        return try receipts.receipt(
-            surveyID: submission.surveyID, submissionID: submission.id, version: submission.version,
-            receivedAt: submission.updatedAt, answersSHA256: Receipt.answersHash(submission.answersJSON))
-    }
-
     public func reassignSector(
         of id: String, to sector: String, actor: String, reason: String, at instant: Date
     ) async throws -> SectorAssignment? {

@@ -20,8 +20,7 @@ extension ConsultDatabase {
     func window(of survey: Survey, in db: Database) throws -> SurveyWindow {
         let moved = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT closes_at_ms FROM survey_deadline WHERE survey_id = ?"), arguments: [survey.id.rawValue])
-        guard let moved else { return survey.window }
-        return SurveyWindow(opensAt: survey.window.opensAt, closesAt: Date(milliseconds: moved))
+        return survey.window(movedTo: moved)
     }
 
     /// Moves the survey's deadline, recording who, when, the old and new value and why in the audit log.

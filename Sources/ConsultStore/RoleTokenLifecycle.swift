@@ -31,6 +31,13 @@ public struct RoleTokenRecord: Sendable, Hashable {
         self.rowID = rowID
     }
 
+    /// Whether a use at `instant` is worth writing down: at most once a minute per token, so that
+    /// using a token costs no write per request.
+    package func isUseWorthNoting(at instant: Date) -> Bool {
+        guard let lastUsedAt else { return true }
+        return instant.timeIntervalSince(lastUsedAt) >= 60
+    }
+
     /// Who holds the token.
     public var holder: Principal { Principal(role: role, name: name, tokenID: rowID) }
 
@@ -173,7 +180,7 @@ extension ConsultDatabase {
 
     /// Records that `record`'s token was used at `instant`, at most once a minute per token.
     func noteUse(of record: RoleTokenRecord, at instant: Date) async {
-        if let lastUsed = record.lastUsedAt, instant.timeIntervalSince(lastUsed) < 60 { return }
+        guard record.isUseWorthNoting(at: instant) else { return }
         // Best effort: a database that cannot take this write must not refuse a valid token.
         try? await pool.write { db in
             try db.execute(

@@ -323,14 +323,6 @@ extension ConsultDatabase {
             receipt: receipt))
     }
 
-    /// The signed receipt of the latest version of submission `id`, if `token` is its edit token.
-    public func receipt(ofSubmission id: String, token: String) async throws -> Receipt {
-        let submission = try await submission(id: id, token: token)
-        return try receipts.receipt(
-            surveyID: submission.surveyID, submissionID: submission.id, version: submission.version,
-            receivedAt: submission.updatedAt, answersSHA256: Receipt.answersHash(submission.answersJSON))
-    }
-
     /// Sets the sector the analysis counts a submission in, with an audit entry. Returns the stored submission's
     /// survey id, or nil if there is no such submission.
     public func reassignSector(

@@ -10,3 +10,12 @@ public protocol DeadlineRecords: Sendable {
         of survey: Survey, to closesAt: Date, actor: String, reason: String, at instant: Date
     ) async throws -> Date
 }
+
+extension Survey {
+    /// The window in force: the file's opening, and the deadline an organizer moved it to (milliseconds
+    /// since 1970, as every engine stores it), if any.
+    package func window(movedTo closesAtMilliseconds: Int64?) -> SurveyWindow {
+        guard let closesAtMilliseconds else { return window }
+        return SurveyWindow(opensAt: window.opensAt, closesAt: Date(milliseconds: closesAtMilliseconds))
+    }
+}

@@ -37,3 +37,13 @@ public protocol SubmissionRecords: Sendable {
     /// Makes sure every question, option and item of `surveys` has its answer code.
     func registerAnswerCodes(of surveys: [Survey]) async throws
 }
+
+extension SubmissionRecords where Self: ServiceKeys {
+    /// The receipt of the submission's latest version, signed again from what is stored: the same on every engine.
+    public func receipt(ofSubmission id: String, token: String) async throws -> Receipt {
+        let submission = try await submission(id: id, token: token)
+        return try receipts.receipt(
+            surveyID: submission.surveyID, submissionID: submission.id, version: submission.version,
+            receivedAt: submission.updatedAt, answersSHA256: Receipt.answersHash(submission.answersJSON))
+    }
+}

@@ -39,10 +39,13 @@ RATE_LIMIT = 3
 CONSULT_BINARY = ""
 
 
-def site_config(https_port: int, http_port: int, consult_port: int, certificate: Path, key: Path) -> str:
-    """The README's nginx site, moved to loopback ports and the run's certificate. Each
-    replaced line must be there exactly once, so the test always runs the documented file."""
-    text = SITE_CONFIG.read_text()
+def documented_site(
+    site: Path, https_port: int, http_port: int, certificate: Path, key: Path, backends: list[tuple[str, str]]
+) -> str:
+    """A documented nginx site file moved to loopback ports and the run's certificate, its backends
+    replaced by `backends` (old, new). Each replaced line must be there exactly once, so the test
+    always runs the documented file."""
+    text = site.read_text()
     replacements = [
         ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
         ("listen [::]:443 ssl;", ""),
@@ -50,26 +53,34 @@ def site_config(https_port: int, http_port: int, consult_port: int, certificate:
         ("listen [::]:80;", ""),
         ("/etc/letsencrypt/live/consult.example.org/fullchain.pem", str(certificate)),
         ("/etc/letsencrypt/live/consult.example.org/privkey.pem", str(key)),
-        ("proxy_pass http://127.0.0.1:8080;", f"proxy_pass http://127.0.0.1:{consult_port};"),
+        *backends,
         ("return 301 https://consult.example.org$request_uri;", f"return 301 https://localhost:{https_port}$request_uri;"),
     ]
     for old, new in replacements:
         if text.count(old) != 1:
-            raise AssertionError(f"{SITE_CONFIG} should hold {old!r} once")
+            raise AssertionError(f"{site} should hold {old!r} once")
         text = text.replace(old, new)
     return text
 
 
-def main_config(folder: Path) -> str:
-    """nginx's main file for a server that keeps everything in `folder`."""
+def site_config(https_port: int, http_port: int, consult_port: int, certificate: Path, key: Path) -> str:
+    """The README's nginx site, moved to loopback ports and the run's certificate."""
+    return documented_site(
+        SITE_CONFIG, https_port, http_port, certificate, key,
+        [("proxy_pass http://127.0.0.1:8080;", f"proxy_pass http://127.0.0.1:{consult_port};")])
+
+
+def main_config(folder: Path, connections: int = 64, http_lines: str = "") -> str:
+    """nginx's main file for a server that keeps everything in `folder`; `http_lines` go into its http block."""
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the key in the private folder
     paths = "\n".join(f"    {name}_temp_path {folder / name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    log = http_lines or f"    access_log {folder / 'access.log'};"
     return f"""{user}worker_processes 1;
 pid {folder / "nginx.pid"};
 error_log {folder / "error.log"} warn;
-events {{ worker_connections 64; }}
+events {{ worker_connections {connections}; }}
 http {{
-    access_log {folder / "access.log"};
+{log}
 {paths}
     include {folder / "consult.conf"};
 }}

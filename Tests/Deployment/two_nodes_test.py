@@ -49,7 +49,7 @@ sys.path.insert(0, str(REPOSITORY / "Scripts" / "fault"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from consult_server import ConsultServer, free_port  # noqa: E402
-from nginx_test import wait_for_port  # noqa: E402
+from nginx_test import documented_site, main_config as nginx_main_config, wait_for_port  # noqa: E402
 from pgcluster import PostgresCluster  # noqa: E402
 from submission_checks import (  # noqa: E402
     REQUEST_TIMEOUT, AnswerMaker, Attempt, acknowledge, check_in_database, check_over_http, check_stored, join, load,
@@ -84,44 +84,19 @@ AFTER_RESTART = 1.0
 
 
 def site_config(https_port: int, http_port: int, node_ports: list[int], certificate: Path, key: Path) -> str:
-    """The documented several-node site, moved to loopback ports and the run's certificate. Each replaced line
-    must be there exactly once, so the test always runs the documented file."""
-    text = SITE_CONFIG.read_text()
-    replacements = [
-        ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
-        ("listen [::]:443 ssl;", ""),
-        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
-        ("listen [::]:80;", ""),
-        ("/etc/letsencrypt/live/consult.example.org/fullchain.pem", str(certificate)),
-        ("/etc/letsencrypt/live/consult.example.org/privkey.pem", str(key)),
-        ("server 127.0.0.1:8080 ", f"server 127.0.0.1:{node_ports[0]} "),
-        ("server 127.0.0.1:8081 ", f"server 127.0.0.1:{node_ports[1]} "),
-        ("return 301 https://consult.example.org$request_uri;", f"return 301 https://localhost:{https_port}$request_uri;"),
-    ]
-    for old, new in replacements:
-        if text.count(old) != 1:
-            raise AssertionError(f"{SITE_CONFIG} should hold {old!r} once")
-        text = text.replace(old, new)
-    return text
+    """The documented several-node site, moved to loopback ports and the run's certificate."""
+    return documented_site(
+        SITE_CONFIG, https_port, http_port, certificate, key,
+        [("server 127.0.0.1:8080 ", f"server 127.0.0.1:{node_ports[0]} "),
+         ("server 127.0.0.1:8081 ", f"server 127.0.0.1:{node_ports[1]} ")])
 
 
 def main_config(folder: Path) -> str:
     """nginx's main file for a server that keeps everything in `folder`; its access log and a response header
     name the node that answered each request."""
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the key in the private folder
-    paths = "\n".join(f"    {name}_temp_path {folder / name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return f"""{user}worker_processes 1;
-pid {folder / "nginx.pid"};
-error_log {folder / "error.log"} warn;
-events {{ worker_connections 1024; }}
-http {{
-    log_format nodes '$msec $status $upstream_addr $upstream_status $request_method $uri';
+    return nginx_main_config(folder, connections=1024, http_lines=f"""    log_format nodes '$msec $status $upstream_addr $upstream_status $request_method $uri';
     access_log {folder / "access.log"} nodes;
-    add_header {NODE_HEADER} $upstream_addr always;
-{paths}
-    include {folder / "consult.conf"};
-}}
-"""
+    add_header {NODE_HEADER} $upstream_addr always;""")
 
 
 def survey_copy(source: Path, survey_id: str, closes_at: str) -> str:

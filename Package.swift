@@ -157,7 +157,11 @@ let package = Package(
             name: "StoreContractTests",
             dependencies: ["ConsultStore", "ConsultPostgres", "PostgresTestSupport", "ConsultCore", "SurveyFiles"]
         ),
-        .testTarget(name: "ConsultCLITests", dependencies: ["ConsultCLI", "ConsultCore", "ConsultStore", "SurveyFiles"]),
+        .testTarget(
+            name: "ConsultCLITests",
+            // issue 18: the commands on a throw-away PostgreSQL database.
+            dependencies: ["ConsultCLI", "ConsultCore", "ConsultStore", "SurveyFiles", "PostgresTestSupport"]
+        ),
         // Position papers (extract).
         .testTarget(
             name: "TextExtractionTests",

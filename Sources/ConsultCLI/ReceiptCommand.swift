@@ -30,7 +30,7 @@ struct ReceiptVerifyCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(file) is not a receipt: \(error)")
         }
-        let database = try self.database.open()
+        let database = try await self.database.openCore()
         defer { try? database.close() }
         if let problem = database.receipts.problem(with: receipt) {
             print("\(file): invalid — \(problem)")

@@ -14,11 +14,29 @@ struct DatabaseOptions: ParsableArguments {
     func open(openTextIndex: Bool = true, textLanguages: Bool = true) throws -> any ConsultStorage {
         if isPostgres {
             throw ValidationError("""
-                \(redactedPath) is a PostgreSQL database: consult runs on PostgreSQL only once the reading room, \
-                campaigns and position papers are carried over (issue 18). Use an SQLite file for now.
+                \(redactedPath) is a PostgreSQL database: this command runs on PostgreSQL once the reading room, \
+                campaigns and position papers are carried over (issue 18); token, deadline, audit and receipt do now.
                 """)
         }
         return try openSQLite(openTextIndex: openTextIndex, textLanguages: textLanguages)
+    }
+
+    /// The store for commands that need only the roles every engine has (``CoreStorage``): the SQLite
+    /// file, or the PostgreSQL database a `postgresql://` URL names (migrated at once if it is behind).
+    func openCore() async throws -> any CoreStorage {
+        guard isPostgres else { return try openSQLite() }
+        let location: PostgresLocation
+        do {
+            location = try PostgresLocation(parsing: path)
+        } catch {
+            throw ValidationError("--db: \(error)")
+        }
+        do {
+            return try await PostgresStore.open(location)
+        } catch {
+            let reason = error is PostgresUnreachable ? "\(error)" : String(reflecting: error)
+            throw ValidationError("Cannot open the PostgreSQL database \(redactedPath): \(reason)")
+        }
     }
 
     /// Whether `--db` names a PostgreSQL database (a `postgresql://` URL) rather than an SQLite file.

@@ -23,7 +23,7 @@ struct TokenRevokeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try self.database.open()
+        let database = try await self.database.openCore()
         defer { try? database.close() }
         do {
             let token = try await database.revokeToken(

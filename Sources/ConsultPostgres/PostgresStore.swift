@@ -26,12 +26,30 @@ public final class PostgresStore: Sendable {
 
     /// Connects to the database at `location`, applies the migrations it lacks (one node at a
     /// time) and loads the keys every node shares (made by the first node that needs them).
+    /// A server that cannot be reached within `patience` fails the open (the client itself would keep trying).
     public static func open(
-        _ location: PostgresLocation, logger: Logger = Logger(label: "consult.postgres")
+        _ location: PostgresLocation, patience: Duration = .seconds(10), logger: Logger = Logger(label: "consult.postgres")
     ) async throws -> PostgresStore {
-        let client = PostgresClient(configuration: location.clientConfiguration(), backgroundLogger: logger)
+        // The client retries failed connections on its own; each failure would be logged at info.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        let client = PostgresClient(configuration: location.clientConfiguration(), backgroundLogger: background)
         let running = Task { await client.run() }
         do {
+            // Reaching the server is bounded; migrating may then take its time (other nodes may hold the lock).
+            let reached = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await client.withConnection { _ in }
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: patience)
+                    return false
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? false
+            }
+            guard reached else { throw PostgresUnreachable(description: "the server did not answer within \(patience)") }
             try await PostgresMigrator(migrations: Migration.bundled()).migrate(client, logger: logger)
             let secrets = try await Self.loadSecrets(client, logger: logger)
             return PostgresStore(client: client, running: running, secrets: secrets, logger: logger)
@@ -148,4 +166,9 @@ extension PostgresConnection {
     func run(_ query: PostgresQuery, logger: Logger) async throws {
         for try await _ in try await self.query(query, logger: logger) {}
     }
+}
+
+/// The PostgreSQL server did not answer in time.
+public struct PostgresUnreachable: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -157,9 +157,12 @@ struct TestServer {
         var logger = Logger(label: "consult-test")
         logger.logLevel = .warning
         if let given { logger = given }
+        // The test client keeps one connection between its requests, and a test may do long work between
+        // two of them on a loaded machine: the idle limit (15 s by default, ConnectionLimitsTests checks
+        // it) must not close the connection under it.
         let app = try buildApplication(
             consultation, address: ServerAddress(host: "127.0.0.1", port: 0), rateLimit: rateLimit,
-            deployment: deployment, logger: logger)
+            deployment: deployment, connections: ConnectionLimits(idleTimeout: .seconds(600)), logger: logger)
         return try await app.test(setup) { client in try await test(client) }
     }
 

@@ -51,3 +51,8 @@ public protocol ConsultStorage:
     /// The folder where uploads are spooled before they are stored.
     var uploadSpool: URL { get }
 }
+
+/// The roles both engines have today (SQLite and PostgreSQL): what the store contract checks, and what
+/// the commands that need no more (tokens, deadlines, the audit log, receipts) run on.
+public typealias CoreStorage = SubmissionRecords & DeadlineRecords & DraftRecords & AccessRecords & AnalysisReads
+    & ServiceKeys & StorageLifecycle

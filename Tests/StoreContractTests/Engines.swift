@@ -6,10 +6,9 @@ import PostgresTestSupport
 import SurveyFiles
 import Testing
 
-/// The roles the contract checks (the reading room, campaigns and position papers follow as the
-/// PostgreSQL engine takes them over).
-typealias ContractStore = SubmissionRecords & DeadlineRecords & DraftRecords & AccessRecords & AnalysisReads & ServiceKeys
-    & StorageLifecycle
+/// The roles the contract checks: those both engines have (the reading room, campaigns and position
+/// papers follow as the PostgreSQL engine takes them over).
+typealias ContractStore = CoreStorage
 
 /// One engine under the store contract. Each test opens the same empty database through two
 /// stores, as two consult nodes behind a load balancer would, and works with them only through

@@ -48,15 +48,16 @@ public final class ConsultDatabase: Sendable {
         }
         // Readers and the checkpointer may hold locks briefly; wait rather than fail.
         configuration.busyMode = .timeout(10)
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        self.pool = pool
-        // Several processes may open one new file at once (nodes sharing it): one migrates and makes
-        // the keys, the others wait and find them made. GRDB runs each migration in a transaction of its
-        // own, so two processes could both start the same one without this lock.
-        let secrets = try FileLock.holding(path + "-lock") {
+        // Several processes may open one new file at once (nodes sharing it): one turns on WAL, migrates
+        // and makes the keys, the others wait and find them made. Without the lock the second to switch a
+        // new file to WAL fails at once (SQLite does not wait for that lock), and GRDB, which runs each
+        // migration in a transaction of its own, could have both start the same migration.
+        let (pool, secrets) = try FileLock.holding(path + "-lock") {
+            let pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(pool)
-            return try pool.write { db in try ServerSecrets.loadOrCreate(db) }
+            return (pool, try pool.write { db in try ServerSecrets.loadOrCreate(db) })
         }
+        self.pool = pool
         receipts = secrets.signer
         replySealer = secrets.sealer
         pseudonyms = secrets.pseudonyms

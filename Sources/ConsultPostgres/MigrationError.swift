@@ -8,6 +8,9 @@ public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible 
     case missingResources
     /// The database records migrations this binary does not know: a newer consult migrated it.
     case unknownApplied([String])
+    /// Migrations numbered below one already applied are missing from the database (made on another
+    /// branch, say): applying them now would run them out of order.
+    case outOfOrder([String], after: String)
     /// An applied migration's file has changed since it was applied.
     case checksumChanged(id: String, recorded: String, now: String)
     /// The migration's SQL cannot be cut into statements.
@@ -26,6 +29,9 @@ public enum MigrationError: Error, Sendable, Equatable, CustomStringConvertible 
         case let .unknownApplied(ids):
             return "the database holds migration(s) \(ids.joined(separator: ", ")) that this consult does not know: "
                 + "a newer consult has run against it; run that version (or a newer one)"
+        case let .outOfOrder(ids, latest):
+            return "migration(s) \(ids.joined(separator: ", ")) are not applied although '\(latest)', numbered after them, is: "
+                + "renumber them after it instead of applying them out of order"
         case let .checksumChanged(id, recorded, now):
             return "migration '\(id)' was changed after it was applied (checksum \(recorded.prefix(12)) in the database, "
                 + "\(now.prefix(12)) in this consult): write a new migration instead of editing an applied one"

@@ -89,7 +89,8 @@ public struct PostgresMigrator: Sendable {
         return next.id
     }
 
-    /// Refuses a database that records unknown migrations or an applied migration with another checksum.
+    /// Refuses a database that records unknown migrations, an applied migration with another checksum,
+    /// or one that lacks a migration numbered below one it has (they would run out of order).
     private func check(_ recorded: [String: String]) throws(MigrationError) {
         let known = Set(migrations.map(\.id))
         let unknown = recorded.keys.filter { !known.contains($0) }.sorted()
@@ -99,6 +100,9 @@ public struct PostgresMigrator: Sendable {
                 throw .checksumChanged(id: migration.id, recorded: checksum, now: migration.checksum)
             }
         }
+        guard let latest = migrations.last(where: { recorded[$0.id] != nil }) else { return }
+        let skipped = migrations.filter { recorded[$0.id] == nil && $0.number < latest.number }.map(\.id)
+        guard skipped.isEmpty else { throw .outOfOrder(skipped, after: latest.id) }
     }
 
     /// The server's message and SQLSTATE; PSQLError's own description hides them.

@@ -65,6 +65,24 @@ struct PostgresMigratorTests {
         }
     }
 
+    @Test("a migration numbered below one already applied is refused, and nothing is applied")
+    func outOfOrderMigration() async throws {
+        try await PostgresTestDatabase.with { client, _ in
+            try await PostgresMigrator(migrations: Self.chain).migrate(client)
+            let late = try Migration(id: "0003-other-branch", sql: "CREATE TABLE never_made (x int)")
+            let migrator = try PostgresMigrator(migrations: Self.chain + [late])
+            await #expect(throws: MigrationError.outOfOrder(["0003-other-branch"], after: "0010-note-seed")) {
+                try await migrator.migrate(client)
+            }
+            #expect(try await strings(client, "SELECT coalesce(to_regclass('never_made')::text, 'absent')") == ["absent"])
+            #expect(try await recorded(client).count == 3)
+            // Renumbered after the latest, it applies.
+            let renumbered = try Migration(id: "0011-other-branch", sql: late.sql)
+            try await PostgresMigrator(migrations: Self.chain + [renumbered]).migrate(client)
+            #expect(try await recorded(client).count == 4)
+        }
+    }
+
     @Test("an applied migration whose SQL changed is refused before anything else is applied")
     func changedChecksum() async throws {
         try await PostgresTestDatabase.with { client, _ in

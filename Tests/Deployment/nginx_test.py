@@ -70,6 +70,18 @@ def site_config(https_port: int, http_port: int, consult_port: int, certificate:
         [("proxy_pass http://127.0.0.1:8080;", f"proxy_pass http://127.0.0.1:{consult_port};")])
 
 
+def start_nginx(folder: Path, https_port: int) -> tuple[subprocess.Popen, object]:
+    """Debian's nginx in the foreground on `folder`'s nginx.conf, once it listens on `https_port`; its output goes
+    to folder/nginx.out (returned open, to be closed with the process)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    log = open(folder / "nginx.out", "ab")
+    process = subprocess.Popen(
+        [nginx, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    wait_for_port(https_port, process, folder / "error.log")
+    return process, log
+
+
 def main_config(folder: Path, connections: int = 64, http_lines: str = "") -> str:
     """nginx's main file for a server that keeps everything in `folder`; `http_lines` go into its http block."""
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the key in the private folder
@@ -144,13 +156,7 @@ class NginxDeploymentTest(unittest.TestCase):
             extra_args=["--public-url", cls.public_url, "--trusted-proxy", "127.0.0.1"])
         (folder / "consult.conf").write_text(site_config(cls.https_port, cls.http_port, cls.consult.port, certificate, key))
         (folder / "nginx.conf").write_text(main_config(folder))
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        cls.nginx_log = open(folder / "nginx.out", "ab")
-        cls.nginx = subprocess.Popen(
-            [nginx, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf"),
-             "-g", "daemon off;"],
-            stdout=cls.nginx_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wait_for_port(cls.https_port, cls.nginx, folder / "error.log")
+        cls.nginx, cls.nginx_log = start_nginx(folder, cls.https_port)
 
     @classmethod
     def tearDownClass(cls) -> None:

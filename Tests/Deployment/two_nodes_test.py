@@ -49,7 +49,7 @@ sys.path.insert(0, str(REPOSITORY / "Scripts" / "fault"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from consult_server import ConsultServer, free_port  # noqa: E402
-from nginx_test import documented_site, main_config as nginx_main_config, wait_for_port  # noqa: E402
+from nginx_test import documented_site, main_config as nginx_main_config, start_nginx  # noqa: E402
 from pgcluster import PostgresCluster  # noqa: E402
 from submission_checks import (  # noqa: E402
     REQUEST_TIMEOUT, AnswerMaker, Attempt, acknowledge, check_in_database, check_over_http, check_stored, join, load,
@@ -188,13 +188,7 @@ class TwoNodesTest(unittest.TestCase):
 
         (folder / "consult.conf").write_text(site_config(cls.https_port, cls.http_port, cls.node_ports, certificate, key))
         (folder / "nginx.conf").write_text(main_config(folder))
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        cls.nginx_log = open(folder / "nginx.out", "ab")
-        cls.nginx = subprocess.Popen(
-            [nginx, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf"),
-             "-g", "daemon off;"],
-            stdout=cls.nginx_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wait_for_port(cls.https_port, cls.nginx, folder / "error.log")
+        cls.nginx, cls.nginx_log = start_nginx(folder, cls.https_port)
 
     @classmethod
     def start_node(cls, number: int) -> ConsultServer:

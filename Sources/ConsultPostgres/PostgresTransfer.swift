@@ -100,6 +100,15 @@ struct PostgresTableLayout {
             count = "SELECT count(*) FROM submission WHERE client_key IS NOT NULL"
             insertSuffix = ""
             isUpdate = true
+        case "question_tally", "option_tally", "number_tally":
+            // A count is the sum of its shards (0006-tally-shards.sql); copied in, it lands in shard 0.
+            stored = table.name
+            columns = table.columns
+            let keys = table.columns.dropLast().joined(separator: ", "), counted = table.columns.last!
+            select = "SELECT \(keys), sum(\(counted))::bigint FROM \(table.name) GROUP BY \(keys) ORDER BY \(table.order)"
+            count = "SELECT count(*) FROM \(table.name)"
+            insertSuffix = ""
+            isUpdate = false
         default:
             stored = table.name
             columns = table.columns

@@ -155,7 +155,10 @@ let package = Package(
         // issue 18: the store's contract, run on every engine through ConsultStorage only.
         .testTarget(
             name: "StoreContractTests",
-            dependencies: ["ConsultStore", "ConsultPostgres", "PostgresTestSupport", "ConsultCore", "SurveyFiles"]
+            dependencies: [
+                "ConsultStore", "ConsultPostgres", "PostgresTestSupport", "ConsultCore", "SurveyFiles", "ConsultExport",
+                "SyntheticResponses", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "ConsultCLITests",

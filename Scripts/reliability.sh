@@ -10,6 +10,7 @@
 #   disk      a full, then read-only, file system: 503s, nothing half-written, recovery (Scripts/fault/disk_test.py)
 #   hostile   100+ hand-made bad requests, each with its status, the database unchanged (Scripts/fault/hostile_requests.py)
 #   fuzz      schemathesis against the OpenAPI document: no 5xx, responses as documented (Scripts/fault/fuzz_api.sh)
+#   fuzz-pg   the same against a node on a throw-away PostgreSQL cluster (fuzz_api.sh --postgres)
 #   uploads   SIGKILL while position papers are uploaded and submitted; no file lost, half-written or orphaned (Scripts/fault/upload_crash_test.py)
 #   backup    consult backup under load; the copy restores every acknowledged submission (Scripts/fault/backup_test.py)
 set -uo pipefail
@@ -63,6 +64,8 @@ part uploads python3 Scripts/fault/upload_crash_test.py --consult "$binary" --ki
 part disk python3 Scripts/fault/disk_test.py --consult "$binary"
 part hostile python3 Scripts/fault/hostile_requests.py --consult "$binary"
 part fuzz bash Scripts/fault/fuzz_api.sh --consult "$binary"
+# The same fuzz against a node on PostgreSQL (issue 18).
+part fuzz-pg bash Scripts/fault/fuzz_api.sh --consult "$binary" --postgres
 part backup python3 Scripts/fault/backup_test.py --consult "$binary"
 rm -f "$log"
 

@@ -12,6 +12,8 @@ Scripts/browser-test.sh || status=$?
 { swift build --product consult && python3 Tests/Deployment/nginx_test.py --consult .build/debug/consult; } || status=$?
 # Two nodes on one database behind nginx: the deadline race and a node killed under load (issue 18).
 { swift build --product consult && python3 Tests/Deployment/two_nodes_test.py --consult .build/debug/consult; } || status=$?
+# The same on PostgreSQL with a synchronous replica, plus a crash of the database and a failover to the replica.
+{ swift build --product consult && python3 Tests/Deployment/two_nodes_test.py --consult .build/debug/consult --postgres; } || status=$?
 # The XLSX exports read back by openpyxl, pandas and LibreOffice (issue 17).
 { swift build --product consult && python3 Tests/Readers/xlsx_test.py --consult .build/debug/consult; } || status=$?
 # SPSS and Stata exports (issue #17), read back by pyreadstat.

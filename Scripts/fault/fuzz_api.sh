@@ -9,7 +9,10 @@
 # edit token (the submission routes), with the draft's resume token (the draft routes) and
 # with the organizer token (every protected route). Stops the server at the end.
 #
-#   Scripts/fault/fuzz_api.sh [--consult PATH] [--keep]
+#   Scripts/fault/fuzz_api.sh [--consult PATH] [--keep] [--postgres]
+#
+# With --postgres the server runs on a throw-away PostgreSQL cluster (Scripts/postgres-cluster.sh,
+# removed at the end) instead of an SQLite file (issue 18).
 #
 # Environment: FUZZ_EXAMPLES (test cases per operation and phase, default 50; CI uses ~10),
 # FUZZ_SEED (default 20251110), FUZZ_TIME_LIMIT (seconds per run, default 900),
@@ -23,10 +26,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 consult="$repo/.build/debug/consult"
 keep=0
+postgres=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --consult) consult="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
+    --postgres) postgres=1; shift ;;
     -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "fuzz: unknown option $1" >&2; exit 2 ;;
   esac
@@ -61,6 +66,13 @@ done
 bin="$work/bin/consult"
 db="$work/consult.sqlite"
 server_pid=""
+cluster=""
+if [ "$postgres" = 1 ]; then
+  # Its folder must be one the server's user may enter (/tmp), and short enough for the socket's path.
+  cluster="/tmp/consult-fuzz-pg-$$"
+  db="$(bash "$repo/Scripts/postgres-cluster.sh" start "$cluster" $$)" || { echo "fuzz: no PostgreSQL cluster" >&2; exit 2; }
+  echo "fuzz: on PostgreSQL ($db)"
+fi
 
 cleanup() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
@@ -69,6 +81,7 @@ cleanup() {
     kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid" 2>/dev/null
     wait "$server_pid" 2>/dev/null
   fi
+  if [ -n "$cluster" ]; then bash "$repo/Scripts/postgres-cluster.sh" stop "$cluster"; fi
   if [ "$keep" = 1 ]; then echo "fuzz: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -227,5 +240,6 @@ unexpected="$(grep -c 'unexpected error' "$work/serve.log" || true)"
 [ "${unexpected:-0}" != 0 ] && echo "fuzz: the server logged $unexpected unexpected errors" \
   && grep 'unexpected error' "$work/serve.log" | head -n 5
 echo
-echo "fuzz: $operations operations, $total_requests requests, $total_failures failures"
+# On PostgreSQL the summary is named as reliability.sh's part is.
+echo "$([ "$postgres" = 1 ] && echo fuzz-pg || echo fuzz): $operations operations, $total_requests requests, $total_failures failures"
 [ "$total_failures" -eq 0 ]

@@ -15,7 +15,7 @@ struct AuditCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let database = try await self.database.openCore()
+        let database = try await self.database.open()
         defer { try? database.close() }
         for entry in try await database.auditLog(survey: survey) {
             let shown = UntrustedText.visible

@@ -33,7 +33,7 @@ struct CampaignsRebuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         let survey = try surveys.survey(self.survey)
-        let database = try self.database.open()
+        let database = try await self.database.open()
         defer { try? database.close() }
         let detector = database.campaignDetector(surveys: [survey])
         let summary = try await detector.rebuild(survey, at: Date())
@@ -135,7 +135,7 @@ struct CampaignsMeasureAssignCommand: AsyncParsableCommand {
             }
             return false
         }) else { throw ValidationError("\(survey.id) has no long optional free-text question.") }
-        let database = try self.database.open()
+        let database = try await self.database.open()
         defer { try? database.close() }
         let detector = database.campaignDetector(surveys: [survey])
         // Whatever was queued before is placed first: not measured.

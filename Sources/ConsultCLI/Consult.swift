@@ -9,7 +9,7 @@ struct Consult: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, SurveyCommand.self, ExportCommand.self, DeadlineCommand.self, AuditCommand.self,
             TokenCommand.self, GenerateCommand.self,
-            ReceiptCommand.self, BackupCommand.self,
+            ReceiptCommand.self, BackupCommand.self, CopyCommand.self,
             // refiqda
             ThemesCommand.self,
             // lang (issue 15)

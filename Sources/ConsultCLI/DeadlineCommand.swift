@@ -43,7 +43,7 @@ struct DeadlineSetCommand: AsyncParsableCommand {
             throw ValidationError("--closes-at: \(error.message)")
         }
         let survey = try surveys.survey(self.survey)
-        let database = try await self.database.openCore()
+        let database = try await self.database.open()
         defer { try? database.close() }
         do {
             let previous = try await database.moveDeadline(
@@ -68,7 +68,7 @@ struct DeadlineShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let survey = try surveys.survey(self.survey)
-        let database = try await self.database.openCore()
+        let database = try await self.database.open()
         defer { try? database.close() }
         let window = try await database.window(of: survey)
         print("\(survey.id): closes \(Instant.utcText(window.closesAt)) "

@@ -37,7 +37,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let survey = try surveys.survey(self.survey)
-        let database = try self.database.open()
+        let database = try await self.database.open()
         defer { try? database.close() }
         let now = Date()
         let folder = URL(fileURLWithPath: out ?? "Exports/\(survey.id)/\(Self.folderTimestamp(now))")

@@ -29,7 +29,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let survey = try surveys.survey(self.survey)
-        let database = try self.database.open()
+        let database = try await self.database.open()
         defer { try? database.close() }
         var generator = ResponseGenerator(survey: survey, seed: seed)
         let start = survey.window.opensAt

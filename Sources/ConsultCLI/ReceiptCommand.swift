@@ -30,7 +30,7 @@ struct ReceiptVerifyCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(file) is not a receipt: \(error)")
         }
-        let database = try await self.database.openCore()
+        let database = try await self.database.open()
         defer { try? database.close() }
         if let problem = database.receipts.problem(with: receipt) {
             print("\(file): invalid — \(problem)")

@@ -62,6 +62,20 @@ struct ServeCommand: AsyncParsableCommand {
         "Connections served at once; more wait until one closes (env CONSULT_MAX_CONNECTIONS).", valueName: "count"))
     var maxConnections: Int = ProcessInfo.processInfo.environment["CONSULT_MAX_CONNECTIONS"].flatMap(Int.init) ?? 1000
 
+    @Option(help: ArgumentHelp(
+        "A PostgreSQL node's own folder for uploads while they arrive, emptied at start (env CONSULT_SPOOL); by default one per address and port in the temporary folder. An SQLite file keeps them beside itself.",
+        valueName: "folder"))
+    var spool: String? = ProcessInfo.processInfo.environment["CONSULT_SPOOL"]
+
+    /// Where this node spools uploads on PostgreSQL: its own folder, since nodes share the database and
+    /// each empties its spool at start. A port from the OS (0) is not known yet: the process names it then.
+    var uploadSpool: URL {
+        if let spool { return URL(fileURLWithPath: spool) }
+        let node = port == 0 ? "pid\(ProcessInfo.processInfo.processIdentifier)" : "\(host)-\(port)"
+        return FileManager.default.temporaryDirectory.appendingPathComponent(
+            "consult-spool-" + node.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? String($0) : "_" }.joined())
+    }
+
     // Reading room (search): for the ingest benchmark only, to measure what keeping the texts' index costs.
     @Flag(name: .customLong("benchmark-without-text-index"), help: .hidden)
     var withoutTextIndex = false
@@ -101,13 +115,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "consult")
         let loaded = try surveys.load()
-        let database = try self.database.open(openTextIndex: !withoutTextIndex, textLanguages: !withoutLanguage)
+        let database = try await self.database.open(
+            openTextIndex: !withoutTextIndex, textLanguages: !withoutLanguage, uploadSpool: uploadSpool)
         try await database.registerAnswerCodes(of: loaded)
         let now = Date()
         for survey in loaded {
             logger.info("survey loaded", metadata: ["survey": "\(survey.id)", "summary": "\(survey.summary(at: now))"])
         }
-        logger.info("database open", metadata: ["path": "\(self.database.path)"])
+        logger.info("database open", metadata: ["path": "\(self.database.redactedPath)"])
         var draftLimits = DraftLimits.standard
         draftLimits.perClient = draftsPerAddress
         draftLimits.perSurvey = draftsPerSurvey

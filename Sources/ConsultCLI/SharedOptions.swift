@@ -5,50 +5,70 @@ import ConsultStore
 import Foundation
 import SurveyFiles
 
-/// `--db`: the SQLite file, also `CONSULT_DB`.
+/// `--db`: the SQLite file or a `postgresql://` URL, also `CONSULT_DB`.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "The SQLite database file (env CONSULT_DB); created on first use.")
+    @Option(name: .customLong("db"), help: ArgumentHelp(
+        "The SQLite database file, created on first use, or a postgresql:// URL (env CONSULT_DB).", valueName: "file-or-url"))
     var path: String = ProcessInfo.processInfo.environment["CONSULT_DB"] ?? "./consult.sqlite"
 
-    /// The store every command works with, by its roles (``ConsultStorage``).
-    func open(openTextIndex: Bool = true, textLanguages: Bool = true) throws -> any ConsultStorage {
-        if isPostgres {
-            throw ValidationError("""
-                \(redactedPath) is a PostgreSQL database: this command runs on PostgreSQL once the reading room, \
-                campaigns and position papers are carried over (issue 18); token, deadline, audit and receipt do now.
-                """)
-        }
-        return try openSQLite(openTextIndex: openTextIndex, textLanguages: textLanguages)
+    /// The database `--db` names.
+    var location: StoreLocation { StoreLocation(path, option: "--db") }
+
+    /// The store every command works with, by its roles (``ConsultStorage``). `uploadSpool` is where a
+    /// PostgreSQL node spools arriving uploads (SQLite keeps them beside its file).
+    func open(openTextIndex: Bool = true, textLanguages: Bool = true, uploadSpool: URL? = nil) async throws -> any ConsultStorage {
+        try await location.open(openTextIndex: openTextIndex, textLanguages: textLanguages, uploadSpool: uploadSpool)
     }
 
-    /// The store for commands that need only the roles every engine has (``CoreStorage``): the SQLite
-    /// file, or the PostgreSQL database a `postgresql://` URL names (migrated at once if it is behind).
-    func openCore() async throws -> any CoreStorage {
-        guard isPostgres else { return try openSQLite() }
+    /// Whether `--db` names a PostgreSQL database (a `postgresql://` URL) rather than an SQLite file.
+    var isPostgres: Bool { location.isPostgres }
+
+    /// `--db` as it may be shown: a PostgreSQL URL without its password.
+    var redactedPath: String { location.redacted }
+
+    /// The SQLite file itself, for what only SQLite has (`consult backup`).
+    func openSQLite() throws -> ConsultDatabase { try location.openSQLite() }
+}
+
+/// A database a command names: an SQLite file, or a PostgreSQL database by its `postgresql://` URL.
+struct StoreLocation {
+    let path: String
+    /// The option that named it, for messages.
+    let option: String
+
+    init(_ path: String, option: String) {
+        self.path = path
+        self.option = option
+    }
+
+    /// The store, by its roles: the SQLite file (created if there is none), or the PostgreSQL database
+    /// (migrated at once if it is behind).
+    func open(openTextIndex: Bool = true, textLanguages: Bool = true, uploadSpool: URL? = nil) async throws -> any ConsultStorage {
+        guard isPostgres else { return try openSQLite(openTextIndex: openTextIndex, textLanguages: textLanguages) }
         let location: PostgresLocation
         do {
             location = try PostgresLocation(parsing: path)
         } catch {
-            throw ValidationError("--db: \(error)")
+            throw ValidationError("\(option): \(error)")
         }
         do {
-            return try await PostgresStore.open(location)
+            return try await PostgresStore.open(location, uploadSpool: uploadSpool)
         } catch {
             let reason = error is PostgresUnreachable ? "\(error)" : String(reflecting: error)
-            throw ValidationError("Cannot open the PostgreSQL database \(redactedPath): \(reason)")
+            throw ValidationError("Cannot open the PostgreSQL database \(redacted): \(reason)")
         }
     }
 
-    /// Whether `--db` names a PostgreSQL database (a `postgresql://` URL) rather than an SQLite file.
+    /// Whether it is a PostgreSQL database (a `postgresql://` URL) rather than an SQLite file.
     var isPostgres: Bool { PostgresLocation.isPostgresURL(path) }
 
-    /// `--db` as it may be shown: a PostgreSQL URL without its password.
-    var redactedPath: String {
+    /// As it may be shown: a PostgreSQL URL without its password.
+    var redacted: String {
         guard isPostgres, let location = try? PostgresLocation(parsing: path) else { return path }
         return location.redactedDescription
     }
 
-    /// The SQLite file itself, for what only SQLite has (`consult backup`).
+    /// The SQLite file itself.
     func openSQLite(openTextIndex: Bool = true, textLanguages: Bool = true) throws -> ConsultDatabase {
         do {
             return try ConsultDatabase(path: path, openTextIndex: openTextIndex, textLanguages: textLanguages)

@@ -48,7 +48,7 @@ struct ThemesImportCommand: AsyncParsableCommand {
                 .joined(separator: "\n"))
         }
         guard !themes.isEmpty else { throw ValidationError("\(file): the codebook has no codes.") }
-        let database = try self.database.open()
+        let database = try await self.database.open()
         defer { try? database.close() }
         do {
             let result = try await database.codebookImporter.importThemes(themes, into: survey.id, by: commandLineActor, at: Date())

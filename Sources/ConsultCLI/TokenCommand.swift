@@ -52,7 +52,7 @@ struct TokenCreateCommand: AsyncParsableCommand {
         if let expiry, expiry <= now {
             throw ValidationError("--expires-at \(Instant.utcText(expiry)) is not in the future.")
         }
-        let database = try await self.database.openCore()
+        let database = try await self.database.open()
         defer { try? database.close() }
         let (token, record) = try await database.issueToken(
             role: role, name: name.trimmingCharacters(in: .whitespacesAndNewlines), expiresAt: expiry,

@@ -12,7 +12,7 @@ struct TokenListCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let database = try await self.database.openCore()
+        let database = try await self.database.open()
         defer { try? database.close() }
         let now = Date()
         let rows = try await database.roleTokens().map { token in

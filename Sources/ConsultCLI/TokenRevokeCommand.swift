@@ -23,7 +23,7 @@ struct TokenRevokeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try await self.database.openCore()
+        let database = try await self.database.open()
         defer { try? database.close() }
         do {
             let token = try await database.revokeToken(

@@ -11,10 +11,20 @@ extension PostgresStore {
     /// through the session sees the same rows however many passes it makes. Blocks the calling thread
     /// for as long as `body` runs: call it off Swift's cooperative threads (as the export writers do).
     public func blockingSnapshot<T>(_ body: (PostgresBlockingSession) throws -> T) throws -> T {
+        try blockingTransaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
+    }
+
+    /// Runs `body` in one read-write transaction on one connection, committed when it returns and rolled
+    /// back when it throws. Blocks the calling thread, like ``blockingSnapshot(_:)`` (`consult copy` writes so).
+    public func blockingTransaction<T>(_ body: (PostgresBlockingSession) throws -> T) throws -> T {
+        try blockingTransaction(begin: "BEGIN", body)
+    }
+
+    private func blockingTransaction<T>(begin: PostgresQuery, _ body: (PostgresBlockingSession) throws -> T) throws -> T {
         let lease = try ConnectionLease(client)
         defer { lease.release() }
         let session = PostgresBlockingSession(connection: lease.connection, logger: logger)
-        try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        try session.execute(begin)
         let result: T
         do {
             result = try body(session)

@@ -18,20 +18,25 @@ public final class PostgresStore: Sendable {
     let secrets: ServerSecrets
     /// The surveys whose answer ids this node has registered (see `registerCodes(of:)`).
     let coveredSurveys = Mutex<Set<String>>([])
+    /// This node's folder for uploads while they arrive (node-local: the database is shared).
+    public let uploadSpool: URL
     private let running: Task<Void, Never>
 
-    private init(client: PostgresClient, running: Task<Void, Never>, secrets: ServerSecrets, logger: Logger) {
+    private init(client: PostgresClient, running: Task<Void, Never>, secrets: ServerSecrets, uploadSpool: URL, logger: Logger) {
         self.client = client
         self.running = running
         self.secrets = secrets
+        self.uploadSpool = uploadSpool
         self.logger = logger
     }
 
     /// Connects to the database at `location`, applies the migrations it lacks (one node at a
     /// time) and loads the keys every node shares (made by the first node that needs them).
     /// A server that cannot be reached within `patience` fails the open (the client itself would keep trying).
+    /// `uploadSpool` is this node's own folder for arriving uploads (by default one for this process).
     public static func open(
-        _ location: PostgresLocation, patience: Duration = .seconds(10), logger: Logger = Logger(label: "consult.postgres")
+        _ location: PostgresLocation, patience: Duration = .seconds(10), uploadSpool: URL? = nil,
+        logger: Logger = Logger(label: "consult.postgres")
     ) async throws -> PostgresStore {
         // The client retries failed connections on its own; each failure would be logged at info.
         var background = logger
@@ -55,7 +60,9 @@ public final class PostgresStore: Sendable {
             guard reached else { throw PostgresUnreachable(description: "the server did not answer within \(patience)") }
             try await PostgresMigrator(migrations: Migration.bundled()).migrate(client, logger: logger)
             let secrets = try await Self.loadSecrets(client, logger: logger)
-            return PostgresStore(client: client, running: running, secrets: secrets, logger: logger)
+            let spool = uploadSpool ?? FileManager.default.temporaryDirectory
+                .appendingPathComponent("consult-spool-\(ProcessInfo.processInfo.processIdentifier)")
+            return PostgresStore(client: client, running: running, secrets: secrets, uploadSpool: spool, logger: logger)
         } catch {
             running.cancel()
             throw error

@@ -50,6 +50,8 @@ public protocol ConsultStorage:
     var attachmentTextSearch: any AttachmentTextSearch { get }
     /// The folder where uploads are spooled before they are stored.
     var uploadSpool: URL { get }
+    /// The whole database, table by table, for `consult copy`.
+    var transfer: any StoreTransfer { get }
 }
 
 /// The roles both engines have today (SQLite and PostgreSQL): what the store contract checks, and what

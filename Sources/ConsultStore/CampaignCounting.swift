@@ -16,6 +16,14 @@ public struct CampaignLeftOut: Sendable {
     public let options: [OptionCount]
 
     public static let none = CampaignLeftOut(seqs: [], sectors: [:], bases: [], options: [])
+
+    /// campaigns: also made by the PostgreSQL engine.
+    package init(seqs: [Int64], sectors: [String: Int], bases: [QuestionBase], options: [OptionCount]) {
+        self.seqs = seqs
+        self.sectors = sectors
+        self.bases = bases
+        self.options = options
+    }
 }
 
 /// The campaigns of a survey for the analysis: the campaigns table and the counted-once figures.

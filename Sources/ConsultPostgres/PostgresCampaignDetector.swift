@@ -1,0 +1,365 @@
+import ConsultCore
+import ConsultStore
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// Keeps `campaign_cluster` and `campaign_member` current with the submissions' free texts on
+/// PostgreSQL, with the SQLite detector's rules: each queued submission joins the cluster of the most
+/// similar earlier text (``NearDuplicateIndex``, in memory), analysts' placements and reviews are left
+/// alone, an unreviewed cluster left with one member dissolves.
+///
+/// Every node runs one (the serve worker), so two may catch up at once. Each survey's placing runs
+/// under the survey's campaign lock (``PostgresStore/lockCampaigns(of:on:)``, a transaction-level
+/// advisory lock), and the queue is read again under it. Why a lock per survey rather than
+/// `FOR UPDATE SKIP LOCKED` on the queue: skipping would let two nodes place different submissions
+/// of one survey at once, each without seeing the other's, and single-link clustering depends on the
+/// order texts are placed in; under the lock they are placed one after the other in order of arrival,
+/// as SQLite's single writer places them, and a submission another node placed meanwhile is no longer
+/// queued (with the version read) and is skipped, never placed twice. Lost: never; the queue row goes
+/// only in the transaction that placed that version.
+///
+/// Each node's index follows the others' through `near_duplicate_state.revision` and the changed
+/// (submission, scope) pairs in `near_duplicate_change`; a rebuild raises the generation and every
+/// node reloads. Fingerprints are computed before the transaction, which only looks up and writes.
+public final class PostgresCampaignDetector: CampaignDetector {
+    /// One survey's index as this node holds it, and the survey's state it matches.
+    struct SurveyIndex: Sendable {
+        var generation: Int64
+        var revision: Int64
+        var scopes: [String: NearDuplicateIndex]
+    }
+
+    /// A scope's text of one submission.
+    struct ScopedText: Hashable, Sendable {
+        let seq: Int64
+        let scope: String
+    }
+
+    /// A queued submission with the free texts of its latest version.
+    struct Queued: Sendable {
+        let seq: Int64
+        let version: Int64
+        let surveyID: String
+        var texts: [OpenTextField: String]
+    }
+
+    let store: PostgresStore
+    let surveys: [String: Survey]
+    /// The indexes no transaction is using. A transaction takes its survey's out (under the survey's
+    /// lock) and puts it back once committed; a rolled-back or retried one leaves none, and the next
+    /// loads the index again from the stored prints.
+    let idle = Mutex<[String: SurveyIndex]>([:])
+
+    /// Changes kept for nodes whose index is behind; a node further behind reloads.
+    static let keptRevisions: Int64 = 1024
+
+    init(store: PostgresStore, surveys: [Survey]) {
+        self.store = store
+        self.surveys = Dictionary(surveys.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    var logger: Logger { store.logger }
+
+    public func pending() async throws -> [String: Int] {
+        try await store.reading { connection in
+            Dictionary(uniqueKeysWithValues: try await connection.all(
+                """
+                SELECT s.survey_id, count(*) FROM near_duplicate_queue q JOIN submission s ON s.seq = q.submission_seq
+                GROUP BY s.survey_id
+                """, as: (String, Int).self, logger: logger))
+        }
+    }
+
+    public func catchUp(at now: Date, limit: Int) async throws -> Int {
+        let batch = try await store.reading { connection in try await self.queued(limit: limit, on: connection) }
+        guard !batch.isEmpty else { return 0 }
+        let placements = batch.map { item in
+            (item, surveys[item.surveyID].map { CampaignText.fingerprints(of: item.texts, in: $0) } ?? [:])
+        }
+        let surveyIDs = Set(batch.map(\.surveyID)).sorted()
+        let seqs = batch.map(\.seq), versions = batch.map(\.version)
+        let (taken, indexes) = try await store.transaction { connection -> (Int, [String: SurveyIndex]) in
+            // In one order on every node: two nodes' batches never wait for each other in a circle.
+            for surveyID in surveyIDs { try await store.lockCampaigns(of: surveyID, on: connection) }
+            var still: Set<Int64> = []
+            for seq in try await connection.all(
+                """
+                SELECT q.submission_seq FROM near_duplicate_queue q
+                JOIN unnest(\(seqs)::bigint[], \(versions)::bigint[]) AS b (seq, version)
+                    ON q.submission_seq = b.seq AND q.version = b.version
+                """, as: Int64.self, logger: logger)
+            {
+                still.insert(seq)
+            }
+            var indexes: [String: SurveyIndex] = [:]
+            for surveyID in surveyIDs {
+                guard let survey = surveys[surveyID] else { continue }
+                var index = try await synced(surveyID, on: connection)
+                var changed: Set<ScopedText> = []
+                for (item, prints) in placements where item.surveyID == surveyID && still.contains(item.seq) {
+                    try await place(item.seq, prints: prints, survey: survey, at: now, index: &index, changed: &changed, on: connection)
+                }
+                try await record(changed, of: surveyID, index: &index, on: connection)
+                indexes[surveyID] = index
+            }
+            // Placed (or of a survey this detector does not know, as on SQLite): off the queue, unless
+            // edited since it was read; that version stays queued and is placed next time.
+            try await connection.run(
+                """
+                DELETE FROM near_duplicate_queue q USING unnest(\(seqs)::bigint[], \(versions)::bigint[]) AS b (seq, version)
+                WHERE q.submission_seq = b.seq AND q.version = b.version
+                """, logger: logger)
+            return (still.count, indexes)
+        }
+        idle.withLock { idle in
+            for (surveyID, index) in indexes { idle[surveyID] = index }
+        }
+        return taken
+    }
+
+    /// The oldest `limit` queued submissions with their texts, from one statement (one snapshot: the
+    /// texts are those of the version queued).
+    func queued(limit: Int, on connection: PostgresConnection) async throws -> [Queued] {
+        var batch: [Queued] = []
+        let rows = try await connection.query(
+            """
+            SELECT q.submission_seq, q.version, s.survey_id, a.question, a.option IS NOT NULL, a.text
+            FROM (SELECT submission_seq, version FROM near_duplicate_queue ORDER BY submission_seq LIMIT \(Int64(limit))) q
+            JOIN submission s ON s.seq = q.submission_seq
+            LEFT JOIN answer_value a ON a.submission_seq = q.submission_seq AND a.text IS NOT NULL
+            ORDER BY q.submission_seq, a.position
+            """, logger: logger)
+        for try await (seq, version, surveyID, question, isOther, text) in rows.decode(
+            (Int64, Int64, String, String?, Bool?, Data?).self)
+        {
+            if batch.last?.seq != seq { batch.append(Queued(seq: seq, version: version, surveyID: surveyID, texts: [:])) }
+            if let question, let text, let field = PostgresStore.openTextField(question: question, isOther: isOther ?? false) {
+                batch[batch.count - 1].texts[field] = String(decoding: text, as: UTF8.self)
+            }
+        }
+        return batch
+    }
+
+    // MARK: The index in memory
+
+    /// This node's index of `survey`, brought to what is stored; called under the survey's lock.
+    func synced(_ survey: String, on connection: PostgresConnection) async throws -> SurveyIndex {
+        let (generation, revision, prunedThrough) = try await connection.first(
+            "SELECT generation, revision, pruned_through FROM near_duplicate_state WHERE survey_id = \(survey)",
+            as: (Int64, Int64, Int64).self, logger: logger) ?? (Int64(0), Int64(0), Int64(0))
+        if var index = idle.withLock({ $0.removeValue(forKey: survey) }), index.generation == generation,
+            index.revision <= revision, index.revision >= prunedThrough
+        {
+            if index.revision < revision {
+                try await applyChanges(of: survey, since: index.revision, to: &index, on: connection)
+                index.revision = revision
+            }
+            return index
+        }
+        var index = SurveyIndex(generation: generation, revision: revision, scopes: [:])
+        let rows = try await connection.query(
+            """
+            SELECT submission_seq, scope, exact_hash, signature, word_count FROM near_duplicate_print
+            WHERE survey_id = \(survey) ORDER BY submission_seq
+            """, logger: logger)
+        for try await (seq, scope, hash, signature, words) in rows.decode((Int64, String, Int64, Data, Int).self) {
+            guard let print = Self.fingerprint(hash, signature, words) else { continue }
+            index.scopes[scope, default: NearDuplicateIndex()].add(seq, print)
+        }
+        return index
+    }
+
+    /// Applies the prints other nodes changed after `revision`: each changed text is taken out and
+    /// indexed again with its print as stored now (if any), in the order they were last changed.
+    func applyChanges(of survey: String, since revision: Int64, to index: inout SurveyIndex, on connection: PostgresConnection)
+        async throws
+    {
+        let rows = try await connection.query(
+            """
+            SELECT c.submission_seq, c.scope, p.exact_hash, p.signature, p.word_count
+            FROM (SELECT submission_seq, scope, max(revision) AS revision FROM near_duplicate_change
+                  WHERE survey_id = \(survey) AND revision > \(revision) GROUP BY submission_seq, scope) c
+            LEFT JOIN near_duplicate_print p ON p.submission_seq = c.submission_seq AND p.scope = c.scope
+            ORDER BY c.revision, c.submission_seq, c.scope
+            """, logger: logger)
+        for try await (seq, scope, hash, signature, words) in rows.decode((Int64, String, Int64?, Data?, Int?).self) {
+            index.scopes[scope, default: NearDuplicateIndex()].remove(seq)
+            if let hash, let signature, let words, let print = Self.fingerprint(hash, signature, words) {
+                index.scopes[scope, default: NearDuplicateIndex()].add(seq, print)
+            }
+        }
+    }
+
+    static func fingerprint(_ hash: Int64, _ signature: Data, _ words: Int) -> TextFingerprint? {
+        TextFingerprint(exactHash: UInt64(bitPattern: hash), signatureBytes: [UInt8](signature), wordCount: words)
+    }
+
+    /// Raises the survey's revision and records the texts whose prints this transaction changed, for
+    /// the other nodes; every so often drops the changes no node within ``keptRevisions`` needs.
+    func record(_ changed: Set<ScopedText>, of survey: String, index: inout SurveyIndex, on connection: PostgresConnection)
+        async throws
+    {
+        guard !changed.isEmpty else { return }
+        let revision = index.revision + 1
+        let texts = changed.sorted { ($0.seq, $0.scope) < ($1.seq, $1.scope) }
+        try await connection.run(
+            """
+            INSERT INTO near_duplicate_state (survey_id, revision) VALUES (\(survey), \(revision))
+            ON CONFLICT (survey_id) DO UPDATE SET revision = excluded.revision
+            """, logger: logger)
+        try await connection.run(
+            """
+            INSERT INTO near_duplicate_change (survey_id, revision, submission_seq, scope)
+            SELECT \(survey), \(revision), seq, scope FROM unnest(\(texts.map(\.seq))::bigint[], \(texts.map(\.scope))::text[]) AS t (seq, scope)
+            """, logger: logger)
+        if revision % 128 == 0, revision > Self.keptRevisions {
+            let through = revision - Self.keptRevisions
+            try await connection.run(
+                "DELETE FROM near_duplicate_change WHERE survey_id = \(survey) AND revision <= \(through)", logger: logger)
+            try await connection.run(
+                "UPDATE near_duplicate_state SET pruned_through = \(through) WHERE survey_id = \(survey)", logger: logger)
+        }
+        index.revision = revision
+    }
+
+    // MARK: Placing one submission
+
+    /// Brings every scope of submission `seq` to its new fingerprints.
+    func place(
+        _ seq: Int64, prints: [String: TextFingerprint], survey: Survey, at now: Date, index: inout SurveyIndex,
+        changed: inout Set<ScopedText>, on connection: PostgresConnection
+    ) async throws {
+        var stored: [String: Int64] = [:]
+        for (scope, hash) in try await connection.all(
+            "SELECT scope, exact_hash FROM near_duplicate_print WHERE submission_seq = \(seq)", as: (String, Int64).self,
+            logger: logger)
+        {
+            stored[scope] = hash
+        }
+        var placedByAnalyst: Set<String> = []
+        var memberScopes: Set<String> = []
+        for (scope, placed) in try await connection.all(
+            "SELECT scope, placed_by IS NOT NULL FROM campaign_member WHERE submission_seq = \(seq)", as: (String, Bool).self,
+            logger: logger)
+        {
+            memberScopes.insert(scope)
+            if placed { placedByAnalyst.insert(scope) }
+        }
+        for scope in Set(stored.keys).union(prints.keys).union(memberScopes).sorted() {
+            var scopeIndex = index.scopes.removeValue(forKey: scope) ?? NearDuplicateIndex()
+            if placedByAnalyst.contains(scope) {
+                // An analyst placed it: the detector leaves it where it is and out of its index.
+                scopeIndex.remove(seq)
+                try await connection.run(
+                    "DELETE FROM near_duplicate_print WHERE submission_seq = \(seq) AND scope = \(scope)", logger: logger)
+                changed.insert(ScopedText(seq: seq, scope: scope))
+            } else if let print = prints[scope], let old = stored[scope], UInt64(bitPattern: old) == print.exactHash {
+                // The same words: nothing to do.
+            } else {
+                // A text the detector never saw (a new submission's) has nothing to undo.
+                if stored[scope] != nil || memberScopes.contains(scope) {
+                    try await detach(seq, scope: scope, index: &scopeIndex, on: connection)
+                }
+                if let print = prints[scope] {
+                    try await attach(seq, scope: scope, print: print, survey: survey, at: now, index: &scopeIndex, on: connection)
+                }
+                changed.insert(ScopedText(seq: seq, scope: scope))
+            }
+            index.scopes[scope] = scopeIndex
+        }
+    }
+
+    /// Takes submission `seq`'s text of `scope` out of the index and out of its cluster (not one an
+    /// analyst placed it in), dissolving an unreviewed cluster left with one member and handing a
+    /// cluster it represented to its next member (the earliest one the detector placed).
+    func detach(_ seq: Int64, scope: String, index: inout NearDuplicateIndex, on connection: PostgresConnection) async throws {
+        index.remove(seq)
+        try await connection.run(
+            "DELETE FROM near_duplicate_print WHERE submission_seq = \(seq) AND scope = \(scope)", logger: logger)
+        guard let clusterID = try await connection.first(
+            """
+            DELETE FROM campaign_member
+            WHERE submission_seq = \(seq) AND scope = \(scope) AND placed_by IS NULL AND cluster_id IS NOT NULL
+            RETURNING cluster_id
+            """, as: Int64.self, logger: logger)
+        else { return }
+        guard let (representative, review) = try await connection.first(
+            "SELECT representative_seq, review FROM campaign_cluster WHERE id = \(clusterID)", as: (Int64?, String).self,
+            logger: logger)
+        else { return }
+        let remaining = try await connection.all(
+            "SELECT submission_seq, placed_by IS NOT NULL FROM campaign_member WHERE cluster_id = \(clusterID) ORDER BY submission_seq",
+            as: (Int64, Bool).self, logger: logger)
+        if remaining.count < 2, review == CampaignReviewState.unreviewed.rawValue, !remaining.contains(where: { $0.1 }) {
+            try await connection.run("DELETE FROM campaign_member WHERE cluster_id = \(clusterID)", logger: logger)
+            try await connection.run("DELETE FROM campaign_cluster WHERE id = \(clusterID)", logger: logger)
+        } else if representative == seq {
+            let next = remaining.first { !$0.1 } ?? remaining.first
+            try await connection.run(
+                "UPDATE campaign_cluster SET representative_seq = \(next?.0) WHERE id = \(clusterID)", logger: logger)
+        }
+    }
+
+    /// Indexes `seq`'s text of `scope` and puts it in the cluster of the most similar earlier text,
+    /// creating the cluster (represented by that text) if it stood alone.
+    func attach(
+        _ seq: Int64, scope: String, print: TextFingerprint, survey: Survey, at now: Date, index: inout NearDuplicateIndex,
+        on connection: PostgresConnection
+    ) async throws {
+        let surveyID = survey.id.rawValue
+        while let match = index.bestMatch(for: print, threshold: survey.campaigns.similarity) {
+            let nearest = try await connection.first(
+                "SELECT cluster_id, placed_by IS NOT NULL FROM campaign_member WHERE submission_seq = \(match.nearest) AND scope = \(scope)",
+                as: (Int64?, Bool).self, logger: logger)
+            let clusterID: Int64
+            if let nearest {
+                guard !nearest.1, let id = nearest.0 else {
+                    // An analyst has placed that text since: the detector no longer clusters with it.
+                    index.remove(match.nearest)
+                    continue
+                }
+                clusterID = id
+            } else {
+                guard let id = try await connection.first(
+                    """
+                    INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms)
+                    VALUES (\(surveyID), \(scope), \(match.nearest), \(now.milliseconds)) RETURNING id
+                    """, as: Int64.self, logger: logger)
+                else { throw NotYetOnPostgreSQL(description: "the new cluster's id was not returned") }
+                clusterID = id
+                try await insertMember(match.nearest, scope: scope, cluster: clusterID, similarity: 1, at: now, on: connection)
+            }
+            try await insertMember(seq, scope: scope, cluster: clusterID, similarity: match.similarity, at: now, on: connection)
+            try await insertPrint(seq, scope: scope, survey: surveyID, print: print, nearest: match.nearest, on: connection)
+            index.add(seq, print)
+            return
+        }
+        try await insertPrint(seq, scope: scope, survey: surveyID, print: print, nearest: nil, on: connection)
+        index.add(seq, print)
+    }
+
+    func insertMember(
+        _ seq: Int64, scope: String, cluster: Int64, similarity: Double, at now: Date, on connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms)
+            VALUES (\(seq), \(scope), \(cluster), \(min(1, max(0, similarity))), \(now.milliseconds))
+            """, logger: logger)
+    }
+
+    func insertPrint(
+        _ seq: Int64, scope: String, survey: String, print: TextFingerprint, nearest: Int64?, on connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO near_duplicate_print (submission_seq, scope, survey_id, exact_hash, signature, word_count, nearest_seq)
+            VALUES (\(seq), \(scope), \(survey), \(Int64(bitPattern: print.exactHash)), \(Data(print.signatureBytes)),
+                \(print.wordCount), \(nearest))
+            ON CONFLICT (submission_seq, scope) DO UPDATE SET survey_id = excluded.survey_id, exact_hash = excluded.exact_hash,
+                signature = excluded.signature, word_count = excluded.word_count, nearest_seq = excluded.nearest_seq
+            """, logger: logger)
+    }
+}

@@ -18,22 +18,14 @@ struct PostgresCampaignCounting: CampaignCounting {
 
     func leftOut(survey: String, minimumSize: Int) async throws -> CampaignLeftOut {
         try await store.reading { connection in
-            var members: [Int64: (stored: Int64?, seqs: [Int64])] = [:]
-            for (id, stored, seq) in try await connection.all(
+            let confirmed = try await connection.all(
                 """
                 SELECT c.id, c.representative_seq, m.submission_seq FROM campaign_cluster c
                 JOIN campaign_member m ON m.cluster_id = c.id
                 WHERE c.survey_id = \(survey) AND c.scope = '' AND c.review = 'confirmed' AND m.scope = ''
                 """, as: (Int64, Int64?, Int64).self, logger: logger)
-            {
-                members[id, default: (stored, [])].seqs.append(seq)
-            }
-            var seqs: [Int64] = []
-            for (_, cluster) in members where cluster.seqs.count >= minimumSize {
-                let counted = CampaignRule.countedMember(stored: cluster.stored, members: cluster.seqs)
-                seqs += cluster.seqs.filter { $0 != counted }
-            }
-            seqs.sort()
+            let seqs = CampaignLeftOut.seqs(
+                ofConfirmed: confirmed.map { (cluster: $0.0, stored: $0.1, seq: $0.2) }, minimumSize: minimumSize)
             guard !seqs.isEmpty else { return CampaignLeftOut.none }
             let sectors = try await connection.all(
                 "SELECT final_sector, count(*) FROM submission WHERE seq = ANY(\(seqs)::bigint[]) GROUP BY 1",

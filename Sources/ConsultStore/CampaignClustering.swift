@@ -211,3 +211,21 @@ extension CampaignText {
         return (seq, member.respondent, text)
     }
 }
+
+extension CampaignLeftOut {
+    /// The submissions the counted-once tables leave out, sorted, from the members of a survey's
+    /// confirmed whole-submission clusters (cluster, its stored representative, member): every member
+    /// of a cluster of at least `minimumSize` but the one it counts as.
+    package static func seqs(
+        ofConfirmed rows: [(cluster: Int64, stored: Int64?, seq: Int64)], minimumSize: Int
+    ) -> [Int64] {
+        var members: [Int64: (stored: Int64?, seqs: [Int64])] = [:]
+        for row in rows { members[row.cluster, default: (row.stored, [])].seqs.append(row.seq) }
+        var seqs: [Int64] = []
+        for (_, cluster) in members where cluster.seqs.count >= minimumSize {
+            let counted = CampaignRule.countedMember(stored: cluster.stored, members: cluster.seqs)
+            seqs += cluster.seqs.filter { $0 != counted }
+        }
+        return seqs.sorted()
+    }
+}

@@ -226,6 +226,53 @@ extension PostgresStore: CampaignNode {}
         #expect(views.allSatisfy { $0 == Self.twoCampaigns })
     }
 
+    /// Letter `number` of many unrelated ones: 45 words drawn from a made-up vocabulary by a fixed generator.
+    static func letter(_ number: Int) -> String {
+        let syllables = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "ve", "da", "gu", "fe", "zo", "bi", "wa", "ch"]
+        var state = UInt64(number + 1) &* 0x9e37_79b9_7f4a_7c15
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33)
+        }
+        return (0..<45).map { _ in (0..<3).map { _ in syllables[next() % syllables.count] }.joined() }.joined(separator: " ")
+    }
+
+    @Test func twoNodesCatchingUpOneAtATimeEachPlaceATextAfterTheOneBeforeIt() async throws {
+        // Eight unrelated letters, each sent twice in a row: the second copy has only the first to join,
+        // so a node placing it without the other node's placement of the first would leave both alone.
+        func submitPairs(_ ledger: Ledger, over nodes: [any ContractStore]) async throws {
+            for number in 0..<8 {
+                for copy in 0..<2 {
+                    try await ledger.submit(
+                        "L\(number)-\(copy)", "Dear Commissioner, this is \(["Ana", "Jon"][copy]). " + Self.letter(number),
+                        on: nodes[copy % nodes.count])
+                }
+            }
+        }
+        let expected = (0..<8).map { "|L\($0)-0,L\($0)-1|size 2|rep L\($0)-0|unreviewed" }.sorted()
+        var views: [[String]] = []
+        for engine in Engine.all {
+            try await engine.withNodes(1) { nodes in
+                let ledger = Ledger()
+                try await submitPairs(ledger, over: nodes)
+                try await Self.drain(Self.campaigns(nodes[0]).campaignDetector(surveys: [Self.survey]))
+                views.append(try await Self.view(nodes[0], ledger, scopes: [""]))
+            }
+        }
+        try await Engine.postgres.withTwoNodes { a, b in
+            let ledger = Ledger()
+            try await submitPairs(ledger, over: [a, b])
+            let detectors = [a, b].map { Self.campaigns($0).campaignDetector(surveys: [Self.survey]) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for detector in detectors { group.addTask { try await Self.drain(detector, limit: 1) } }
+                try await group.waitForAll()
+            }
+            views.append(try await Self.view(b, ledger, scopes: [""]))
+        }
+        #expect(views.count == 3)
+        #expect(views.allSatisfy { $0 == expected })
+    }
+
     @Test func aRebuildGivesTheClustersCatchUpMadeAndARacingCatchUpEndsTheSame() async throws {
         var results: [[String]] = []
         for engine in Engine.all {
@@ -381,6 +428,42 @@ extension PostgresStore: CampaignNode {}
                 #expect(rebuilt.contains("|B0,B1|size 2|rep B0|dismissed"))
                 #expect(!rebuilt.joined().contains("A0"))
                 results.append(afterReview + placed + rebuilt)
+            }
+        }
+        #expect(results.count == 2 && results[0] == results[1])
+    }
+
+    @Test func twoNodesTakingMembersOutAtOnceNeverLeaveAClusterOfOne() async throws {
+        var results: [[String]] = []
+        for engine in Engine.all {
+            try await engine.withTwoNodes { a, b in
+                let ledger = Ledger()
+                for number in 0..<3 { try await ledger.submit("A\(number)", Self.variant(Self.letterA, number), on: a) }
+                try await Self.drain(Self.campaigns(a).campaignDetector(surveys: [Self.survey]))
+                let analyst = try await a.issueToken(role: .analyst, name: "Bo", expiresAt: nil, by: "test", at: Self.now).record
+                let reviewer = CampaignReviewer(
+                    tokenID: analyst.rowID, actor: "analyst:Bo", reason: try AuditReason("not a letter"), at: Self.now)
+                let cluster = try #require(try await Self.campaigns(a).campaignReview.clusters(of: Self.surveyID).first)
+                #expect(cluster.size == 3)
+                let pseudonym = Dictionary(uniqueKeysWithValues: ledger.byPseudonym(a).map { ($0.value, $0.key) })
+                // Each node takes a different member out at the same time: a cluster keeps at least two,
+                // so exactly one of them may.
+                let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                    for (node, label) in [(a, "A1"), (b, "A2")] {
+                        group.addTask {
+                            await Self.refusal {
+                                try await Self.campaigns(node).campaignReview.move(
+                                    pseudonym[label] ?? label, of: cluster.id, to: nil, in: Self.surveyID, by: reviewer)
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }.sorted()
+                }
+                #expect(outcomes == ["accepted", "conflict"])
+                let after = try await Self.campaigns(b).campaignReview.cluster(cluster.id, of: Self.surveyID)
+                #expect(after.size == 2)
+                #expect(try await b.auditLog(survey: Self.surveyID).map(\.action) == ["campaign.member-moved"])
+                results.append(outcomes + ["size \(after.size)"])
             }
         }
         #expect(results.count == 2 && results[0] == results[1])

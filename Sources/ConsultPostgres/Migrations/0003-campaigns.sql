@@ -1,6 +1,10 @@
 -- consult on PostgreSQL (issue 18): campaigns. The detector's queue and fingerprints, the clusters of
 -- look-alike submissions and their review. Same tables and rules as the SQLite store's CampaignSchema and
 -- NearDuplicateSchema; the client-address key the signals read is `submission.client_key` (0001).
+--
+-- The detector's rows name submissions by `seq` without a foreign key to `submission` (which never loses a
+-- row): a foreign-key check locks the submission row FOR KEY SHARE until the detector's transaction ends,
+-- and an edit (SELECT … FOR UPDATE on that row) would then wait for a whole rebuild of the survey.
 
 -- A group of look-alike submissions of one survey. `scope` '' clusters the submissions' free texts taken
 -- together; a question id clusters that question's texts. The detector never changes `review`, nor moves
@@ -10,7 +14,7 @@ CREATE TABLE campaign_cluster (
     survey_id text NOT NULL,
     scope text NOT NULL DEFAULT '',
     -- The member whose text stands for the cluster.
-    representative_seq bigint REFERENCES submission (seq),
+    representative_seq bigint,
     review text NOT NULL DEFAULT 'unreviewed' CHECK (review IN ('unreviewed', 'confirmed', 'dismissed')),
     reviewed_at_ms bigint,
     reviewed_by bigint REFERENCES role_token (id),
@@ -22,7 +26,7 @@ CREATE INDEX campaign_cluster_by_survey ON campaign_cluster (survey_id, scope);
 -- `placed_by` is set when an analyst moved the member or split it off (or, with `cluster_id` NULL, took
 -- it out of every cluster): the detector then leaves it there.
 CREATE TABLE campaign_member (
-    submission_seq bigint NOT NULL REFERENCES submission (seq),
+    submission_seq bigint NOT NULL,
     scope text NOT NULL DEFAULT '',
     cluster_id bigint REFERENCES campaign_cluster (id),
     -- Estimated similarity (Jaccard, 0...1) to the text it was found most like when it joined.
@@ -40,7 +44,7 @@ CREATE INDEX campaign_member_by_cluster ON campaign_member (cluster_id);
 -- The LSH bands are not stored: each node builds them in memory from these rows (NearDuplicateIndex),
 -- the same index the SQLite detector uses, so both engines find the same look-alikes.
 CREATE TABLE near_duplicate_print (
-    submission_seq bigint NOT NULL REFERENCES submission (seq),
+    submission_seq bigint NOT NULL,
     scope text NOT NULL,
     survey_id text NOT NULL,
     exact_hash bigint NOT NULL,

@@ -95,10 +95,12 @@ public final class PostgresCampaignDetector: CampaignDetector {
             }
             var indexes: [String: SurveyIndex] = [:]
             for surveyID in surveyIDs {
-                guard let survey = surveys[surveyID] else { continue }
+                let mine = placements.filter { $0.0.surveyID == surveyID && still.contains($0.0.seq) }
+                // Nothing of it left to place (another node placed it): its index is not needed now.
+                guard let survey = surveys[surveyID], !mine.isEmpty else { continue }
                 var index = try await synced(surveyID, on: connection)
                 var changed: Set<ScopedText> = []
-                for (item, prints) in placements where item.surveyID == surveyID && still.contains(item.seq) {
+                for (item, prints) in mine {
                     try await place(item.seq, prints: prints, survey: survey, at: now, index: &index, changed: &changed, on: connection)
                 }
                 try await record(changed, of: surveyID, index: &index, on: connection)

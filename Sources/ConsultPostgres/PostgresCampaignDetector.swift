@@ -52,12 +52,14 @@ public final class PostgresCampaignDetector: CampaignDetector {
     /// loads the index again from the stored prints.
     let idle = Mutex<[String: SurveyIndex]>([:])
 
-    /// Changes kept for nodes whose index is behind; a node further behind reloads.
-    static let keptRevisions: Int64 = 1024
+    /// The revisions whose changes are kept for nodes whose index is behind (a node further behind
+    /// reloads); older ones are dropped every eighth of that.
+    let keptRevisions: Int64
 
-    init(store: PostgresStore, surveys: [Survey]) {
+    init(store: PostgresStore, surveys: [Survey], keptRevisions: Int64 = 1024) {
         self.store = store
         self.surveys = Dictionary(surveys.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
+        self.keptRevisions = keptRevisions
     }
 
     var logger: Logger { store.logger }
@@ -199,7 +201,7 @@ public final class PostgresCampaignDetector: CampaignDetector {
     }
 
     /// Raises the survey's revision and records the texts whose prints this transaction changed, for
-    /// the other nodes; every so often drops the changes no node within ``keptRevisions`` needs.
+    /// the other nodes; every so often drops the changes older than ``keptRevisions``.
     func record(_ changed: Set<ScopedText>, of survey: String, index: inout SurveyIndex, on connection: PostgresConnection)
         async throws
     {
@@ -216,8 +218,8 @@ public final class PostgresCampaignDetector: CampaignDetector {
             INSERT INTO near_duplicate_change (survey_id, revision, submission_seq, scope)
             SELECT \(survey), \(revision), seq, scope FROM unnest(\(texts.map(\.seq))::bigint[], \(texts.map(\.scope))::text[]) AS t (seq, scope)
             """, logger: logger)
-        if revision % 128 == 0, revision > Self.keptRevisions {
-            let through = revision - Self.keptRevisions
+        if revision % max(1, keptRevisions / 8) == 0, revision > keptRevisions {
+            let through = revision - keptRevisions
             try await connection.run(
                 "DELETE FROM near_duplicate_change WHERE survey_id = \(survey) AND revision <= \(through)", logger: logger)
             try await connection.run(

@@ -63,7 +63,8 @@ extension PostgresStore: CampaignNode {}
         ], as: .submission)
     }
 
-    /// What one scenario stored: each submission by a label the test gives it.
+    /// What one scenario stored: each submission by a label the test gives it. Unchecked: a scenario
+    /// submits one at a time (at most one task stores while others only place), and reads it after.
     final class Ledger: @unchecked Sendable {
         var accepted: [String: AcceptedSubmission] = [:]
         var labels: [String: String] = [:]

@@ -236,20 +236,22 @@ public final class PostgresCampaignDetector: CampaignDetector {
         changed: inout Set<ScopedText>, on connection: PostgresConnection
     ) async throws {
         var stored: [String: Int64] = [:]
-        for (scope, hash) in try await connection.all(
-            "SELECT scope, exact_hash FROM near_duplicate_print WHERE submission_seq = \(seq)", as: (String, Int64).self,
-            logger: logger)
-        {
-            stored[scope] = hash
-        }
         var placedByAnalyst: Set<String> = []
         var memberScopes: Set<String> = []
-        for (scope, placed) in try await connection.all(
-            "SELECT scope, placed_by IS NOT NULL FROM campaign_member WHERE submission_seq = \(seq)", as: (String, Bool).self,
-            logger: logger)
+        // Its prints and its memberships, in one round trip.
+        for (isPrint, scope, hash, placed) in try await connection.all(
+            """
+            SELECT true, scope, exact_hash, false FROM near_duplicate_print WHERE submission_seq = \(seq)
+            UNION ALL
+            SELECT false, scope, NULL::bigint, placed_by IS NOT NULL FROM campaign_member WHERE submission_seq = \(seq)
+            """, as: (Bool, String, Int64?, Bool).self, logger: logger)
         {
-            memberScopes.insert(scope)
-            if placed { placedByAnalyst.insert(scope) }
+            if isPrint {
+                stored[scope] = hash
+            } else {
+                memberScopes.insert(scope)
+                if placed { placedByAnalyst.insert(scope) }
+            }
         }
         for scope in Set(stored.keys).union(prints.keys).union(memberScopes).sorted() {
             var scopeIndex = index.scopes.removeValue(forKey: scope) ?? NearDuplicateIndex()
@@ -317,53 +319,81 @@ public final class PostgresCampaignDetector: CampaignDetector {
             let nearest = try await connection.first(
                 "SELECT cluster_id, placed_by IS NOT NULL FROM campaign_member WHERE submission_seq = \(match.nearest) AND scope = \(scope)",
                 as: (Int64?, Bool).self, logger: logger)
-            let clusterID: Int64
             if let nearest {
                 guard !nearest.1, let id = nearest.0 else {
                     // An analyst has placed that text since: the detector no longer clusters with it.
                     index.remove(match.nearest)
                     continue
                 }
-                clusterID = id
+                try await write(seq, scope: scope, surveyID, print, nearest: match.nearest, joining: .existing(id),
+                    similarity: match.similarity, at: now, on: connection)
             } else {
-                guard let id = try await connection.first(
-                    """
-                    INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms)
-                    VALUES (\(surveyID), \(scope), \(match.nearest), \(now.milliseconds)) RETURNING id
-                    """, as: Int64.self, logger: logger)
-                else { throw NotYetOnPostgreSQL(description: "the new cluster's id was not returned") }
-                clusterID = id
-                try await insertMember(match.nearest, scope: scope, cluster: clusterID, similarity: 1, at: now, on: connection)
+                try await write(seq, scope: scope, surveyID, print, nearest: match.nearest, joining: .new,
+                    similarity: match.similarity, at: now, on: connection)
             }
-            try await insertMember(seq, scope: scope, cluster: clusterID, similarity: match.similarity, at: now, on: connection)
-            try await insertPrint(seq, scope: scope, survey: surveyID, print: print, nearest: match.nearest, on: connection)
             index.add(seq, print)
             return
         }
-        try await insertPrint(seq, scope: scope, survey: surveyID, print: print, nearest: nil, on: connection)
+        try await write(seq, scope: scope, surveyID, print, nearest: nil, joining: .alone, similarity: 1, at: now, on: connection)
         index.add(seq, print)
     }
 
-    func insertMember(
-        _ seq: Int64, scope: String, cluster: Int64, similarity: Double, at now: Date, on connection: PostgresConnection
-    ) async throws {
-        try await connection.run(
-            """
-            INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms)
-            VALUES (\(seq), \(scope), \(cluster), \(min(1, max(0, similarity))), \(now.milliseconds))
-            """, logger: logger)
+    /// The cluster a placed text joins.
+    enum Joining {
+        /// None: no earlier text is like it.
+        case alone
+        /// The cluster of the nearest text.
+        case existing(Int64)
+        /// A new one, represented by the nearest text (which stood alone), with both as members.
+        case new
     }
 
-    func insertPrint(
-        _ seq: Int64, scope: String, survey: String, print: TextFingerprint, nearest: Int64?, on connection: PostgresConnection
+    /// Stores the print of `seq`'s text of `scope` and its membership in one statement: the round trips
+    /// are most of a placing's cost.
+    func write(
+        _ seq: Int64, scope: String, _ survey: String, _ print: TextFingerprint, nearest: Int64?, joining: Joining,
+        similarity: Double, at now: Date, on connection: PostgresConnection
     ) async throws {
-        try await connection.run(
-            """
+        var binds = PostgresBindings(capacity: 10)
+        binds.append(seq)
+        binds.append(scope)
+        binds.append(survey)
+        binds.append(Int64(bitPattern: print.exactHash))
+        try binds.append(Data(print.signatureBytes))
+        binds.append(Int64(print.wordCount))
+        binds.append(nearest)
+        let membership: String
+        switch joining {
+        case .alone:
+            membership = ""
+        case .existing(let cluster):
+            binds.append(now.milliseconds)
+            binds.append(min(1, max(0, similarity)))
+            binds.append(cluster)
+            membership = """
+                WITH member AS (
+                    INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms)
+                    VALUES ($1, $2, $10, $9, $8))
+                """
+        case .new:
+            binds.append(now.milliseconds)
+            binds.append(min(1, max(0, similarity)))
+            membership = """
+                WITH cluster AS (
+                    INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms)
+                    VALUES ($3, $2, $7, $8) RETURNING id),
+                member AS (
+                    INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms)
+                    SELECT $7, $2, id, 1.0::double precision, $8 FROM cluster
+                    UNION ALL SELECT $1, $2, id, $9, $8 FROM cluster)
+                """
+        }
+        try await connection.run(PostgresQuery(unsafeSQL: membership + """
+
             INSERT INTO near_duplicate_print (submission_seq, scope, survey_id, exact_hash, signature, word_count, nearest_seq)
-            VALUES (\(seq), \(scope), \(survey), \(Int64(bitPattern: print.exactHash)), \(Data(print.signatureBytes)),
-                \(print.wordCount), \(nearest))
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (submission_seq, scope) DO UPDATE SET survey_id = excluded.survey_id, exact_hash = excluded.exact_hash,
                 signature = excluded.signature, word_count = excluded.word_count, nearest_seq = excluded.nearest_seq
-            """, logger: logger)
+            """, binds: binds), logger: logger)
     }
 }

@@ -76,6 +76,7 @@ extension PostgresStore: SubmissionRecords {
         else { throw NotYetOnPostgreSQL(description: "the new submission's row was not returned") }
         try await writeVersion(1, of: seq, content: content, receivedAt: receivedAt, replacing: false, on: connection)
         try await apply(content.tallies(survey: survey.id, sector: profile.finalSector.rawValue), on: connection)
+        try await queueForCampaigns(seq, version: 1, on: connection)
     }
 
     /// Keeps the version whole and replaces the submission's answer values with its rows.
@@ -212,6 +213,7 @@ extension PostgresStore: SubmissionRecords {
             WHERE seq = \(seq)
             """, logger: logger)
         try await writeVersion(next, of: seq, content: content, receivedAt: receivedAt, replacing: true, on: connection)
+        try await queueForCampaigns(seq, version: next, on: connection)
         // The final sector is the organizers' override, if any, else the new classification.
         tallies.add(content.tallies(survey: survey.id, sector: override ?? profile.finalSector.rawValue))
         try await apply(tallies, on: connection)

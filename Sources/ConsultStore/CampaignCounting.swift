@@ -16,6 +16,14 @@ public struct CampaignLeftOut: Sendable {
     public let options: [OptionCount]
 
     public static let none = CampaignLeftOut(seqs: [], sectors: [:], bases: [], options: [])
+
+    /// campaigns: also made by the PostgreSQL engine.
+    package init(seqs: [Int64], sectors: [String: Int], bases: [QuestionBase], options: [OptionCount]) {
+        self.seqs = seqs
+        self.sectors = sectors
+        self.bases = bases
+        self.options = options
+    }
 }
 
 /// The campaigns of a survey for the analysis: the campaigns table and the counted-once figures.
@@ -31,22 +39,16 @@ public struct SQLiteCampaignCounting: CampaignCounting {
     /// `minimumSize` members (campaigns) count as one member each.
     public func leftOut(survey: String, minimumSize: Int) async throws -> CampaignLeftOut {
         try await database.pool.read { db in
-            var members: [Int64: (stored: Int64?, seqs: [Int64])] = [:]
+            var confirmed: [(cluster: Int64, stored: Int64?, seq: Int64)] = []
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT c.id, c.representative_seq, m.submission_seq FROM campaign_cluster c
                 JOIN campaign_member m ON m.cluster_id = c.id
                 WHERE c.survey_id = ? AND c.scope = '' AND c.review = 'confirmed' AND m.scope = ''
                 """, arguments: [survey])
             while let row = try rows.next() {
-                let id: Int64 = row[0], stored: Int64? = row[1], seq: Int64 = row[2]
-                members[id, default: (stored, [])].seqs.append(seq)
+                confirmed.append((row[0], row[1], row[2]))
             }
-            var seqs: [Int64] = []
-            for (_, cluster) in members where cluster.seqs.count >= minimumSize {
-                let counted = CampaignRule.countedMember(stored: cluster.stored, members: cluster.seqs)
-                seqs += cluster.seqs.filter { $0 != counted }
-            }
-            seqs.sort()
+            let seqs = CampaignLeftOut.seqs(ofConfirmed: confirmed, minimumSize: minimumSize)
             guard !seqs.isEmpty else { return .none }
             var sectors: [String: Int] = [:]
             var bases: [String: Int] = [:], options: [String: Int] = [:]

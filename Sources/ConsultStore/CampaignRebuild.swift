@@ -23,11 +23,27 @@ public struct CampaignRebuildSummary: Sendable {
     public let writeCPUSeconds: Double
     /// The longest of the rebuild's write transactions: how long it held the storing of submissions at most.
     public let longestWriteSeconds: Double
+
+    /// campaigns: also made by the PostgreSQL engine.
+    package init(submissions: Int, texts: Int, clusters: Int, campaigns: Int, clusteredSubmissions: Int, readSeconds: Double, clusterSeconds: Double, writeSeconds: Double, readCPUSeconds: Double, clusterCPUSeconds: Double, writeCPUSeconds: Double, longestWriteSeconds: Double) {
+        self.submissions = submissions
+        self.texts = texts
+        self.clusters = clusters
+        self.campaigns = campaigns
+        self.clusteredSubmissions = clusteredSubmissions
+        self.readSeconds = readSeconds
+        self.clusterSeconds = clusterSeconds
+        self.writeSeconds = writeSeconds
+        self.readCPUSeconds = readCPUSeconds
+        self.clusterCPUSeconds = clusterCPUSeconds
+        self.writeCPUSeconds = writeCPUSeconds
+        self.longestWriteSeconds = longestWriteSeconds
+    }
 }
 
 /// The CPU time this process has used so far, over all its threads (user and system).
-enum ProcessCPU {
-    static func seconds() -> Double {
+package enum ProcessCPU {
+    package static func seconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
@@ -72,15 +88,7 @@ extension SQLiteCampaignDetector {
             writeCPUSeconds: ProcessCPU.seconds() - writeCPU, longestWriteSeconds: longest)
     }
 
-    /// One fingerprinted text and where the clustering put it.
-    struct PlacedPrint: Sendable {
-        let seq: Int64
-        let scope: String
-        let print: TextFingerprint
-        /// The earlier text it was found most like (nil: none).
-        let nearest: Int64?
-        let similarity: Double
-    }
+    typealias PlacedPrint = CampaignPlacedPrint
 
     struct Snapshot: Sendable {
         /// The version of every submission of the survey in the snapshot.
@@ -90,9 +98,6 @@ extension SQLiteCampaignDetector {
         let clusterSeconds: Double
         let clusterCPUSeconds: Double
     }
-
-    /// Submissions fingerprinted together, in parallel, before they are clustered in order.
-    static let chunk = 20_000
 
     static func clusterSnapshot(of survey: Survey, in db: Database) throws -> Snapshot {
         let surveyID = survey.id.rawValue
@@ -106,34 +111,9 @@ extension SQLiteCampaignDetector {
             WHERE s.survey_id = ? AND m.placed_by IS NOT NULL
             """, arguments: [surveyID])
         {
-            placed.insert("\(row["submission_seq"] as Int64)|\(row["scope"] as String)")
+            placed.insert(CampaignSnapshotClustering.placedKey(row["submission_seq"], row["scope"]))
         }
-        // Each scope's fingerprints in order of arrival.
-        var scopes: [String: (seqs: [Int64], prints: [TextFingerprint])] = [:]
-        var pending: [(seq: Int64, texts: [OpenTextField: String])] = []
-
-        func flush() {
-            guard !pending.isEmpty else { return }
-            let parts = ProcessInfo.processInfo.activeProcessorCount
-            let size = (pending.count + parts - 1) / parts
-            let results = Mutex<[[[String: TextFingerprint]]]>(Array(repeating: [], count: parts))
-            let items = pending
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let range = (part * size)..<min(items.count, (part + 1) * size)
-                guard !range.isEmpty else { return }
-                let made = items[range].map { CampaignText.fingerprints(of: $0.texts, in: survey) }
-                results.withLock { $0[part] = made }
-            }
-            let fingerprints = results.withLock { $0.flatMap { $0 } }
-            for (item, prints) in zip(items, fingerprints) {
-                for (scope, print) in prints where !placed.contains("\(item.seq)|\(scope)") {
-                    scopes[scope, default: ([], [])].seqs.append(item.seq)
-                    scopes[scope, default: ([], [])].prints.append(print)
-                }
-            }
-            pending.removeAll(keepingCapacity: true)
-        }
-
+        var clustering = CampaignSnapshotClustering(survey: survey, placedByAnalysts: placed)
         let rows = try Row.fetchCursor(db, sql: """
             SELECT o.submission_seq, o.question, o.kind, \(ExactText.select("o.text")) AS bytes
             FROM open_text o JOIN submission s ON s.seq = o.submission_seq
@@ -143,33 +123,18 @@ extension SQLiteCampaignDetector {
         while let row = try rows.next() {
             let seq: Int64 = row["submission_seq"]
             if current?.seq != seq {
-                if let current { pending.append(current) }
-                if pending.count >= chunk { flush() }
+                if let current { clustering.add(current.seq, texts: current.texts) }
                 current = (seq, [:])
             }
             if let field = OpenTextField(storedQuestion: row["question"], kind: row["kind"]) {
                 current?.texts[field] = ExactText.decode(row["bytes"]) ?? ""
             }
         }
-        if let current { pending.append(current) }
-        flush()
-
-        // Every scope clustered at once, as the index would have placed its texts one by one.
-        let start = ContinuousClock.now
-        let startCPU = ProcessCPU.seconds()
-        var prints: [PlacedPrint] = []
-        for (scope, texts) in scopes.sorted(by: { $0.key < $1.key }) {
-            let batch = NearDuplicateBatch(
-                texts.prints, threshold: survey.campaigns.similarity, parts: ProcessInfo.processInfo.activeProcessorCount)
-            for (position, match) in batch.nearest.enumerated() {
-                prints.append(PlacedPrint(
-                    seq: texts.seqs[position], scope: scope, print: texts.prints[position],
-                    nearest: match.map { texts.seqs[$0.position] }, similarity: match?.similarity ?? 1))
-            }
-        }
+        if let current { clustering.add(current.seq, texts: current.texts) }
+        let clustered = clustering.finish()
         return Snapshot(
-            versions: versions, prints: prints, clusterSeconds: (ContinuousClock.now - start).seconds,
-            clusterCPUSeconds: ProcessCPU.seconds() - startCPU)
+            versions: versions, prints: clustered.prints, clusterSeconds: clustered.clusterSeconds,
+            clusterCPUSeconds: clustered.clusterCPUSeconds)
     }
 
     /// Submissions whose prints are replaced in one write transaction of a rebuild.
@@ -235,7 +200,7 @@ extension SQLiteCampaignDetector {
             let id: Int64 = row["id"]
             oldIDs.insert(id)
             if let representative = row["representative_seq"] as Int64? {
-                oldClusters["\(row["scope"] as String)|\(representative)"] = id
+                oldClusters[CampaignClusterPlan.key(scope: row["scope"], representative: representative)] = id
             }
         }
         try db.execute(sql: """
@@ -246,49 +211,24 @@ extension SQLiteCampaignDetector {
         let insertMember = try db.makeStatement(sql: """
             INSERT INTO campaign_member (submission_seq, scope, cluster_id, similarity, joined_at_ms) VALUES (?, ?, ?, ?, ?)
             """)
-        // The cluster of each clustered text, per scope, decided in arrival order (a text's nearest
-        // earlier text has its cluster already).
-        var clusterOf: [String: [Int64: Int64]] = [:]
-        var sizes: [Int64: Int] = [:]
-        var wholeClusters: Set<Int64> = []
-        var kept: Set<Int64> = []
-        var clusteredSubmissions = 0
-        var members: [(seq: Int64, scope: String, cluster: Int64, similarity: Double)] = []
-        for placed in snapshot.prints {
-            guard let nearest = placed.nearest else { continue }
-            let clusterID: Int64
-            if let id = clusterOf[placed.scope]?[nearest] {
-                clusterID = id
+        let plan = CampaignClusterPlan(snapshot.prints, oldClusters: oldClusters, minimumSize: survey.campaigns.minimumSize)
+        var ids: [Int64] = []
+        for cluster in plan.clusters {
+            if let id = cluster.keptID {
+                ids.append(id)
             } else {
-                // The nearest text stood alone: it represents the new cluster.
-                if let id = oldClusters["\(placed.scope)|\(nearest)"] {
-                    clusterID = id
-                    kept.insert(id)
-                } else {
-                    try db.execute(
-                        sql: "INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms) VALUES (?, ?, ?, ?)",
-                        arguments: [surveyID, placed.scope, nearest, now.milliseconds])
-                    clusterID = db.lastInsertedRowID
-                }
-                clusterOf[placed.scope, default: [:]][nearest] = clusterID
-                members.append((nearest, placed.scope, clusterID, 1))
-                sizes[clusterID] = 1
-                if placed.scope == CampaignText.wholeSubmission {
-                    clusteredSubmissions += 1
-                    wholeClusters.insert(clusterID)
-                }
+                try db.execute(
+                    sql: "INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms) VALUES (?, ?, ?, ?)",
+                    arguments: [surveyID, cluster.scope, cluster.representative, now.milliseconds])
+                ids.append(db.lastInsertedRowID)
             }
-            clusterOf[placed.scope, default: [:]][placed.seq] = clusterID
-            members.append((placed.seq, placed.scope, clusterID, min(1, max(0, placed.similarity))))
-            sizes[clusterID, default: 1] += 1
-            if placed.scope == CampaignText.wholeSubmission { clusteredSubmissions += 1 }
         }
         // Rows go in in primary-key order: the B-tree is appended to, not split all over.
-        for member in members.sorted(by: { ($0.seq, $0.scope) < ($1.seq, $1.scope) }) {
-            try insertMember.execute(arguments: [member.seq, member.scope, member.cluster, member.similarity, now.milliseconds])
+        for member in plan.members {
+            try insertMember.execute(arguments: [member.seq, member.scope, ids[member.cluster], member.similarity, now.milliseconds])
         }
         // Old clusters not led again: kept when reviewed or holding members an analyst placed.
-        for id in oldIDs.subtracting(kept) {
+        for id in oldIDs.subtracting(plan.kept) {
             try db.execute(sql: """
                 DELETE FROM campaign_cluster WHERE id = ? AND review = 'unreviewed'
                 AND NOT EXISTS (SELECT 1 FROM campaign_member WHERE cluster_id = ?)
@@ -310,15 +250,13 @@ extension SQLiteCampaignDetector {
         // The index in memory is loaded again from what was written, outside the write transaction.
         state.indexes = state.indexes.filter { $0.key.survey != surveyID }
         state.loaded[surveyID] = nil
-        return Written(
-            clusters: sizes.count, campaigns: wholeClusters.filter { (sizes[$0] ?? 0) >= survey.campaigns.minimumSize }.count,
-            clusteredSubmissions: clusteredSubmissions)
+        return Written(clusters: plan.clusters.count, campaigns: plan.campaigns, clusteredSubmissions: plan.clusteredSubmissions)
     }
 }
 
 extension Duration {
     /// The duration in seconds, as a floating-point number.
-    var seconds: Double {
+    package var seconds: Double {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }

@@ -25,6 +25,22 @@ public struct CampaignCluster: Sendable, Hashable {
     /// Members per final sector and per country ('' for none).
     public let sectors: [String: Int]
     public let countries: [String: Int]
+
+    /// campaigns: also made by the PostgreSQL engine.
+    package init(id: Int64, surveyID: String, scope: String, representativeSeq: Int64?, review: CampaignReviewState, reviewedAt: Date?, createdAt: Date, size: Int, firstReceived: Date?, lastReceived: Date?, sectors: [String: Int], countries: [String: Int]) {
+        self.id = id
+        self.surveyID = surveyID
+        self.scope = scope
+        self.representativeSeq = representativeSeq
+        self.review = review
+        self.reviewedAt = reviewedAt
+        self.createdAt = createdAt
+        self.size = size
+        self.firstReceived = firstReceived
+        self.lastReceived = lastReceived
+        self.sectors = sectors
+        self.countries = countries
+    }
 }
 
 /// One member of a cluster.
@@ -39,6 +55,18 @@ public struct CampaignMember: Sendable, Hashable {
     public let country: String?
     public let publication: PublicationChoice
     public let receivedAt: Date
+
+    /// campaigns: also made by the PostgreSQL engine.
+    package init(seq: Int64, respondent: String, similarity: Double, placedByAnalyst: Bool, finalSector: String, country: String?, publication: PublicationChoice, receivedAt: Date) {
+        self.seq = seq
+        self.respondent = respondent
+        self.similarity = similarity
+        self.placedByAnalyst = placedByAnalyst
+        self.finalSector = finalSector
+        self.country = country
+        self.publication = publication
+        self.receivedAt = receivedAt
+    }
 }
 
 /// Why a review action was refused; nothing was changed.
@@ -297,9 +325,7 @@ public struct SQLiteCampaignReview: CampaignReview {
 
     static func texts(of seqs: [Int64], survey: Survey, in db: Database) throws -> [Int64: (text: String, disclosed: Bool)] {
         guard !seqs.isEmpty else { return [:] }
-        let order = Dictionary(survey.questions.enumerated().map { ($1.id.rawValue, $0) }, uniquingKeysWith: min)
-        var found: [Int64: [(position: Int, text: String, disclosed: Bool)]] = [:]
-        var publications: [Int64: PublicationChoice] = [:]
+        var rows: [CampaignTextRow] = []
         for chunk in stride(from: 0, to: seqs.count, by: 500).map({ Array(seqs[$0..<min($0 + 500, seqs.count)]) }) {
             let marks = chunk.map { _ in "?" }.joined(separator: ",")
             for row in try Row.fetchAll(db, sql: """
@@ -308,22 +334,14 @@ public struct SQLiteCampaignReview: CampaignReview {
                 WHERE o.submission_seq IN (\(marks)) AND o.kind IN ('answer', 'other')
                 """, arguments: StatementArguments(chunk))
             {
-                let seq: Int64 = row["submission_seq"]
-                let publication = PublicationChoice(stored: row["publication"])
-                publications[seq] = publication
-                guard let question = survey.question(QuestionID(row["question"] as String)), !question.isPersonal,
+                guard let field = OpenTextField(storedQuestion: row["question"], kind: row["kind"]),
                     let text = ExactText.decode(row["bytes"])
                 else { continue }
-                let position = (order[question.id.rawValue] ?? 0) * 2 + ((row["kind"] as String) == "other" ? 1 : 0)
-                found[seq, default: []].append((position, text, publication.disclosesText(of: question)))
+                rows.append(CampaignTextRow(
+                    seq: row["submission_seq"], field: field, text: text, publication: PublicationChoice(stored: row["publication"])))
             }
         }
-        var result: [Int64: (text: String, disclosed: Bool)] = [:]
-        for seq in seqs {
-            let parts = (found[seq] ?? []).sorted { $0.position < $1.position }
-            result[seq] = (parts.map { $0.text }.joined(separator: "\n\n"), parts.allSatisfy { $0.disclosed })
-        }
-        return result
+        return CampaignText.reviewTexts(of: seqs, rows: rows, survey: survey)
     }
 
     static func shownRepresentative(of cluster: CampaignCluster, survey: Survey, pseudonyms: Pseudonymizer, in db: Database) throws
@@ -336,20 +354,10 @@ public struct SQLiteCampaignReview: CampaignReview {
         if let stored = cluster.representativeSeq, members.contains(where: { $0.seq == stored }) {
             texts = try Self.texts(of: [stored], survey: survey, in: db)
         }
-        let storedStands = cluster.representativeSeq.flatMap { texts[$0] }.map { $0.disclosed && !$0.text.isEmpty } ?? false
-        if !storedStands {
+        if !CampaignText.storedRepresentativeStands(cluster, texts: texts) {
             texts = try Self.texts(of: members.map(\.seq), survey: survey, in: db)
         }
-        let candidates = members.compactMap { member -> CampaignRule.Candidate? in
-            // A member who wrote nothing has no text to stand for the cluster.
-            guard let text = texts[member.seq] else { return nil }
-            return CampaignRule.Candidate(
-                seq: member.seq, disclosesText: text.disclosed && !text.text.isEmpty, similarity: member.similarity)
-        }
-        guard let seq = CampaignRule.shownRepresentative(stored: cluster.representativeSeq, members: candidates),
-            let text = texts[seq]?.text, let member = members.first(where: { $0.seq == seq })
-        else { return nil }
-        return (seq, member.respondent, text)
+        return CampaignText.shownRepresentative(of: cluster, members: members, texts: texts)
     }
 }
 

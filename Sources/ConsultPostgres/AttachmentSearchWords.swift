@@ -1,4 +1,5 @@
 import ConsultCore
+import ConsultStore
 import Foundation
 
 /// The words of attached files' text and of search queries on PostgreSQL, cut and folded by the rules of
@@ -62,19 +63,19 @@ enum AttachmentSearchWords {
             }
             let start = index
             while index < scalars.endIndex, isWordScalar(scalars[index]) { index = scalars.index(after: index) }
-            var word = String.UnicodeScalarView()
+            var letters = String.UnicodeScalarView()
             for scalar in scalars[start..<index] {
                 if scalar.isASCII {
-                    word.append(("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32)! : scalar)
+                    letters.append(("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32)! : scalar)
                 } else if let known = folded[scalar] {
-                    word.append(contentsOf: known.unicodeScalars)
+                    letters.append(contentsOf: known.unicodeScalars)
                 } else {
                     let letter = fold(scalar)
                     folded[scalar] = letter
-                    word.append(contentsOf: letter.unicodeScalars)
+                    letters.append(contentsOf: letter.unicodeScalars)
                 }
             }
-            let word = String(word)
+            let word = String(letters)
             // A word of combining marks alone folds to nothing: FTS5 drops it too.
             if !word.isEmpty { words.append((word, start..<index)) }
         }

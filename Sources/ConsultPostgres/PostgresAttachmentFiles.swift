@@ -88,7 +88,7 @@ public struct PostgresAttachmentTexts: AttachmentTexts {
                 ("extracted", Data(text.utf8), pages, text.unicodeScalars.count, nil, AttachmentSearchWords.vector(of: text))
             case .failed(let reason): ("failed", nil, nil, nil, reason, nil)
             }
-        return try await store.transaction { connection in
+        let recorded = try await store.transaction { connection in
             try await connection.first(
                 """
                 WITH recorded AS (
@@ -97,7 +97,8 @@ public struct PostgresAttachmentTexts: AttachmentTexts {
                         \(words)::tsvector)
                     ON CONFLICT (attachment_id) DO NOTHING RETURNING 1)
                 SELECT count(*) FROM recorded
-                """, as: Int.self, logger: store.logger) == 1
+                """, as: Int.self, logger: store.logger) ?? 0
         }
+        return recorded == 1
     }
 }

@@ -14,6 +14,7 @@ extension PostgresStore: SubmissionRecords {
         _ answers: AnswerSet, to survey: Survey, receivedAt: Date, idempotency: IdempotentRequest?, fileOwner: String?,
         client: String?
     ) async throws -> SubmissionOutcome {
+        try await registerCodes(of: [survey])
         let receivedAt = receivedAt.truncatedToMilliseconds
         let clientKey = client.map { clientKeys.key($0, survey: survey.id.rawValue) }
         let content = VersionContent(answers, of: survey)
@@ -109,8 +110,10 @@ extension PostgresStore: SubmissionRecords {
         ).map { AnswerRows.Row(question: $0.0, item: $0.1, option: $0.2, number: $0.3, text: $0.4.map { String(decoding: $0, as: UTF8.self) }) }
     }
 
-    /// Adds the changes to the tallies, row by row in the order ``TallyDelta/changes`` fixes.
+    /// Adds the changes to the tallies, row by row in the order ``TallyDelta/changes`` fixes, all to one
+    /// shard drawn at random (see `0006-tally-shards.sql`): concurrent transactions mostly touch other rows.
     func apply(_ tallies: TallyDelta, on connection: PostgresConnection) async throws {
+        let shard = Int16.random(in: 0..<Self.tallyShards)
         for (table, key, change) in tallies.changes {
             var binds = PostgresBindings()
             for value in key {
@@ -119,22 +122,22 @@ extension PostgresStore: SubmissionRecords {
                 case .number(let number): binds.append(number)
                 }
             }
+            binds.append(shard)
             binds.append(Int64(change))
-            let columns = table.keys.joined(separator: ", ")
-            let placeholders = (1...key.count).map { "$\($0)" }.joined(separator: ", ")
+            let columns = (table.keys + ["shard"]).joined(separator: ", ")
+            let placeholders = (1...key.count + 1).map { "$\($0)" }.joined(separator: ", ")
             let count = table.count
-            let sql = change > 0
-                ? """
-                INSERT INTO \(table.rawValue) (\(columns), \(count)) VALUES (\(placeholders), $\(key.count + 1))
-                ON CONFLICT (\(columns)) DO UPDATE SET \(count) = \(table.rawValue).\(count) + excluded.\(count)
-                """
-                : """
-                UPDATE \(table.rawValue) SET \(count) = \(count) + $\(key.count + 1)
-                WHERE \(table.keys.enumerated().map { "\($1) = $\($0 + 1)" }.joined(separator: " AND "))
-                """
-            try await connection.run(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            try await connection.run(PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(table.rawValue) (\(columns), \(count)) VALUES (\(placeholders), $\(key.count + 2))
+                    ON CONFLICT (\(columns)) DO UPDATE SET \(count) = \(table.rawValue).\(count) + excluded.\(count)
+                    """,
+                binds: binds), logger: logger)
         }
     }
+
+    /// How many shards each tally is spread over.
+    static let tallyShards: Int16 = 16
 
     public func submission(id: String, token: String) async throws -> StoredSubmission {
         let found = try await reading { connection in
@@ -166,6 +169,7 @@ extension PostgresStore: SubmissionRecords {
     public func replaceAnswers(
         of id: String, token: String, with answers: AnswerSet, survey: Survey, receivedAt: Date, fileOwner: String?
     ) async throws -> SubmissionOutcome {
+        try await registerCodes(of: [survey])
         let receivedAt = receivedAt.truncatedToMilliseconds
         let content = VersionContent(answers, of: survey)
         return try await transaction { connection in
@@ -259,6 +263,7 @@ extension PostgresStore: SubmissionRecords {
     }
 
     public func importSynthetic(_ batch: [(answers: AnswerSet, receivedAt: Date)], to survey: Survey) async throws {
+        try await registerCodes(of: [survey])
         try await transaction { connection in
             for (answers, receivedAt) in batch {
                 try await insert(
@@ -268,6 +273,7 @@ extension PostgresStore: SubmissionRecords {
         }
     }
 
-    /// Answer values keep their ids as text on PostgreSQL: there are no codes to register.
-    public func registerAnswerCodes(of surveys: [Survey]) async throws {}
+    public func registerAnswerCodes(of surveys: [Survey]) async throws {
+        try await registerCodes(of: surveys)
+    }
 }

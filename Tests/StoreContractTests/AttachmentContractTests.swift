@@ -12,6 +12,7 @@ protocol AttachmentNode: Sendable {
     var attachmentFiles: any AttachmentFiles { get }
     var attachmentTexts: any AttachmentTexts { get }
     var attachmentTextSearch: any AttachmentTextSearch { get }
+    var attachmentCatalog: any AttachmentCatalog { get }
 }
 
 extension ConsultDatabase: AttachmentNode {}
@@ -272,6 +273,53 @@ func refusal(_ body: () async throws -> Void) async -> String? {
             // A later outcome changes nothing.
             #expect(try await a.attachmentTexts.record(.failed(reason: "late"), for: pending[0].id, at: now) == false)
             #expect(try await b.attachmentFiles.current(ofSubmission: 1) == summaries)
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func theCatalogListsEachSubmissionsCurrentFilesWithTheirBytesFromOneSnapshot(engine: Engine) async throws {
+        try await engine.withTwoFileNodes { a, b in
+            let first = try await PaperSurvey.stage(PaperSurvey.large, on: a)
+            let dropped = try await PaperSurvey.stage(Data("dropped".utf8), on: a)
+            let accepted = try await PaperSurvey.submit([first, dropped], on: b, sector: "industry", publication: "confidential")
+            let every = try await PaperSurvey.stage(PaperSurvey.everyByte, on: b)
+            _ = try await b.replaceAnswers(
+                of: accepted.id, token: try #require(accepted.editToken), with: try PaperSurvey.answers([first, every], sector: "industry", publication: "confidential"),
+                survey: survey, receivedAt: now, fileOwner: PaperSurvey.owner
+            ).accepted()
+            let later = try await PaperSurvey.stage(Data("a later paper".utf8), on: b)
+            _ = try await PaperSurvey.submit([later], on: a)
+            try await PaperSurvey.stage(Data("staged only".utf8), on: a, owner: "a token that never submits, long one")
+            // Waiting for their text: the bound files, the replaced one too, not the staged one.
+            let pending = try await a.attachmentTexts.pending(limit: 10)
+            #expect(pending.count == 4)
+            for file in pending {
+                let bytes = try await b.attachmentTexts.content(of: file.id)
+                if bytes == PaperSurvey.large {
+                    #expect(try await b.attachmentTexts.record(.extracted(text: "Extracted text", pages: 3), for: file.id, at: now))
+                } else if bytes == PaperSurvey.everyByte {
+                    #expect(try await b.attachmentTexts.record(.failed(reason: "unreadable"), for: file.id, at: now))
+                }
+            }
+
+            let node = a
+            let catalog = try await Task.detached {
+                try node.attachmentCatalog.read(survey: PaperSurvey.survey.id.rawValue) { files, content in
+                    try files.map { file in (file, try content(file.id)) }
+                }
+            }.value
+            #expect(catalog.map(\.0.file.publicID) == [first.id, every.id, later.id])
+            #expect(catalog.map(\.1) == [PaperSurvey.large, PaperSurvey.everyByte, Data("a later paper".utf8)])
+            #expect(catalog.map(\.0.finalSector) == ["industry", "industry", "academia"])
+            #expect(catalog.map(\.0.publication) == [.confidential, .confidential, .publicAnonymous])
+            #expect(catalog.map(\.0.file.extraction) == [.extracted, .failed, .pending])
+            #expect(catalog[0].0.file.pages == 3 && catalog[0].0.file.characters == 14 && catalog[1].0.file.failure == "unreadable")
+            #expect(catalog[0].0.respondent == catalog[1].0.respondent && catalog[0].0.respondent != catalog[2].0.respondent)
+            #expect(catalog[0].0.respondent == b.pseudonyms.pseudonym(for: accepted.id))
+            let nothing = try await Task.detached {
+                try node.attachmentCatalog.read(survey: "no-such-survey") { files, content in (files.count, try content(9_999)) }
+            }.value
+            #expect(nothing.0 == 0 && nothing.1 == nil)
         }
     }
 }

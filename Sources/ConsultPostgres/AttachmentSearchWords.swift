@@ -7,11 +7,12 @@ import Foundation
 /// query finds the same files on both engines: letters, digits, private-use characters (and combining marks,
 /// which fold away) make words, everything else parts them; case and diacritics are folded.
 enum AttachmentSearchWords {
-    /// PostgreSQL's limits of a tsvector: a lexeme's bytes, a position, positions per lexeme, the lexemes' bytes.
+    /// PostgreSQL's limits of a tsvector: a lexeme's bytes, a position, positions per lexeme, the words and
+    /// positions together (1 MiB less a margin).
     static let longestLexeme = 2_046
     static let lastPosition = 16_383
     static let positionsPerLexeme = 256
-    static let lexemeBytes = 1_000_000
+    static let vectorBytes = 1_000_000
 
     static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII {
@@ -83,6 +84,7 @@ enum AttachmentSearchWords {
     }
 
     /// The tsvector of `text` in PostgreSQL's input syntax: each word with its positions (1, 2, … in text order).
+    /// Within PostgreSQL's limits: longer words, and words or positions past a megabyte, are left out.
     static func vector(of text: String) -> String {
         var positions: [String: [Int]] = [:]
         var order: [String] = []
@@ -90,13 +92,16 @@ enum AttachmentSearchWords {
         for (position, word) in words(of: text).map(\.word).enumerated() {
             let size = word.utf8.count
             guard size <= longestLexeme else { continue }
+            // A word costs its bytes, an alignment byte and a count; each position two bytes.
             if positions[word] == nil {
-                guard bytes + size <= lexemeBytes else { continue }
-                bytes += size
+                guard bytes + size + 5 <= vectorBytes else { continue }
+                bytes += size + 5
                 order.append(word)
-                positions[word] = []
+                positions[word] = [min(position + 1, lastPosition)]
+            } else if positions[word]!.count < positionsPerLexeme, bytes + 2 <= vectorBytes {
+                bytes += 2
+                positions[word]!.append(min(position + 1, lastPosition))
             }
-            if positions[word]!.count < positionsPerLexeme { positions[word]!.append(min(position + 1, lastPosition)) }
         }
         return order.map { word in
             quoted(word) + ":" + positions[word]!.map(String.init).joined(separator: ",")

@@ -322,4 +322,29 @@ func refusal(_ body: () async throws -> Void) async -> String? {
             #expect(nothing.0 == 0 && nothing.1 == nil)
         }
     }
+
+    @Test(arguments: Engine.all)
+    func uploadsAndSubmissionsRacingOnTwoNodesKeepTheLimitAndBindAFileOnce(engine: Engine) async throws {
+        try await engine.withTwoFileNodes { a, b in
+            // Six different files from one owner at once, on both nodes: the question takes three.
+            let staged = await withTaskGroup(of: AttachedFile?.self) { group in
+                for index in 0..<6 {
+                    let node = index.isMultiple(of: 2) ? a : b
+                    group.addTask { try? await PaperSurvey.stage(Data("paper \(index)".utf8), on: node) }
+                }
+                return await group.reduce(into: [AttachedFile]()) { if let file = $1 { $0.append(file) } }
+            }
+            #expect(staged.count == 3)
+            // Two submissions naming the same staged file at once, one on each node: one takes it.
+            let file = try #require(staged.first)
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for node in [a, b] {
+                    group.addTask { (try? await PaperSurvey.submit([file], on: node)) != nil }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(try await a.submissionCount(survey: survey.id) == 1)
+        }
+    }
 }

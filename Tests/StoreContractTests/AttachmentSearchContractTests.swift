@@ -143,4 +143,33 @@ import Testing
         for (sqlite, postgres) in zip(results[0], results[1]) { #expect(sqlite == postgres) }
         #expect(results[0].contains("d*: a.txt b.txt c.txt g.txt (4)"))
     }
+
+    @Test(arguments: Engine.all)
+    func aLongTextIsRecordedAndItsLastWordsAreFound(engine: Engine) async throws {
+        try await engine.withTwoFileNodes { a, b in
+            // 20,000 words (PostgreSQL keeps positions up to the 16,383rd), 60,000 more of 20 letters each
+            // (more than a tsvector's megabyte of words), and a word of 3,000 letters (longer than one may be).
+            let long = (0..<20_000).map { "w\($0)" }.joined(separator: " ") + " tail end"
+            let many = (0..<60_000).map { "x" + String(repeating: "y", count: 13) + String(format: "%06d", $0) }.joined(separator: " ")
+            let huge = String(repeating: "z", count: 3_000) + " after"
+            let texts = ["long.txt": long, "many.txt": many, "huge.txt": huge]
+            for name in texts.keys.sorted() {
+                let file = try await PaperSurvey.stage(Data(name.utf8), on: a, name: name)
+                _ = try await PaperSurvey.submit([file], on: b)
+            }
+            for pending in try await a.attachmentTexts.pending(limit: 10) {
+                let name = String(decoding: try #require(try await b.attachmentTexts.content(of: pending.id)), as: UTF8.self)
+                #expect(try await b.attachmentTexts.record(.extracted(text: try #require(texts[name]), pages: nil), for: pending.id, at: now))
+            }
+            for (query, found) in [("w19999", ["long.txt"]), ("tail", ["long.txt"]), ("w5", ["long.txt"]), ("\"w1 w2\"", ["long.txt"]),
+                ("xyyyyyyyyyyyyy000000", ["many.txt"]), ("after", ["huge.txt"])] {
+                let page = try await a.attachmentTextSearch.page(of: survey, query: try TextQuery(query), filters: TextSearchFilters())
+                #expect(page.hits.map(\.file.fileName) == found, "\(query)")
+            }
+            let tail = try #require(
+                try await b.attachmentTextSearch.page(of: survey, query: try TextQuery("tail"), filters: TextSearchFilters()).hits.first)
+            #expect(tail.snippet.pieces.contains { $0.highlighted && $0.text == "tail" })
+            #expect(tail.file.characters == long.unicodeScalars.count)
+        }
+    }
 }

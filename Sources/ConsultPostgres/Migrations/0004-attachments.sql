@@ -52,7 +52,8 @@ CREATE TABLE attachment_text (
     -- parser keeps e-mail addresses, URLs and decimals whole and its lower() depends on the database's locale,
     -- so the same query would find other files than on SQLite. NULL for a failed extraction.
     -- tsvector keeps word positions up to 16,383 and 256 positions per word: a "phrase" is found within
-    -- the first 16,383 words of a text (any word anywhere).
+    -- the first 16,383 words of a text (any word anywhere); words over 2,046 bytes and words past about a
+    -- megabyte of them (a tsvector's limit) are left out.
     words tsvector
 );
 CREATE INDEX attachment_text_search ON attachment_text USING gin (words);

@@ -137,10 +137,10 @@ indirect enum AttachmentSearchQuery: Equatable {
         }
     }
 
-    /// The words a found file's snippet highlights: those of every phrase not behind a NOT.
-    var highlighted: [(word: String, prefix: Bool)] {
+    /// The phrases a found file's snippet highlights: those not behind a NOT.
+    var highlighted: [(words: [String], prefix: Bool)] {
         switch self {
-        case .phrase(let words, let prefix): words.enumerated().map { ($1, prefix && $0 == words.count - 1) }
+        case .phrase(let words, let prefix): words.isEmpty ? [] : [(words, prefix)]
         case .and(let left, let right), .or(let left, let right): left.highlighted + right.highlighted
         case .andNot(let left, _): left.highlighted
         case .nothing: []
@@ -240,9 +240,21 @@ enum AttachmentSnippet {
     static func marked(_ text: String, query: AttachmentSearchQuery) -> String {
         let found = AttachmentSearchWords.words(of: text)
         guard !found.isEmpty else { return "" }
-        let wanted = query.highlighted
-        let matches = found.map { word in
-            wanted.contains { $0.prefix ? word.word.hasPrefix($0.word) : word.word == $0.word }
+        // Each instance of a phrase is one highlighted span, as FTS5 marks it.
+        var matches = [Bool](repeating: false, count: found.count)
+        var joined = [Bool](repeating: false, count: found.count)
+        for (phrase, prefix) in query.highlighted where phrase.count <= found.count {
+            for start in 0...(found.count - phrase.count) {
+                let isInstance = phrase.indices.allSatisfy { offset in
+                    let word = found[start + offset].word
+                    return prefix && offset == phrase.count - 1 ? word.hasPrefix(phrase[offset]) : word == phrase[offset]
+                }
+                guard isInstance else { continue }
+                for offset in phrase.indices {
+                    matches[start + offset] = true
+                    if offset > 0 { joined[start + offset] = true }
+                }
+            }
         }
         // The window with the most matched words, the earliest of equals, moved so its matches sit in its middle.
         var best = (start: 0, count: -1)
@@ -262,12 +274,17 @@ enum AttachmentSnippet {
         let end = min(found.count, start + words)
         func slice(_ range: Range<String.Index>) -> String { String(String.UnicodeScalarView(text.unicodeScalars[range])) }
         var marked = start == 0 ? slice(text.startIndex..<found[0].range.lowerBound) : "…"
+        let (open, close) = (String(HighlightedSnippet.open), String(HighlightedSnippet.close))
         for index in start..<end {
-            if index > start { marked += slice(found[index - 1].range.upperBound..<found[index].range.lowerBound) }
-            let word = slice(found[index].range)
-            marked += matches[index]
-                ? String(HighlightedSnippet.open) + word + String(HighlightedSnippet.close) : word
+            let continues = index > start && joined[index]
+            if index > start {
+                if matches[index - 1], !continues { marked += close }
+                marked += slice(found[index - 1].range.upperBound..<found[index].range.lowerBound)
+            }
+            if matches[index], !continues { marked += open }
+            marked += slice(found[index].range)
         }
+        if matches[end - 1] { marked += close }
         marked += end == found.count ? slice(found[end - 1].range.upperBound..<text.endIndex) : "…"
         return marked
     }

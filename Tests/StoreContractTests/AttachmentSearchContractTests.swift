@@ -144,11 +144,19 @@ import Testing
                     let page = try await a.attachmentTextSearch.page(of: survey, query: try TextQuery(query), filters: TextSearchFilters())
                     found.append("\(query): \(page.hits.map(\.file.fileName).joined(separator: " ")) (\(page.total))")
                 }
+                // The snippets too: the same words around the same highlighted spans (a phrase is one span).
+                for query in ["schnittstellen", "clause", "\"data protection\"", "filler200", "prot*", "filler0", "filler399",
+                    "data NOT privacy", "\"filler7 filler8\" OR filler9", "\"data prot\"*", "ǽ OR cafe"] {
+                    for hit in try await b.attachmentTextSearch.page(of: survey, query: try TextQuery(query), filters: TextSearchFilters()).hits {
+                        found.append("\(query) \(hit.file.fileName): " + hit.snippet.pieces.map { $0.highlighted ? "[\($0.text)]" : $0.text }.joined())
+                    }
+                }
                 results.append(found)
             }
         }
-        #expect(results.count == 2)
+        #expect(results.count == 2 && results[0].count == results[1].count)
         for (sqlite, postgres) in zip(results[0], results[1]) { #expect(sqlite == postgres) }
+        #expect(results[0].contains("\"data protection\" b.txt: Café society: a naïve résumé of [data-protection] rules for well-being and PRIVACY."))
         #expect(results[0].contains("ά: letters.txt (1)") && results[0].contains("α:  (0)"))
         #expect(results[0].contains("d*: a.txt b.txt c.txt g.txt (4)"))
     }

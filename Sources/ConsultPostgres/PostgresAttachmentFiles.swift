@@ -56,8 +56,9 @@ public struct PostgresAttachmentFiles: AttachmentFiles {
     }
 }
 
-/// The extraction worker's side of the store on PostgreSQL: bound files without text yet, their bytes, and
-/// the one `attachment_text` row each gets (its primary key: of two nodes' workers racing, one records).
+/// The extraction worker's side of the store on PostgreSQL: bound files without text yet (`attachment_pending`,
+/// kept by triggers), their bytes, and the one `attachment_text` row each gets (its primary key: of two nodes'
+/// workers racing, one records).
 public struct PostgresAttachmentTexts: AttachmentTexts {
     let store: PostgresStore
 
@@ -65,10 +66,8 @@ public struct PostgresAttachmentTexts: AttachmentTexts {
         try await store.reading { connection in
             try await connection.all(
                 """
-                SELECT a.id, a.kind, a.size FROM attachment a
-                WHERE a.submission_seq IS NOT NULL
-                    AND NOT EXISTS (SELECT 1 FROM attachment_text t WHERE t.attachment_id = a.id)
-                ORDER BY a.id LIMIT \(Int64(limit))
+                SELECT a.id, a.kind, a.size FROM attachment_pending p JOIN attachment a ON a.id = p.attachment_id
+                ORDER BY p.attachment_id LIMIT \(Int64(limit))
                 """, as: (Int64, String, Int).self, logger: store.logger
             ).map { PendingExtraction(id: $0.0, kind: $0.1, size: $0.2) }
         }

@@ -57,3 +57,28 @@ CREATE TABLE attachment_text (
     words tsvector
 );
 CREATE INDEX attachment_text_search ON attachment_text USING gin (words);
+
+-- The bound files waiting for their text, kept by triggers: the extraction workers of every node ask for them
+-- every few seconds, and this reads only what waits, where an anti-join of `attachment` with `attachment_text`
+-- would read every file the survey ever received (about 90 ms at 200,000 files on a loaded machine).
+CREATE TABLE attachment_pending (
+    attachment_id bigint PRIMARY KEY REFERENCES attachment (id) ON DELETE CASCADE
+);
+CREATE FUNCTION attachment_queued() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO attachment_pending (attachment_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER attachment_bound AFTER UPDATE OF submission_seq ON attachment
+    FOR EACH ROW WHEN (OLD.submission_seq IS NULL AND NEW.submission_seq IS NOT NULL) EXECUTE FUNCTION attachment_queued();
+CREATE TRIGGER attachment_stored_bound AFTER INSERT ON attachment
+    FOR EACH ROW WHEN (NEW.submission_seq IS NOT NULL) EXECUTE FUNCTION attachment_queued();
+CREATE FUNCTION attachment_text_dequeued() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM attachment_pending WHERE attachment_id = NEW.attachment_id;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER attachment_text_recorded AFTER INSERT ON attachment_text
+    FOR EACH ROW EXECUTE FUNCTION attachment_text_dequeued();

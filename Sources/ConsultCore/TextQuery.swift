@@ -29,14 +29,16 @@ public struct TextQuery: Sendable, Hashable {
         self.text = text
     }
 
-    enum Token: Equatable {
-        case term(String)
+    /// A query's pieces (also read by engines that translate the query, such as PostgreSQL's).
+    package enum Token: Equatable {
+        /// A word or a "quoted phrase" (with its quotes); `prefix`: followed by `*`.
+        case term(String, prefix: Bool)
         case and, or, not
         case open, close
     }
 
     /// Splits the query into terms (words or phrases, with a trailing `*`), operators and parentheses.
-    static func tokens(of text: String) throws(TextQueryError) -> [Token] {
+    package static func tokens(of text: String) throws(TextQueryError) -> [Token] {
         var tokens: [Token] = []
         let scalars = Array(text.unicodeScalars)
         var index = 0
@@ -76,8 +78,9 @@ public struct TextQuery: Sendable, Hashable {
                 guard closed else {
                     throw TextQueryError("A quotation mark is not closed: a phrase goes between two \" marks, as in \"data protection\".")
                 }
-                index = try prefixStar(after: index, in: scalars)
-                tokens.append(.term("\"" + String(phrase) + "\""))
+                let next = try prefixStar(after: index, in: scalars)
+                tokens.append(.term("\"" + String(phrase) + "\"", prefix: next > index))
+                index = next
             } else if isWordScalar(scalar) {
                 var word = String.UnicodeScalarView()
                 while index < scalars.count, isWordScalar(scalars[index]) {
@@ -95,8 +98,9 @@ public struct TextQuery: Sendable, Hashable {
                 case "NEAR":
                     throw TextQueryError("NEAR is not supported: search for a \"phrase\" or combine words with AND.")
                 default:
-                    index = try prefixStar(after: index, in: scalars)
-                    tokens.append(.term(text))
+                    let next = try prefixStar(after: index, in: scalars)
+                    tokens.append(.term(text, prefix: next > index))
+                    index = next
                 }
             } else if scalar == "*" {
                 throw TextQueryError("\"*\" must follow a word or phrase directly, as in safe* (it matches every word that begins so).")
@@ -214,7 +218,7 @@ public struct TextQuery: Sendable, Hashable {
 
         private func describe(_ token: Token) -> String {
             switch token {
-            case .term(let text): text
+            case .term(let text, _): text
             case .and: "AND"
             case .or: "OR"
             case .not: "NOT"

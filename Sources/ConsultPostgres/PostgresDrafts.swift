@@ -86,7 +86,6 @@ extension PostgresStore: DraftRecords {
         id: String, token: String, answers: AnswerSet, survey: Survey, receivedAt: Date,
         replacing edited: (id: String, token: String)?, fileOwner: String?, client: String?
     ) async throws -> SubmissionOutcome {
-        try refuseFileQuestions(of: survey)
         let receivedAt = receivedAt.truncatedToMilliseconds
         let clientKey = client.map { clientKeys.key($0, survey: survey.id.rawValue) }
         let content = VersionContent(answers, of: survey)
@@ -111,6 +110,8 @@ extension PostgresStore: DraftRecords {
                         answersSHA256: content.answersSHA256)))
             }
             guard case .accepted(let accepted) = outcome else { return outcome }
+            // Files staged under the draft's token (or an upload token) join the submission.
+            try await bindFiles(answers, of: survey, submissionID: accepted.id, owners: [token, fileOwner], at: receivedAt, on: connection)
             try await connection.run(
                 """
                 UPDATE draft SET submitted_as = \(accepted.id), answers_json = '{}', updated_at_ms = \(receivedAt.milliseconds)

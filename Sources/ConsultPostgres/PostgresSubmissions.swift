@@ -14,7 +14,6 @@ extension PostgresStore: SubmissionRecords {
         _ answers: AnswerSet, to survey: Survey, receivedAt: Date, idempotency: IdempotentRequest?, fileOwner: String?,
         client: String?
     ) async throws -> SubmissionOutcome {
-        try refuseFileQuestions(of: survey)
         try await registerCodes(of: [survey])
         let receivedAt = receivedAt.truncatedToMilliseconds
         let clientKey = client.map { clientKeys.key($0, survey: survey.id.rawValue) }
@@ -34,6 +33,7 @@ extension PostgresStore: SubmissionRecords {
             }
             if let refusal = try await refusal(for: survey, at: receivedAt, on: connection) { return refusal }
             try await insert(content, id: id, token: token, survey: survey, receivedAt: receivedAt, clientKey: clientKey, on: connection)
+            try await bindFiles(answers, of: survey, submissionID: id, owners: [fileOwner], at: receivedAt, on: connection)
             let accepted = AcceptedSubmission(
                 id: id, surveyID: survey.id.rawValue, version: 1, receivedAt: receivedAt, editToken: token, receipt: receipt)
             if let idempotency, let keyHash {
@@ -47,13 +47,6 @@ extension PostgresStore: SubmissionRecords {
                     """, logger: logger)
             }
             return .accepted(accepted)
-        }
-    }
-
-    /// Position papers are not stored on PostgreSQL yet.
-    func refuseFileQuestions(of survey: Survey) throws {
-        if survey.hasFileQuestions {
-            throw NotYetOnPostgreSQL(description: "surveys with file questions (\(survey.id.rawValue)) are not stored on PostgreSQL yet")
         }
     }
 
@@ -177,12 +170,16 @@ extension PostgresStore: SubmissionRecords {
     public func replaceAnswers(
         of id: String, token: String, with answers: AnswerSet, survey: Survey, receivedAt: Date, fileOwner: String?
     ) async throws -> SubmissionOutcome {
-        try refuseFileQuestions(of: survey)
         try await registerCodes(of: [survey])
         let receivedAt = receivedAt.truncatedToMilliseconds
         let content = VersionContent(answers, of: survey)
         return try await transaction { connection in
-            try await replaceAnswers(of: id, token: token, with: content, survey: survey, receivedAt: receivedAt, on: connection)
+            let outcome = try await replaceAnswers(
+                of: id, token: token, with: content, survey: survey, receivedAt: receivedAt, on: connection)
+            if case .accepted = outcome {
+                try await bindFiles(answers, of: survey, submissionID: id, owners: [fileOwner], at: receivedAt, on: connection)
+            }
+            return outcome
         }
     }
 
@@ -268,7 +265,6 @@ extension PostgresStore: SubmissionRecords {
     }
 
     public func importSynthetic(_ batch: [(answers: AnswerSet, receivedAt: Date)], to survey: Survey) async throws {
-        try refuseFileQuestions(of: survey)
         try await registerCodes(of: [survey])
         try await transaction { connection in
             for (answers, receivedAt) in batch {

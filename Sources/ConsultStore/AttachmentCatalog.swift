@@ -10,6 +10,14 @@ public struct CatalogedAttachment: Sendable, Hashable {
     public let finalSector: String
     public let publication: PublicationChoice
     public let file: AttachmentSummary
+
+    package init(id: Int64, respondent: String, finalSector: String, publication: PublicationChoice, file: AttachmentSummary) {
+        self.id = id
+        self.respondent = respondent
+        self.finalSector = finalSector
+        self.publication = publication
+        self.file = file
+    }
 }
 
 /// The current files of a survey's submissions in one consistent read, for the attachments export.

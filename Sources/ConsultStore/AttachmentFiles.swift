@@ -37,23 +37,17 @@ public struct AttachmentSummary: Sendable, Hashable {
     /// The usual file name extension of the kind.
     public var fileExtension: String { kind == "text" ? "txt" : kind }
 
-    static let columns = """
+    /// The columns the summary reads, of `attachment a` and its `attachment_text t` (both engines).
+    package static let columns = """
         a.public_id, a.question, a.file_name, a.kind, a.size, a.sha256, a.uploaded_at_ms,
         t.status, t.pages, t.characters, t.failure
         """
 
     init(_ row: Row) {
-        publicID = row["public_id"]
-        question = row["question"]
-        fileName = row["file_name"]
-        kind = row["kind"]
-        size = row["size"]
-        sha256 = row["sha256"]
-        uploadedAt = Date(milliseconds: row["uploaded_at_ms"])
-        extraction = (row["status"] as String?).flatMap(ExtractionStatus.init(rawValue:)) ?? .pending
-        pages = row["pages"]
-        characters = row["characters"]
-        failure = row["failure"]
+        self.init(
+            publicID: row["public_id"], question: row["question"], fileName: row["file_name"], kind: row["kind"],
+            size: row["size"], sha256: row["sha256"], uploadedAtMilliseconds: row["uploaded_at_ms"], status: row["status"],
+            pages: row["pages"], characters: row["characters"], failure: row["failure"])
     }
 }
 

@@ -59,8 +59,6 @@ public struct StoredAttachment: Sendable, Hashable {
 /// submission happens in the submission's own storing transaction (``AttachmentBinding``).
 public struct SQLiteAttachmentStore: AttachmentStore {
     let database: ConsultDatabase
-    /// The size of each piece copied from the spool into the row.
-    static let chunk = 256 * 1024
 
     public init(_ database: ConsultDatabase) {
         self.database = database
@@ -114,21 +112,14 @@ public struct SQLiteAttachmentStore: AttachmentStore {
             throw DatabaseError(resultCode: ResultCode(rawValue: opened), message: "cannot open the attachment's blob")
         }
         defer { sqlite3_blob_close(blob) }
-        var hasher = SHA256()
-        var offset = 0
-        while offset < size {
-            let piece = try bytes(offset, min(chunk, size - offset))
-            guard !piece.isEmpty else { throw AttachmentRefusal.bytesChanged }
-            hasher.update(data: piece)
+        try UploadCopy.copy(size: size, expecting: sha256, from: bytes) { piece, offset in
             let written = piece.withUnsafeBytes { raw in
                 sqlite3_blob_write(blob, raw.baseAddress, Int32(raw.count), Int32(offset))
             }
             guard written == SQLITE_OK else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: written), message: "cannot write the attachment's blob")
             }
-            offset += piece.count
         }
-        guard Data(hasher.finalize()) == sha256 else { throw AttachmentRefusal.bytesChanged }
     }
 
     /// Deletes staged files of `owner` that no answer names any more (a respondent removed them).
@@ -168,12 +159,9 @@ public struct SQLiteAttachmentStore: AttachmentStore {
     }
 
     static func stored(_ row: Row) -> StoredAttachment {
-        let hash: Data = row["sha256"]
-        return StoredAttachment(
-            file: AttachedFile(
-                id: row["public_id"], name: row["file_name"], kind: FileKind(rawValue: row["kind"]) ?? .text,
-                size: row["size"], sha256: Secret.hex(hash)),
-            question: row["question"])
+        StoredAttachment(
+            publicID: row["public_id"], question: row["question"], fileName: row["file_name"], kind: row["kind"],
+            size: row["size"], sha256: row["sha256"])
     }
 }
 
@@ -183,43 +171,36 @@ public struct SQLiteAttachmentStore: AttachmentStore {
 enum AttachmentBinding {
     /// Each named file must be either staged by one of `owners` for the same survey and question,
     /// or already a current file of this submission, with the name, kind, size and hash the answer
-    /// gives. Current files the answers no longer name are marked replaced (their bytes stay,
-    /// because earlier versions name them).
+    /// gives (``AttachmentBindingRule``). Current files the answers no longer name are marked replaced
+    /// (their bytes stay, because earlier versions name them).
     static func bind(_ answers: AnswerSet, submissionID: String, owners: [Data], at instant: Date, in db: Database) throws {
         guard let submission = try Row.fetchOne(
             db, sql: "SELECT seq, survey_id FROM submission WHERE id = ?", arguments: [submissionID])
         else { throw AccessFailure.notFound }
         let seq: Int64 = submission["seq"]
         let surveyID: String = submission["survey_id"]
-        var named: [String] = []
-        for (question, answer) in answers.answers {
-            guard case .files(let files) = answer else { continue }
-            for file in files {
-                named.append(file.id)
-                guard let row = try Row.fetchOne(
-                    db, sql: """
-                        SELECT id, public_id, survey_id, question, submission_seq, owner_hash, file_name, kind, size, sha256,
-                            replaced_at_ms
-                        FROM attachment WHERE public_id = ?
-                        """, arguments: [file.id]),
-                    (row["survey_id"] as String) == surveyID, (row["question"] as String) == question.rawValue,
-                    SQLiteAttachmentStore.stored(row).file == file
-                else { throw AttachmentRefusal.unknownFile(question: question.rawValue, id: file.id) }
-                let boundTo: Int64? = row["submission_seq"]
-                let replacedAt: Int64? = row["replaced_at_ms"]
-                if boundTo == seq, replacedAt == nil { continue }
-                let owner: Data? = row["owner_hash"]
-                guard boundTo == nil, let owner, owners.contains(where: { Secret.constantTimeEqual($0, owner) }) else {
-                    throw AttachmentRefusal.unknownFile(question: question.rawValue, id: file.id)
-                }
-                let rowID: Int64 = row["id"]
-                try db.execute(
-                    sql: "UPDATE attachment SET submission_seq = ?, owner_hash = NULL WHERE id = ?", arguments: [seq, rowID])
+        let named = AttachmentBindingRule.named(in: answers)
+        for (question, file) in named {
+            let found = try Row.fetchOne(
+                db, sql: """
+                    SELECT id, public_id, survey_id, question, submission_seq, owner_hash, file_name, kind, size, sha256,
+                        replaced_at_ms
+                    FROM attachment WHERE public_id = ?
+                    """, arguments: [file.id]
+            ).map { row in
+                AttachmentBindingRule.Found(
+                    rowID: row["id"], surveyID: row["survey_id"], stored: SQLiteAttachmentStore.stored(row),
+                    boundTo: row["submission_seq"], ownerHash: row["owner_hash"], replacedAt: row["replaced_at_ms"])
             }
+            let step = try AttachmentBindingRule.step(
+                for: file, question: question, found: found, surveyID: surveyID, seq: seq, owners: owners)
+            guard case .bind(let rowID) = step else { continue }
+            try db.execute(
+                sql: "UPDATE attachment SET submission_seq = ?, owner_hash = NULL WHERE id = ?", arguments: [seq, rowID])
         }
         let current = try String.fetchAll(
             db, sql: "SELECT public_id FROM attachment WHERE submission_seq = ? AND replaced_at_ms IS NULL", arguments: [seq])
-        for id in current where !named.contains(id) {
+        for id in AttachmentBindingRule.replaced(current: current, named: named) {
             try db.execute(
                 sql: "UPDATE attachment SET replaced_at_ms = ? WHERE public_id = ?", arguments: [instant.milliseconds, id])
         }

@@ -12,6 +12,18 @@ public struct AttachmentHit: Sendable, Hashable {
     public let publication: PublicationChoice
     public let snippet: HighlightedSnippet
 
+    package init(
+        id: Int64, respondent: String, file: AttachmentSummary, finalSector: String, publication: PublicationChoice,
+        snippet: HighlightedSnippet
+    ) {
+        self.id = id
+        self.respondent = respondent
+        self.file = file
+        self.finalSector = finalSector
+        self.publication = publication
+        self.snippet = snippet
+    }
+
     /// Confidential respondents' files are read in the room, marked, and never leave in exports.
     public var isConfidential: Bool { publication == .confidential }
 }
@@ -24,6 +36,13 @@ public struct AttachmentSearchPage: Sendable, Hashable {
     /// How many files match: exact when `totalIsExact`, else at least this many.
     public let total: Int
     public let totalIsExact: Bool
+
+    package init(hits: [AttachmentHit], next: Int64?, total: Int, totalIsExact: Bool) {
+        self.hits = hits
+        self.next = next
+        self.total = total
+        self.totalIsExact = totalIsExact
+    }
 }
 
 /// The reading room's search over the text extracted from the current files of a survey's
@@ -41,7 +60,7 @@ public struct SQLiteAttachmentTextSearch: AttachmentTextSearch {
         of survey: Survey, query: TextQuery?, filters: TextSearchFilters, after: Int64? = nil, limit: Int = 50
     ) async throws -> AttachmentSearchPage {
         let limit = max(1, min(limit, TextSearchPage.maximumSize))
-        guard filters.theme == nil, filters.coded != true else {
+        guard !AttachmentSearchConditions.findsNone(filters) else {
             return AttachmentSearchPage(hits: [], next: nil, total: 0, totalIsExact: true)
         }
         return try await ReadingRoomRefusal.readingQuery {
@@ -92,30 +111,52 @@ public struct SQLiteAttachmentTextSearch: AttachmentTextSearch {
                 CROSS JOIN submission s ON s.seq = a.submission_seq
                 """)
         }
-        selection.conditions.append("t.status = 'extracted' AND a.replaced_at_ms IS NULL")
-        selection.add("a.survey_id = ?", survey.id.rawValue)
+        let filtering = AttachmentSearchConditions(survey: survey, filters: filters)
+        selection.conditions += filtering.conditions
+        _ = selection.arguments.append(contentsOf: StatementArguments(filtering.values))
+        return selection
+    }
+}
+
+/// The conditions of a search of attached files' text besides the query itself, whatever the engine:
+/// `a` is `attachment`, `t` its `attachment_text`, `s` its `submission`; each `?` takes the next of `values`.
+package struct AttachmentSearchConditions {
+    package private(set) var conditions: [String] = []
+    package private(set) var values: [String] = []
+
+    package init(survey: Survey, filters: TextSearchFilters) {
+        conditions.append("t.status = 'extracted' AND a.replaced_at_ms IS NULL")
+        add("a.survey_id = ?", survey.id.rawValue)
         // Files of personal questions only where the publication choice discloses them; files of
         // questions the survey no longer has are not found.
-        selection.conditions.append("a.question IN (\(survey.questions.map { _ in "?" }.joined(separator: ", ")))")
-        for question in survey.questions { _ = selection.arguments.append(contentsOf: [question.id.rawValue]) }
+        conditions.append("a.question IN (\(survey.questions.map { _ in "?" }.joined(separator: ", ")))")
+        values += survey.questions.map(\.id.rawValue)
         for question in survey.questions {
             let withheld = PublicationChoice.allCases.filter { $0.withholding(question) == .personal }
             guard !withheld.isEmpty else { continue }
-            selection.conditions.append(
-                "NOT (a.question = ? AND s.publication IN (\(withheld.map { _ in "?" }.joined(separator: ", "))))")
-            for value in [question.id.rawValue] + withheld.map(\.rawValue) { _ = selection.arguments.append(contentsOf: [value]) }
+            conditions.append("NOT (a.question = ? AND s.publication IN (\(withheld.map { _ in "?" }.joined(separator: ", "))))")
+            values += [question.id.rawValue] + withheld.map(\.rawValue)
         }
-        if let question = filters.question { selection.add("a.question = ?", question.rawValue) }
-        if let sector = filters.sector { selection.add("s.final_sector = ?", sector) }
+        if let question = filters.question { add("a.question = ?", question.rawValue) }
+        if let sector = filters.sector { add("s.final_sector = ?", sector) }
         if let region = filters.region {
-            if region == CountryTable.unknownRegion { selection.conditions.append("s.region IS NULL") } else {
-                selection.add("s.region = ?", region)
+            if region == CountryTable.unknownRegion { conditions.append("s.region IS NULL") } else {
+                add("s.region = ?", region)
             }
         }
-        if let country = filters.country { selection.add("s.country = ?", country) }
-        if let publication = filters.publication { selection.add("s.publication = ?", publication.rawValue) }
-        if let level = filters.level { selection.add("s.level = ?", level) }
-        return selection
+        if let country = filters.country { add("s.country = ?", country) }
+        if let publication = filters.publication { add("s.publication = ?", publication.rawValue) }
+        if let level = filters.level { add("s.level = ?", level) }
+    }
+
+    /// Files carry no codings: a theme filter or "coded" finds none.
+    package static func findsNone(_ filters: TextSearchFilters) -> Bool {
+        filters.theme != nil || filters.coded == true
+    }
+
+    private mutating func add(_ condition: String, _ value: String) {
+        conditions.append(condition)
+        values.append(value)
     }
 }
 

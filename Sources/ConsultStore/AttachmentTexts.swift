@@ -16,6 +16,12 @@ public struct PendingExtraction: Sendable, Hashable {
     public let id: Int64
     public let kind: String
     public let size: Int
+
+    package init(id: Int64, kind: String, size: Int) {
+        self.id = id
+        self.kind = kind
+        self.size = size
+    }
 }
 
 /// What extracting a file's text came to.

@@ -68,12 +68,12 @@ public struct HighlightedSnippet: Sendable, Hashable {
 
     /// Marks that FTS5's `snippet()` puts around matches: private-use characters, cut apart here so
     /// that pages escape the text and add the marks themselves.
-    static let open: Unicode.Scalar = "\u{E000}"
-    static let close: Unicode.Scalar = "\u{E001}"
+    package static let open: Unicode.Scalar = "\u{E000}"
+    package static let close: Unicode.Scalar = "\u{E001}"
 
     /// Splits a marked snippet into pieces. `textHasMarks`: the stored text itself holds one of the
     /// mark characters, so the marks cannot be told from the text: nothing is highlighted then.
-    init(marked: String, textHasMarks: Bool) {
+    package init(marked: String, textHasMarks: Bool) {
         guard !textHasMarks else {
             pieces = marked.isEmpty ? [] : [Piece(text: marked, highlighted: false)]
             return

@@ -74,6 +74,7 @@ extension PostgresStore: SubmissionRecords {
             """, as: Int64.self, logger: logger)
         else { throw NotYetOnPostgreSQL(description: "the new submission's row was not returned") }
         try await writeVersion(1, of: seq, content: content, receivedAt: receivedAt, replacing: false, on: connection)
+        try await readingRoomStored(content, id: id, seq: seq, on: connection)
         try await apply(content.tallies(survey: survey.id, sector: profile.finalSector.rawValue), on: connection)
     }
 
@@ -208,6 +209,7 @@ extension PostgresStore: SubmissionRecords {
             WHERE seq = \(seq)
             """, logger: logger)
         try await writeVersion(next, of: seq, content: content, receivedAt: receivedAt, replacing: true, on: connection)
+        try await readingRoomEdited(content, seq: seq, on: connection)
         // The final sector is the organizers' override, if any, else the new classification.
         tallies.add(content.tallies(survey: survey.id, sector: override ?? profile.finalSector.rawValue))
         try await apply(tallies, on: connection)

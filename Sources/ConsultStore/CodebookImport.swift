@@ -77,7 +77,7 @@ public struct SQLiteCodebookImporter: CodebookImporter {
 
     /// The file's own rules: at most three levels, names of 1–200 characters, no two siblings with
     /// one name, no guid twice.
-    static func check(_ themes: [CodebookTheme]) throws {
+    package static func check(_ themes: [CodebookTheme]) throws {
         var guids: Set<String> = []
         func check(_ siblings: [CodebookTheme], depth: Int) throws {
             var names: Set<String> = []

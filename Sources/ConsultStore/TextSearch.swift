@@ -233,7 +233,7 @@ public struct SQLiteTextSearch: TextSearch {
 }
 
 /// The SQL that selects a search's texts: `o` is `open_text`, `s` its `submission`.
-struct TextSelection {
+package struct TextSelection {
     let from: String
     /// The column the pages are ordered and cut by.
     let idColumn: String
@@ -257,9 +257,7 @@ struct TextSelection {
         }
         add("s.survey_id = ?", survey.id.rawValue)
         // Personal questions' texts only where the publication choice discloses them.
-        for question in survey.questions {
-            let withheld = PublicationChoice.allCases.filter { $0.withholding(question) == .personal }
-            guard !withheld.isEmpty else { continue }
+        for (question, withheld) in Self.withheldPersonalTexts(of: survey) {
             conditions.append("NOT (o.question = ? AND s.publication IN (\(withheld.map { _ in "?" }.joined(separator: ", "))))")
             for value in [question.id.rawValue] + withheld.map(\.rawValue) { _ = arguments.append(contentsOf: [value]) }
         }
@@ -291,6 +289,15 @@ struct TextSelection {
     mutating func add(_ condition: String, _ value: some DatabaseValueConvertible) {
         conditions.append(condition)
         _ = arguments.append(contentsOf: [value])
+    }
+
+    /// The personal questions of `survey` whose texts a search leaves out, each with the publication
+    /// choices that withhold it (every engine's search).
+    package static func withheldPersonalTexts(of survey: Survey) -> [(question: Question, withheld: [PublicationChoice])] {
+        survey.questions.compactMap { question in
+            let withheld = PublicationChoice.allCases.filter { $0.withholding(question) == .personal }
+            return withheld.isEmpty ? nil : (question, withheld)
+        }
     }
 
     /// Refuses a theme filter naming no theme of the survey.

@@ -56,7 +56,7 @@ public struct SQLiteThemeCounts: ThemeCounts {
     }
 
     /// Parents before their children, depth first, siblings by name then guid.
-    static func treeOrder(_ themes: [ThemeSummary]) -> [ThemeSummary] {
+    package static func treeOrder(_ themes: [ThemeSummary]) -> [ThemeSummary] {
         let guids = Set(themes.map(\.guid))
         var children: [String?: [ThemeSummary]] = [:]
         for theme in themes {

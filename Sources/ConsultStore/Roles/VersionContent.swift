@@ -11,12 +11,19 @@ package struct VersionContent: Sendable {
     package let level: String?
     package let rows: [AnswerRows.Row]
 
-    package init(_ answers: AnswerSet, of survey: Survey) {
+    /// The version's free texts, for the reading room (issue 18).
+    package let openTexts: OpenTexts
+    /// Their languages, guessed here, before any transaction (``TextLanguages/none`` unless `guessingLanguages`).
+    package let languages: TextLanguages
+
+    package init(_ answers: AnswerSet, of survey: Survey, guessingLanguages: Bool = true) {
         canonical = answers.canonicalText
         answersSHA256 = Receipt.answersHash(canonical)
         profile = survey.profile(of: answers)
         level = survey.level(for: answers)?.rawValue
         rows = AnswerRows.rows(of: answers)
+        openTexts = OpenTexts(answers: answers, otherSectorText: profile.otherSectorText)
+        languages = guessingLanguages ? TextLanguages(openTexts) : .none
     }
 
     /// The version's counts in the tallies, in `sector` (its final sector).

@@ -5,6 +5,8 @@ removed by Scripts/postgres-cluster.sh, the same script the Swift tests use.
         cluster.url                  # postgresql://consult@127.0.0.1:PORT/postgres
         cluster.stop_immediate()     # pg_ctl stop -m immediate: a crash of the database
         cluster.start()              # the same data directory, port and URL again
+        replica = cluster.replica()  # a synchronous streaming replica (the primary waits for it at each commit)
+        replica.promote()            # failover: the replica becomes a primary
 """
 import os
 import subprocess
@@ -26,11 +28,11 @@ class PostgresCluster:
         self.directory = os.path.join(tempfile.gettempdir(), "consult-pg-" + os.urandom(6).hex())
         self.url = None
 
-    def _run(self, command):
+    def _run(self, command, *before):
         # The script's watcher removes the cluster should this process die before __exit__.
-        owner = [str(os.getpid())] if command == "start" else []
-        done = subprocess.run(["bash", SCRIPT, command, self.directory, *owner], capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=180)
+        owner = [str(os.getpid())] if command in ("start", "replica") else []
+        done = subprocess.run(["bash", SCRIPT, command, *before, self.directory, *owner], capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=180)
         if done.returncode != 0:
             raise PostgresClusterError(f"postgres-cluster.sh {command}: {done.stderr.strip()}")
         return done.stdout.strip()
@@ -47,6 +49,17 @@ class PostgresCluster:
     def stop(self):
         """Stops the server (-m fast) and removes its folder."""
         self._run("stop")
+
+    def replica(self):
+        """A new cluster streaming from this one, which waits for it at every commit (synchronous_standby_names),
+        ready once it replicates synchronously. Stop it with `stop()` like any cluster."""
+        replica = PostgresCluster()
+        replica.url = replica._run("replica", self.directory)
+        return replica
+
+    def promote(self):
+        """Promotes this replica to a primary (a failover); returns its URL."""
+        return self._run("promote")
 
     def database_url(self, name):
         """The URL of database `name` on this cluster."""

@@ -75,6 +75,28 @@ class PostgresClusterTest(unittest.TestCase):
             owner.kill()
             subprocess.run(["bash", SCRIPT, "stop", directory], stdin=subprocess.DEVNULL, timeout=180)
 
+    def test_a_synchronous_replica_has_every_commit_and_takes_over_when_promoted(self):
+        with PostgresCluster() as primary:
+            replica = primary.replica()
+            try:
+                self.assertEqual(psql(primary.url, "SELECT sync_state FROM pg_stat_replication"), "sync")
+                psql(primary.url, "CREATE TABLE kept (n int); INSERT INTO kept SELECT generate_series(1, 100)")
+                # Synchronous (remote_flush): committed on the primary means flushed on the replica; it may not
+                # be replayed yet, so wait for the replay, then crash the primary.
+                for _ in range(100):
+                    if psql(replica.url, "SELECT count(*) FROM pg_class WHERE relname = 'kept'") == "1" \
+                            and psql(replica.url, "SELECT count(*) FROM kept") == "100":
+                        break
+                    time.sleep(0.1)
+                primary.stop_immediate()
+                with self.assertRaises(RuntimeError):
+                    psql(replica.url, "INSERT INTO kept VALUES (101)")  # read-only while it is a replica
+                replica.promote()
+                psql(replica.url, "INSERT INTO kept VALUES (101)")
+                self.assertEqual(psql(replica.url, "SELECT count(*) FROM kept"), "101")
+            finally:
+                replica.stop()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

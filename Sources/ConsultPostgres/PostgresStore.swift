@@ -3,6 +3,7 @@ import ConsultStore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The PostgreSQL engine behind the store's roles: one database that several consult nodes share.
 ///
@@ -15,6 +16,8 @@ public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     let secrets: ServerSecrets
+    /// The surveys whose answer ids this node has registered (see `registerCodes(of:)`).
+    let coveredSurveys = Mutex<Set<String>>([])
     private let running: Task<Void, Never>
 
     private init(client: PostgresClient, running: Task<Void, Never>, secrets: ServerSecrets, logger: Logger) {

@@ -15,6 +15,7 @@ extension PostgresStore: SubmissionRecords {
         client: String?
     ) async throws -> SubmissionOutcome {
         try refuseFileQuestions(of: survey)
+        try await registerCodes(of: [survey])
         let receivedAt = receivedAt.truncatedToMilliseconds
         let clientKey = client.map { clientKeys.key($0, survey: survey.id.rawValue) }
         let content = VersionContent(answers, of: survey)
@@ -175,6 +176,7 @@ extension PostgresStore: SubmissionRecords {
         of id: String, token: String, with answers: AnswerSet, survey: Survey, receivedAt: Date, fileOwner: String?
     ) async throws -> SubmissionOutcome {
         try refuseFileQuestions(of: survey)
+        try await registerCodes(of: [survey])
         let receivedAt = receivedAt.truncatedToMilliseconds
         let content = VersionContent(answers, of: survey)
         return try await transaction { connection in
@@ -265,6 +267,7 @@ extension PostgresStore: SubmissionRecords {
 
     public func importSynthetic(_ batch: [(answers: AnswerSet, receivedAt: Date)], to survey: Survey) async throws {
         try refuseFileQuestions(of: survey)
+        try await registerCodes(of: [survey])
         try await transaction { connection in
             for (answers, receivedAt) in batch {
                 try await insert(
@@ -274,6 +277,7 @@ extension PostgresStore: SubmissionRecords {
         }
     }
 
-    /// Answer values keep their ids as text on PostgreSQL: there are no codes to register.
-    public func registerAnswerCodes(of surveys: [Survey]) async throws {}
+    public func registerAnswerCodes(of surveys: [Survey]) async throws {
+        try await registerCodes(of: surveys)
+    }
 }

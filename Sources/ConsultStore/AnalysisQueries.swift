@@ -85,6 +85,24 @@ public struct ResponseRow: Sendable {
     public let values: [CodedValue]
     /// campaigns: the cluster of its free texts together, if it has look-alikes.
     public let cluster: Int64?
+
+    package init(
+        submissionID: String, receivedAt: Date, updatedAt: Date, version: Int, declaredSector: String, otherSectorText: String?,
+        finalSector: String, country: String?, publication: PublicationChoice, level: String?, values: [CodedValue], cluster: Int64?
+    ) {
+        self.submissionID = submissionID
+        self.receivedAt = receivedAt
+        self.updatedAt = updatedAt
+        self.version = version
+        self.declaredSector = declaredSector
+        self.otherSectorText = otherSectorText
+        self.finalSector = finalSector
+        self.country = country
+        self.publication = publication
+        self.level = level
+        self.values = values
+        self.cluster = cluster
+    }
 }
 
 /// One stored answer value: a chosen option (or country code), a rated item, a number or a text,
@@ -95,6 +113,14 @@ public struct CodedValue: Sendable, Hashable {
     public let option: Int64?
     public let number: Double?
     public let text: String?
+
+    package init(question: Int64, item: Int64?, option: Int64?, number: Double?, text: String?) {
+        self.question = question
+        self.item = item
+        self.option = option
+        self.number = number
+        self.text = text
+    }
 }
 
 /// The ids (of questions, items, options, countries) behind the codes of ``CodedValue``s.

@@ -54,7 +54,7 @@ package enum AnswerRows {
 ///
 /// Codes are only ever added, in their own committed transaction before the submissions that
 /// use them (see ``ConsultDatabase/codeBook(covering:)``), so a cached code always exists in the file.
-struct AnswerCodeBook: Sendable {
+package struct AnswerCodeBook: Sendable {
     private(set) var ids: [String: Int64] = [:]
     private(set) var codes: [Int64: String] = [:]
     /// The surveys whose every possible id is in the book.
@@ -68,7 +68,7 @@ struct AnswerCodeBook: Sendable {
     mutating func markCovered(_ survey: SurveyID) { coveredSurveys.insert(survey.rawValue) }
 
     /// Every id an answer to `survey` can store: its questions, items, options, "other", and the country codes.
-    static func possibleCodes(of survey: Survey) -> Set<String> {
+    package static func possibleCodes(of survey: Survey) -> Set<String> {
         var codes: Set<String> = [ChoiceList.otherID.rawValue]
         for question in survey.questions {
             codes.insert(question.id.rawValue)

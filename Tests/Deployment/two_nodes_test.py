@@ -83,6 +83,10 @@ DOWN_FOR = 1.0
 AFTER_RESTART = 1.0
 
 
+def USE_POSTGRES_AT_IMPORT() -> bool:  # noqa: N802 - read as the class is defined, before main() parses options
+    return "--postgres" in sys.argv
+
+
 def site_config(https_port: int, http_port: int, node_ports: list[int], certificate: Path, key: Path) -> str:
     """The documented several-node site, moved to loopback ports and the run's certificate."""
     return documented_site(
@@ -133,6 +137,7 @@ class TwoNodesTest(unittest.TestCase):
     db: str
     sqlite_file: str | None
     cluster: PostgresCluster | None = None
+    replica: PostgresCluster | None = None
     nodes: list[ConsultServer]
     node_ports: list[int]
     nginx: subprocess.Popen | None = None
@@ -168,6 +173,8 @@ class TwoNodesTest(unittest.TestCase):
         elif USE_POSTGRES:
             cls.cluster = PostgresCluster()
             cls.cluster.start()
+            # Every commit waits for the synchronous replica, which test 5 promotes when the primary is lost.
+            cls.replica = cls.cluster.replica()
             cls.db, cls.sqlite_file = cls.cluster.url, None
         else:
             cls.db = cls.sqlite_file = str(folder / "consult.sqlite")
@@ -218,8 +225,9 @@ class TwoNodesTest(unittest.TestCase):
                 cls.nginx.wait()
         for node in cls.nodes:
             node.stop()
-        if cls.cluster is not None:
-            cls.cluster.stop()
+        for cluster in (cls.replica, cls.cluster):
+            if cluster is not None:
+                cluster.stop()
         for log in [*getattr(cls, "node_logs", []), getattr(cls, "nginx_log", None)]:
             if log is not None:
                 log.close()
@@ -458,6 +466,80 @@ class TwoNodesTest(unittest.TestCase):
               f"{len(acknowledged) - len(problems)} intact, {len(set(lost))} lost", file=sys.stderr)
         self.assertEqual(len(problems), 0, f"{len(problems)} acknowledged submissions not whole, e.g. "
                          + "; ".join(f"{tag}: {problem}" for tag, problem in list(problems.items())[:5]))
+
+    @unittest.skipUnless(USE_POSTGRES_AT_IMPORT(), "a throw-away database server to crash: --postgres only")
+    def test_4_the_database_crashed_under_load_loses_nothing(self):
+        """`pg_ctl stop -m immediate` (a crash: no checkpoint) under load, then the same cluster started again;
+        the nodes keep running and reconnect."""
+        outcome = self.under_load("dbcrash", self.crash_and_restart_database)
+        self.report("database crash (pg_ctl stop -m immediate, then start)", outcome)
+
+    @unittest.skipUnless(USE_POSTGRES_AT_IMPORT(), "a throw-away replica to fail over to: --postgres only")
+    def test_5_the_primary_lost_and_the_synchronous_replica_promoted_loses_nothing(self):
+        """The primary crashes under load and is never started again; the synchronous replica is promoted and
+        both nodes are started again on it (as an operator or a failover manager would)."""
+        outcome = self.under_load("failover", self.fail_over_to_the_replica)
+        self.report("failover (primary crashed, replica promoted, nodes moved to it)", outcome)
+
+    def crash_and_restart_database(self) -> None:
+        self.cluster.stop_immediate()
+        time.sleep(DOWN_FOR)
+        self.cluster.start()
+
+    def fail_over_to_the_replica(self) -> None:
+        self.cluster.stop_immediate()
+        time.sleep(DOWN_FOR / 2)
+        self.replica.promote()
+        type(self).db = self.replica.url
+        for number in range(len(self.nodes)):
+            self.nodes[number].kill()
+            self.nodes[number] = self.start_node(number)
+
+    def under_load(self, prefix: str, fault) -> dict:
+        """Submissions through nginx for KILL_AFTER s, then `fault()` while they go on, then AFTER_RESTART s
+        more; every acknowledged one is then checked over HTTP (answers as sent, receipt verifies)."""
+        maker = self.answer_maker(CRASH_SURVEY)
+        stop = threading.Event()
+        results, threads = load(self.through_nginx, f"/api/v1/surveys/{CRASH_SURVEY}/submissions", CLIENTS, maker,
+                                prefix, random.Random(prefix), stop, limit=120)
+        try:
+            time.sleep(KILL_AFTER)
+            faulted = time.monotonic()
+            fault()
+            recovered = time.monotonic()
+            time.sleep(AFTER_RESTART + 1.0)
+        finally:
+            stop.set()
+            stuck = join(threads, REQUEST_TIMEOUT + 10)
+        self.assertEqual(stuck, 0, "client threads did not finish")
+        attempts = [a for worker in results for a in worker]
+        acknowledged, unavailable, unknown, odd = [], [], [], []
+        for attempt in attempts:
+            if attempt.status == 201:
+                problem = acknowledge(attempt)
+                (odd.append(problem) if problem else acknowledged.append(attempt))
+            elif attempt.status is None or (attempt.status == 502 and b"/problems/" not in attempt.body):
+                unknown.append(attempt)
+            elif attempt.status in (500, 503) and b"/problems/" in attempt.body:
+                unavailable.append(attempt)   # the node said it could not store it: not acknowledged
+            else:
+                odd.append(f"{attempt.tag}: {attempt.status} {attempt.body[:300]!r}")
+        self.assertEqual(odd, [], "valid submissions got neither 201, a problem nor a lost connection")
+        before = [a for a in acknowledged if a.finished < faulted]
+        after = [a for a in acknowledged if a.started > recovered]
+        self.assertTrue(before, "nothing was acknowledged before the fault")
+        self.assertTrue(after, "nothing was acknowledged after the recovery")
+        problems = check_over_http(self.through_nginx, acknowledged)
+        self.assertEqual(problems, {}, f"{len(problems)} acknowledged submissions lost or not whole, e.g. "
+                         + "; ".join(f"{tag}: {problem}" for tag, problem in list(problems.items())[:5]))
+        return {"sent": len(attempts), "acknowledged": len(acknowledged), "before": len(before), "after": len(after),
+                "unavailable": len(unavailable), "unknown": len(unknown), "outage": recovered - faulted}
+
+    def report(self, what: str, outcome: dict) -> None:
+        print(f"\n{what}: {outcome['sent']} sent through nginx by {CLIENTS} clients; {outcome['acknowledged']} "
+              f"acknowledged ({outcome['before']} before the fault, {outcome['after']} after the recovery, "
+              f"{outcome['outage']:.1f} s later), {outcome['unavailable']} refused as unavailable, "
+              f"{outcome['unknown']} without an answer; 0 lost, every one whole", file=sys.stderr)
 
     def posts_to(self, node: int, after: float, log: Path) -> int:
         """Submissions nginx's access log shows answered by `node` after the instant `after`."""

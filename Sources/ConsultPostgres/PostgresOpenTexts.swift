@@ -25,7 +25,7 @@ enum PostgresOpenTexts {
             binds.append(seq)
             binds.append(field.storedQuestion)
             binds.append(field.kind.rawValue)
-            binds.append(Data(text.utf8))
+            try binds.append(Data(text.utf8))
             binds.append(try SearchWords.vector(of: text))
             binds.append(columns.language)
             binds.append(columns.guess)

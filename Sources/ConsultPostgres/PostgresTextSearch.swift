@@ -93,10 +93,10 @@ struct PostgresTextSelection {
                 AND c.kind = o.kind AND c.removed_at_ms IS NULL
             """
         if let theme = filters.theme {
-            guard try await connection.first(
+            let known = try await connection.first(
                 "SELECT EXISTS (SELECT 1 FROM theme WHERE id = \(theme) AND survey_id = \(survey.id.rawValue))",
-                as: Bool.self, logger: store.logger) == true
-            else { throw ReadingRoomRefusal.unknownTheme(theme) }
+                as: Bool.self, logger: store.logger)
+            guard known ?? false else { throw ReadingRoomRefusal.unknownTheme(theme) }
             add("EXISTS (\(coding) AND c.theme_id = ", theme, ")")
         }
         if let coded = filters.coded { conditions.append("\(coded ? "" : "NOT ")EXISTS (\(coding))") }

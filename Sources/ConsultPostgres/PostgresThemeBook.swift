@@ -226,11 +226,12 @@ struct PostgresThemeBook: ThemeBook {
 
     /// Levels from `id` down to its deepest descendant, itself counted: 1 for a leaf.
     private static func height(of id: Int64, on connection: PostgresConnection, store: PostgresStore) async throws -> Int {
-        try await connection.first(
+        let level = try await connection.first(
             """
             WITH RECURSIVE down(id, level) AS (SELECT id, 1 FROM theme WHERE id = \(id)
                 UNION ALL SELECT t.id, down.level + 1 FROM theme t JOIN down ON t.parent_id = down.id)
             SELECT max(level) FROM down
-            """, as: Int?.self, logger: store.logger).flatMap { $0 } ?? 1
+            """, as: Int?.self, logger: store.logger)
+        return (level ?? nil) ?? 1
     }
 }

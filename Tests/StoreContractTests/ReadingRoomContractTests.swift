@@ -13,6 +13,9 @@ protocol ReadingRoomNode: ContractStore {
     var themeCounts: any ThemeCounts { get }
     var codebookImporter: any CodebookImporter { get }
     var bulkCodings: any BulkCodings { get }
+    var openTextScan: any OpenTextScan { get }
+    var textLanguageCounts: any TextLanguageCounts { get }
+    var codedTexts: any CodedTexts { get }
 }
 
 extension ConsultDatabase: ReadingRoomNode {}
@@ -50,9 +53,10 @@ extension PostgresStore: ReadingRoomNode {}
         "😀", "\"the match brain\"", "protec*",
     ]
 
-    func answers(uses: String, risks: String, role: String? = nil, sector: String = "academia", publication: String = "public_anonymous")
-        throws -> AnswerSet
-    {
+    func answers(
+        uses: String, risks: String, role: String? = nil, sector: String = "academia", publication: String = "public_anonymous",
+        name: String? = nil, otherSector: String? = nil
+    ) throws -> AnswerSet {
         guard case .matrix(let items, _)? = survey.question("rights_concern")?.kind else {
             throw ContractFailure("the survey has no matrix question rights_concern")
         }
@@ -63,6 +67,8 @@ extension PostgresStore: ReadingRoomNode {}
             "publication": .string(publication), "uses_comments": .string(uses), "risks_comments": .string(risks),
         ]
         if let role { values["role"] = .string(role) }
+        if let name { values["respondent_name"] = .string(name) }
+        if let otherSector { values["sector"] = .object(["choice": .string("other"), "other": .string(otherSector)]) }
         return try survey.check(values, as: .submission)
     }
 

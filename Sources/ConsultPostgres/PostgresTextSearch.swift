@@ -32,7 +32,7 @@ struct PostgresTextSearch: TextSearch {
                     FROM \(selection.from) WHERE \(selection.condition) ORDER BY o.id LIMIT
                     """, Int64(limit + 1), ""),
                 as: (Int64, String, String, String, Data, String, String, String, Int, Int).self, logger: store.logger)
-            let scratch = try FTS5Scratch.shared()
+            let scratch = FTS5Scratch.shared
             let hits = try rows.compactMap { row -> TextHit? in
                 guard let field = OpenTextField(storedQuestion: row.1, kind: row.2) else { return nil }
                 let text = String(decoding: row.4, as: UTF8.self)

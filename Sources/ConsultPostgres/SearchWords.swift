@@ -18,7 +18,7 @@ enum SearchWords {
     static func vector(of text: String) throws -> String {
         var positions: [String: [Int]] = [:]
         var order: [String] = []
-        for (index, word) in try FTS5Scratch.shared().words(of: text).enumerated() where word.utf8.count <= longestWord {
+        for (index, word) in try FTS5Scratch.shared.words(of: text).enumerated() where word.utf8.count <= longestWord {
             if positions[word] == nil { order.append(word) }
             positions[word, default: []].append(min(index + 1, lastPosition))
         }
@@ -65,7 +65,7 @@ enum SearchWords {
         if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 {
             inner = String(text.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
         }
-        let words = try FTS5Scratch.shared().words(of: inner)
+        let words = try FTS5Scratch.shared.words(of: inner)
         // A word too long for the index is in no text's `tsvector`.
         guard !words.isEmpty, words.allSatisfy({ $0.utf8.count <= longestWord }) else { return nil }
         let parts = words.enumerated().map { index, word in

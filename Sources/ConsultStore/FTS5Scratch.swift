@@ -7,31 +7,39 @@ import GRDB
 /// time in a private in-memory database, for an engine that indexes the texts itself: its words are
 /// FTS5's own (same case folding, same diacritics removed, same separators), so that a search finds
 /// the same texts on both engines, and its snippets are FTS5's `snippet()`.
-package final class FTS5Scratch: Sendable {
+package final class FTS5Scratch: @unchecked Sendable {
     /// The tokenizer of `open_text_search` (ReadingRoomSchema).
     package static let tokenizer = "unicode61 remove_diacritics 2"
 
-    /// The words and snippets of the highlighted pages are made one text at a time.
-    private let queue: DatabaseQueue
+    /// Scratch databases not in use: each holds one text at a time, so callers on several threads
+    /// take one each (a new one when all are taken) instead of waiting for one another.
+    private var idle: [DatabaseQueue] = []
+    private let lock = NSLock()
 
-    private init() throws {
-        queue = try DatabaseQueue()
+    /// The process's scratch databases.
+    package static let shared = FTS5Scratch()
+
+    private static func makeQueue() throws -> DatabaseQueue {
+        let queue = try DatabaseQueue()
         try queue.write { db in
             try db.execute(sql: """
-                CREATE VIRTUAL TABLE scratch USING fts5(text, tokenize = '\(Self.tokenizer)');
+                CREATE VIRTUAL TABLE scratch USING fts5(text, tokenize = '\(tokenizer)');
                 CREATE VIRTUAL TABLE scratch_words USING fts5vocab(scratch, 'instance');
                 """)
         }
+        return queue
     }
 
-    private static let made = Result { try FTS5Scratch() }
-
-    /// The process's scratch database (made once).
-    package static func shared() throws -> FTS5Scratch { try made.get() }
+    /// Runs `body` on a scratch database of its own.
+    private func withScratch<T>(_ body: (Database) throws -> T) throws -> T {
+        let queue = try lock.withLock { idle.popLast() } ?? Self.makeQueue()
+        defer { lock.withLock { idle.append(queue) } }
+        return try queue.inDatabase(body)
+    }
 
     /// The words of `text` as FTS5 indexes them, in their order (the first word is at position 0).
     package func words(of text: String) throws -> [String] {
-        try queue.inDatabase { db in
+        try withScratch { db in
             try db.execute(sql: "DELETE FROM scratch")
             try db.execute(
                 sql: "INSERT INTO scratch (rowid, text) VALUES (1, CAST(? AS TEXT))", arguments: [ExactText.bindable(text)])
@@ -42,7 +50,7 @@ package final class FTS5Scratch: Sendable {
     /// The page snippet of `text` for the FTS5 query `query` (matches between U+E000 and U+E001,
     /// as ``SQLiteTextSearch`` makes it), or nil when the query does not match the text.
     package func snippet(of text: String, query: String) throws -> HighlightedSnippet? {
-        try queue.inDatabase { db in
+        try withScratch { db in
             try db.execute(sql: "DELETE FROM scratch")
             try db.execute(
                 sql: "INSERT INTO scratch (rowid, text) VALUES (1, CAST(? AS TEXT))", arguments: [ExactText.bindable(text)])

@@ -15,15 +15,25 @@ struct PostgresThemeCounts: ThemeCounts {
     }
 
     static func themes(survey: SurveyID, on connection: PostgresConnection, store: PostgresStore) async throws -> [ThemeSummary] {
-        let rows = try await connection.all(
-            """
-            SELECT t.id, t.guid, p.guid, t.depth, t.name, t.description, t.colour, t.retired_at_ms IS NOT NULL,
-                (SELECT count(*) FROM coding c WHERE c.theme_id = t.id AND c.removed_at_ms IS NULL),
-                (SELECT count(DISTINCT c.submission_seq) FROM coding c WHERE c.theme_id = t.id AND c.removed_at_ms IS NULL)
-            FROM theme t LEFT JOIN theme p ON p.id = t.parent_id AND p.merged_into IS NULL
-            WHERE t.survey_id = \(survey.rawValue) AND t.merged_into IS NULL
-            """, as: (Int64, String, String?, Int, String, String, String, Bool, Int, Int).self, logger: store.logger)
-        return SQLiteThemeCounts.treeOrder(rows.map {
+        summaries(try await connection.all(themesQuery(survey), as: SummaryRow.self, logger: store.logger))
+    }
+
+    /// The themes not merged away with their counts (``SummaryRow``), in any order.
+    static func themesQuery(_ survey: SurveyID) -> PostgresQuery {
+        """
+        SELECT t.id, t.guid, p.guid, t.depth, t.name, t.description, t.colour, t.retired_at_ms IS NOT NULL,
+            (SELECT count(*) FROM coding c WHERE c.theme_id = t.id AND c.removed_at_ms IS NULL),
+            (SELECT count(DISTINCT c.submission_seq) FROM coding c WHERE c.theme_id = t.id AND c.removed_at_ms IS NULL)
+        FROM theme t LEFT JOIN theme p ON p.id = t.parent_id AND p.merged_into IS NULL
+        WHERE t.survey_id = \(survey.rawValue) AND t.merged_into IS NULL
+        """
+    }
+
+    typealias SummaryRow = (Int64, String, String?, Int, String, String, String, Bool, Int, Int)
+
+    /// The rows of ``themesQuery(_:)`` in the analysis's order.
+    static func summaries(_ rows: [SummaryRow]) -> [ThemeSummary] {
+        SQLiteThemeCounts.treeOrder(rows.map {
             ThemeSummary(
                 id: $0.0, guid: $0.1, parentGUID: $0.2, depth: $0.3, name: $0.4, description: $0.5, colour: $0.6, retired: $0.7,
                 codings: $0.8, respondents: $0.9)

@@ -15,7 +15,8 @@ struct PostgresTextSearch: TextSearch {
         of survey: Survey, query: TextQuery?, filters: TextSearchFilters, after: Int64?, limit: Int
     ) async throws -> TextSearchPage {
         let limit = max(1, min(limit, TextSearchPage.maximumSize))
-        return try await store.reading { connection in
+        // The total and the hits from one snapshot, as SQLite reads them in one transaction.
+        return try await store.snapshot { connection in
             guard var selection = try await PostgresTextSelection(survey: survey, query: query, filters: filters, store: store, on: connection)
             else { return TextSearchPage(hits: [], limit: limit, counted: 0) }
             let counted = try await connection.first(
@@ -138,5 +139,22 @@ struct PostgresTextSelection {
             text += " $\(binds.count)"
         }
         return PostgresQuery(unsafeSQL: text + after, binds: binds)
+    }
+}
+
+extension PostgresStore {
+    /// Runs `body` in one `REPEATABLE READ, READ ONLY` transaction: every statement sees the same snapshot.
+    func snapshot<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await reading { connection in
+            try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            do {
+                let result = try await body(connection)
+                try await connection.run("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.run("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
     }
 }

@@ -12,9 +12,10 @@ import PostgresNIO
 /// good. The languages were guessed before the transaction (``VersionContent/languages``).
 enum PostgresOpenTexts {
     /// Writes the free texts of newly stored submission `seq`.
-    static func insert(_ texts: OpenTexts, languages: TextLanguages, of seq: Int64, on connection: PostgresConnection, logger: Logger)
-        async throws
-    {
+    static func insert(
+        _ texts: OpenTexts, languages: TextLanguages, words: [OpenTextField: [String]], of seq: Int64, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
         guard !texts.texts.isEmpty else { return }
         var binds = PostgresBindings()
         var values: [String] = []
@@ -26,7 +27,7 @@ enum PostgresOpenTexts {
             binds.append(field.storedQuestion)
             binds.append(field.kind.rawValue)
             try binds.append(Data(text.utf8))
-            binds.append(try SearchWords.vector(of: text))
+            binds.append(try SearchWords.vector(of: text, words: words[field]))
             binds.append(columns.language)
             binds.append(columns.guess)
             binds.append(columns.percent)
@@ -45,7 +46,8 @@ enum PostgresOpenTexts {
 
     /// Brings the free texts of submission `seq` to `texts` (its new latest version).
     static func replace(
-        of seq: Int64, with texts: OpenTexts, languages: TextLanguages, on connection: PostgresConnection, logger: Logger
+        of seq: Int64, with texts: OpenTexts, languages: TextLanguages, words: [OpenTextField: [String]],
+        on connection: PostgresConnection, logger: Logger
     ) async throws {
         let stored = try await connection.all(
             "SELECT id, question, kind, text FROM open_text WHERE submission_seq = \(seq) ORDER BY id",
@@ -60,7 +62,7 @@ enum PostgresOpenTexts {
                 let columns = TextLanguageColumns.columns(of: languages.guess(for: field, text: new))
                 try await connection.run(
                     """
-                    UPDATE open_text SET text = \(Data(new.utf8)), words = \(try SearchWords.vector(of: new))::tsvector,
+                    UPDATE open_text SET text = \(Data(new.utf8)), words = \(try SearchWords.vector(of: new, words: words[field]))::tsvector,
                         language = \(columns.language), language_guess = \(columns.guess), language_percent = \(columns.percent),
                         language_reliable = \(columns.reliable)
                     WHERE id = \(id)
@@ -75,8 +77,8 @@ enum PostgresOpenTexts {
                 """, logger: logger)
         }
         try await insert(
-            OpenTexts(texts.texts.filter { !present.contains($0.key) }), languages: languages, of: seq, on: connection,
-            logger: logger)
+            OpenTexts(texts.texts.filter { !present.contains($0.key) }), languages: languages, words: words, of: seq,
+            on: connection, logger: logger)
     }
 }
 
@@ -86,12 +88,13 @@ extension PostgresStore {
         try await connection.run(
             "INSERT INTO respondent_pseudonym (pseudonym, submission_seq) VALUES (\(pseudonyms.pseudonym(for: id)), \(seq))",
             logger: logger)
-        try await PostgresOpenTexts.insert(content.openTexts, languages: content.languages, of: seq, on: connection, logger: logger)
+        try await PostgresOpenTexts.insert(
+            content.openTexts, languages: content.languages, words: content.searchWords, of: seq, on: connection, logger: logger)
     }
 
     /// The editing transaction's reading-room part: the texts of submission `seq` brought to `content`'s.
     func readingRoomEdited(_ content: VersionContent, seq: Int64, on connection: PostgresConnection) async throws {
         try await PostgresOpenTexts.replace(
-            of: seq, with: content.openTexts, languages: content.languages, on: connection, logger: logger)
+            of: seq, with: content.openTexts, languages: content.languages, words: content.searchWords, on: connection, logger: logger)
     }
 }

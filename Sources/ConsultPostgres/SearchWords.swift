@@ -14,11 +14,12 @@ enum SearchWords {
     /// The longest word a `tsvector` keeps, in bytes; longer words are left out of the index.
     static let longestWord = 2_046
 
-    /// The `tsvector` of `text` in PostgreSQL's text form: each word with its positions (from 1).
-    static func vector(of text: String) throws -> String {
+    /// The `tsvector` of `text` in PostgreSQL's text form: each word with its positions (from 1). `words`:
+    /// the text's words if they were cut already.
+    static func vector(of text: String, words: [String]? = nil) throws -> String {
         var positions: [String: [Int]] = [:]
         var order: [String] = []
-        for (index, word) in try FTS5Scratch.shared.words(of: text).enumerated() where word.utf8.count <= longestWord {
+        for (index, word) in try (words ?? FTS5Scratch.shared.words(of: text)).enumerated() where word.utf8.count <= longestWord {
             if positions[word] == nil { order.append(word) }
             positions[word, default: []].append(min(index + 1, lastPosition))
         }

@@ -175,7 +175,7 @@ extension ConsultDatabase {
         _ answers: AnswerSet, of survey: Survey, receivedAt: Date, book: AnswerCodeBook, languages: TextLanguages? = nil
     ) throws -> PreparedSubmission {
         let id = Secret.newID()
-        let content = VersionContent(answers, of: survey, guessingLanguages: false)
+        let content = VersionContent(answers, of: survey, preparingReadingRoom: false)
         let (canonical, hash, profile) = (content.canonical, content.answersSHA256, content.profile)
         let openTexts = content.openTexts
         return PreparedSubmission(

@@ -37,8 +37,8 @@ extension PostgresStore: AnalysisReads {
         try await reading { connection in
             try await connection.all(
                 """
-                SELECT question, option, sector, respondents FROM option_tally
-                WHERE survey_id = \(survey.rawValue) AND respondents > 0
+                SELECT question, option, sector, sum(respondents)::bigint FROM option_tally WHERE survey_id = \(survey.rawValue)
+                GROUP BY question, option, sector HAVING sum(respondents) > 0
                 """, as: (String, String, String, Int).self, logger: logger
             ).map { OptionCount(question: $0.0, option: $0.1, sector: $0.2, respondents: $0.3) }
         }
@@ -48,7 +48,8 @@ extension PostgresStore: AnalysisReads {
         try await reading { connection in
             try await connection.all(
                 """
-                SELECT question, sector, respondents FROM question_tally WHERE survey_id = \(survey.rawValue) AND respondents > 0
+                SELECT question, sector, sum(respondents)::bigint FROM question_tally WHERE survey_id = \(survey.rawValue)
+                GROUP BY question, sector HAVING sum(respondents) > 0
                 """, as: (String, String, Int).self, logger: logger
             ).map { QuestionBase(question: $0.0, sector: $0.1, respondents: $0.2) }
         }
@@ -59,8 +60,9 @@ extension PostgresStore: AnalysisReads {
         return try await reading { connection in
             try await connection.all(
                 """
-                SELECT question, item, sector, number, answers FROM number_tally
-                WHERE survey_id = \(survey.rawValue) AND question = ANY(\(questions.map(\.rawValue))) AND answers > 0
+                SELECT question, item, sector, number, sum(answers)::bigint FROM number_tally
+                WHERE survey_id = \(survey.rawValue) AND question = ANY(\(questions.map(\.rawValue)))
+                GROUP BY question, item, sector, number HAVING sum(answers) > 0
                 """, as: (String, String, String, Double, Int).self, logger: logger
             ).map { row -> NumberCount in
                 let item: String? = row.1.isEmpty ? nil : row.1
@@ -71,13 +73,18 @@ extension PostgresStore: AnalysisReads {
 
     public func numberSummaries(survey: SurveyID, question: QuestionID, allSectors: String) async throws -> [NumberSummary] {
         try await reading { connection in
-            let filter = "survey_id = $1 AND question = $2 AND item = '' AND answers > 0"
+            // A count is the sum of its shards (see 0006-tally-shards.sql).
+            let filter = "survey_id = $1 AND question = $2 AND item = ''"
             var binds = PostgresBindings()
             binds.append(survey.rawValue)
             binds.append(question.rawValue)
             var bySector: [(sector: String, counts: [(value: Double, count: Int)])] = []
             for (sector, number, count) in try await connection.all(
-                PostgresQuery(unsafeSQL: "SELECT sector, number, answers FROM number_tally WHERE \(filter) ORDER BY sector, number", binds: binds),
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT sector, number, sum(answers)::bigint FROM number_tally WHERE \(filter)
+                        GROUP BY sector, number HAVING sum(answers) > 0 ORDER BY sector, number
+                        """, binds: binds),
                 as: (String, Double, Int).self, logger: logger)
             {
                 if bySector.last?.sector != sector { bySector.append((sector, [])) }
@@ -85,7 +92,10 @@ extension PostgresStore: AnalysisReads {
             }
             let all = try await connection.all(
                 PostgresQuery(
-                    unsafeSQL: "SELECT number, sum(answers)::bigint FROM number_tally WHERE \(filter) GROUP BY number ORDER BY number",
+                    unsafeSQL: """
+                        SELECT number, sum(answers)::bigint FROM number_tally WHERE \(filter)
+                        GROUP BY number HAVING sum(answers) > 0 ORDER BY number
+                        """,
                     binds: binds),
                 as: (Double, Int).self, logger: logger
             ).map { (value: $0.0, count: $0.1) }

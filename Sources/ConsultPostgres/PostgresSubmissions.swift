@@ -118,8 +118,10 @@ extension PostgresStore: SubmissionRecords {
         ).map { AnswerRows.Row(question: $0.0, item: $0.1, option: $0.2, number: $0.3, text: $0.4.map { String(decoding: $0, as: UTF8.self) }) }
     }
 
-    /// Adds the changes to the tallies, row by row in the order ``TallyDelta/changes`` fixes.
+    /// Adds the changes to the tallies, row by row in the order ``TallyDelta/changes`` fixes, all to one
+    /// shard drawn at random (see `0006-tally-shards.sql`): concurrent transactions mostly touch other rows.
     func apply(_ tallies: TallyDelta, on connection: PostgresConnection) async throws {
+        let shard = Int16.random(in: 0..<Self.tallyShards)
         for (table, key, change) in tallies.changes {
             var binds = PostgresBindings()
             for value in key {
@@ -128,22 +130,22 @@ extension PostgresStore: SubmissionRecords {
                 case .number(let number): binds.append(number)
                 }
             }
+            binds.append(shard)
             binds.append(Int64(change))
-            let columns = table.keys.joined(separator: ", ")
-            let placeholders = (1...key.count).map { "$\($0)" }.joined(separator: ", ")
+            let columns = (table.keys + ["shard"]).joined(separator: ", ")
+            let placeholders = (1...key.count + 1).map { "$\($0)" }.joined(separator: ", ")
             let count = table.count
-            let sql = change > 0
-                ? """
-                INSERT INTO \(table.rawValue) (\(columns), \(count)) VALUES (\(placeholders), $\(key.count + 1))
-                ON CONFLICT (\(columns)) DO UPDATE SET \(count) = \(table.rawValue).\(count) + excluded.\(count)
-                """
-                : """
-                UPDATE \(table.rawValue) SET \(count) = \(count) + $\(key.count + 1)
-                WHERE \(table.keys.enumerated().map { "\($1) = $\($0 + 1)" }.joined(separator: " AND "))
-                """
-            try await connection.run(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            try await connection.run(PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(table.rawValue) (\(columns), \(count)) VALUES (\(placeholders), $\(key.count + 2))
+                    ON CONFLICT (\(columns)) DO UPDATE SET \(count) = \(table.rawValue).\(count) + excluded.\(count)
+                    """,
+                binds: binds), logger: logger)
         }
     }
+
+    /// How many shards each tally is spread over.
+    static let tallyShards: Int16 = 16
 
     public func submission(id: String, token: String) async throws -> StoredSubmission {
         let found = try await reading { connection in

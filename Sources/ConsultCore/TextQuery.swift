@@ -29,16 +29,14 @@ public struct TextQuery: Sendable, Hashable {
         self.text = text
     }
 
-    /// A query's pieces (also read by engines that translate the query, such as PostgreSQL's).
-    package enum Token: Equatable {
-        /// A word or a "quoted phrase" (with its quotes); `prefix`: followed by `*`.
-        case term(String, prefix: Bool)
+    enum Token: Equatable {
+        case term(String)
         case and, or, not
         case open, close
     }
 
     /// Splits the query into terms (words or phrases, with a trailing `*`), operators and parentheses.
-    package static func tokens(of text: String) throws(TextQueryError) -> [Token] {
+    static func tokens(of text: String) throws(TextQueryError) -> [Token] {
         var tokens: [Token] = []
         let scalars = Array(text.unicodeScalars)
         var index = 0
@@ -78,9 +76,9 @@ public struct TextQuery: Sendable, Hashable {
                 guard closed else {
                     throw TextQueryError("A quotation mark is not closed: a phrase goes between two \" marks, as in \"data protection\".")
                 }
-                let next = try prefixStar(after: index, in: scalars)
-                tokens.append(.term("\"" + String(phrase) + "\"", prefix: next > index))
-                index = next
+                let end = try prefixStar(after: index, in: scalars)
+                tokens.append(.term("\"" + String(phrase) + "\"" + (end > index ? "*" : "")))
+                index = end
             } else if isWordScalar(scalar) {
                 var word = String.UnicodeScalarView()
                 while index < scalars.count, isWordScalar(scalars[index]) {
@@ -98,9 +96,9 @@ public struct TextQuery: Sendable, Hashable {
                 case "NEAR":
                     throw TextQueryError("NEAR is not supported: search for a \"phrase\" or combine words with AND.")
                 default:
-                    let next = try prefixStar(after: index, in: scalars)
-                    tokens.append(.term(text, prefix: next > index))
-                    index = next
+                    let end = try prefixStar(after: index, in: scalars)
+                    tokens.append(.term(end > index ? text + "*" : text))
+                    index = end
                 }
             } else if scalar == "*" {
                 throw TextQueryError("\"*\" must follow a word or phrase directly, as in safe* (it matches every word that begins so).")
@@ -133,67 +131,74 @@ public struct TextQuery: Sendable, Hashable {
         let tokens: [Token]
         var position = 0
 
-        mutating func parseQuery() throws(TextQueryError) {
-            try parseOr()
+        @discardableResult
+        mutating func parseQuery() throws(TextQueryError) -> Expression {
+            let expression = try parseOr()
             if position < tokens.count {
                 if tokens[position] == .close {
                     throw TextQueryError("A \")\" has no \"(\" before it.")
                 }
                 throw TextQueryError("The query could not be read past \(describe(tokens[position])).")
             }
+            return expression
         }
 
-        private mutating func parseOr() throws(TextQueryError) {
-            try parseAnd()
+        private mutating func parseOr() throws(TextQueryError) -> Expression {
+            var expression = try parseAnd()
             while position < tokens.count, tokens[position] == .or {
                 position += 1
                 try operand(after: "OR")
-                try parseAnd()
+                expression = .or(expression, try parseAnd())
             }
+            return expression
         }
 
-        private mutating func parseAnd() throws(TextQueryError) {
-            try parseNot()
+        private mutating func parseAnd() throws(TextQueryError) -> Expression {
+            var expression = try parseNot()
             while position < tokens.count {
                 switch tokens[position] {
                 case .and:
                     position += 1
                     try operand(after: "AND")
-                    try parseNot()
+                    expression = .and(expression, try parseNot())
                 case .term, .open:
-                    try parseNot()
+                    expression = .and(expression, try parseNot())
                 default:
-                    return
+                    return expression
                 }
             }
+            return expression
         }
 
-        private mutating func parseNot() throws(TextQueryError) {
-            try parsePrimary()
+        private mutating func parseNot() throws(TextQueryError) -> Expression {
+            var expression = try parsePrimary()
             while position < tokens.count, tokens[position] == .not {
                 position += 1
                 try operand(after: "NOT")
-                try parsePrimary()
+                expression = .andNot(expression, try parsePrimary())
             }
+            return expression
         }
 
-        private mutating func parsePrimary() throws(TextQueryError) {
+        private mutating func parsePrimary() throws(TextQueryError) -> Expression {
             guard position < tokens.count else {
                 throw TextQueryError("The query ends where a word or phrase was expected.")
             }
             switch tokens[position] {
-            case .term:
+            case .term(let text):
                 position += 1
+                return Expression.term(text)
             case .open:
                 position += 1
                 guard position < tokens.count, tokens[position] != .close else {
                     throw TextQueryError("\"()\" is empty: put words between the parentheses.")
                 }
-                try parseOr()
+                let inner = try parseOr()
                 guard position < tokens.count, tokens[position] == .close else {
                     throw TextQueryError("A \"(\" is not closed with \")\".")
                 }
                 position += 1
+                return inner
             case .not:
                 throw TextQueryError("NOT needs a word before it: it means \"and not\", as in privacy NOT police.")
             case .and, .or:
@@ -218,7 +223,7 @@ public struct TextQuery: Sendable, Hashable {
 
         private func describe(_ token: Token) -> String {
             switch token {
-            case .term(let text, _): text
+            case .term(let text): text
             case .and: "AND"
             case .or: "OR"
             case .not: "NOT"
@@ -226,6 +231,26 @@ public struct TextQuery: Sendable, Hashable {
             case .close: "\")\""
             }
         }
+    }
+}
+
+// issue 18 (reading room on PostgreSQL): the query as a tree, for engines that do not read FTS5's syntax.
+extension TextQuery {
+    /// A query read as FTS5 reads it: NOT binds tighter than AND (or two terms side by side), AND tighter than OR.
+    package indirect enum Expression: Sendable, Hashable {
+        /// A word or a `"phrase"` (as written, quotes included), with a trailing `*` for a prefix.
+        case term(String)
+        case and(Expression, Expression)
+        case or(Expression, Expression)
+        /// The left side without the right one (FTS5's binary NOT).
+        case andNot(Expression, Expression)
+    }
+
+    /// The query's tree; nil only for an unchecked query that does not parse.
+    package var expression: Expression? {
+        guard let tokens = try? Self.tokens(of: text) else { return nil }
+        var parser = Parser(tokens: tokens)
+        return try? parser.parseQuery()
     }
 }
 

@@ -68,6 +68,7 @@ extension PostgresStore: SubmissionRecords {
             """, as: Int64.self, logger: logger)
         else { throw NotYetOnPostgreSQL(description: "the new submission's row was not returned") }
         try await writeVersion(1, of: seq, content: content, receivedAt: receivedAt, replacing: false, on: connection)
+        try await readingRoomStored(content, id: id, seq: seq, on: connection)
         try await apply(content.tallies(survey: survey.id, sector: profile.finalSector.rawValue), on: connection)
         try await queueForCampaigns(seq, version: 1, on: connection)
     }
@@ -211,6 +212,7 @@ extension PostgresStore: SubmissionRecords {
             """, logger: logger)
         try await writeVersion(next, of: seq, content: content, receivedAt: receivedAt, replacing: true, on: connection)
         try await queueForCampaigns(seq, version: next, on: connection)
+        try await readingRoomEdited(content, seq: seq, on: connection)
         // The final sector is the organizers' override, if any, else the new classification.
         tallies.add(content.tallies(survey: survey.id, sector: override ?? profile.finalSector.rawValue))
         try await apply(tallies, on: connection)

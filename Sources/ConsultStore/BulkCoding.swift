@@ -20,6 +20,11 @@ extension Coder {
 
 /// What bulk-coding a search would do, before it is done.
 public struct BulkCodingPreview: Sendable, Hashable {
+    package init(matches: Int, toCode: Int) {
+        self.matches = matches
+        self.toCode = toCode
+    }
+
     /// Texts the search finds.
     public let matches: Int
     /// Of those, the texts that would get a new coding (the others already carry this coder's
@@ -29,6 +34,12 @@ public struct BulkCodingPreview: Sendable, Hashable {
 
 /// A theme as a search form offers it.
 public struct ThemeChoice: Sendable, Hashable {
+    package init(id: Int64, name: String, open: Bool) {
+        self.id = id
+        self.name = name
+        self.open = open
+    }
+
     public let id: Int64
     public let name: String
     /// Whether it takes new codings (neither retired nor merged).
@@ -37,6 +48,21 @@ public struct ThemeChoice: Sendable, Hashable {
 
 /// One bulk coding of a search with a theme, as recorded.
 public struct BulkCodingRecord: Sendable, Hashable {
+    package init(
+        id: Int64, themeID: Int64, themeName: String, query: String, filters: JSONValue, coder: String, at: Date, answers: Int,
+        undoneAt: Date?
+    ) {
+        self.id = id
+        self.themeID = themeID
+        self.themeName = themeName
+        self.query = query
+        self.filters = filters
+        self.coder = coder
+        self.at = at
+        self.answers = answers
+        self.undoneAt = undoneAt
+    }
+
     public let id: Int64
     public let themeID: Int64
     public let themeName: String

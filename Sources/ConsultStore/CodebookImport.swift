@@ -6,6 +6,11 @@ import GRDB
 
 /// Why an imported codebook was refused; nothing was stored.
 public struct CodebookImportRefusal: StoreRefusal, Equatable {
+    package init(reason: Reason, message: String) {
+        self.reason = reason
+        self.message = message
+    }
+
     public enum Reason: Sendable, Equatable {
         /// The file itself is wrong (two sibling codes with one name, a guid used twice, too deep).
         case invalid
@@ -19,6 +24,11 @@ public struct CodebookImportRefusal: StoreRefusal, Equatable {
 
 /// What an import stored.
 public struct CodebookImportResult: Sendable, Equatable {
+    package init(created: Int, renamedGUIDs: [String: String]) {
+        self.created = created
+        self.renamedGUIDs = renamedGUIDs
+    }
+
     /// Themes created (retired ones included).
     public let created: Int
     /// Codes whose guid was already used in this database and which got a new one: file guid → stored guid.
@@ -77,7 +87,7 @@ public struct SQLiteCodebookImporter: CodebookImporter {
 
     /// The file's own rules: at most three levels, names of 1–200 characters, no two siblings with
     /// one name, no guid twice.
-    static func check(_ themes: [CodebookTheme]) throws {
+    package static func check(_ themes: [CodebookTheme]) throws {
         var guids: Set<String> = []
         func check(_ siblings: [CodebookTheme], depth: Int) throws {
             var names: Set<String> = []

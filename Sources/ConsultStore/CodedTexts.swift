@@ -5,6 +5,18 @@ import GRDB
 
 /// A coding in force (not removed) as a project export carries it.
 public struct CodingInForce: Sendable, Hashable {
+    package init(
+        guid: String, themeGUID: String, field: OpenTextField, span: Range<Int>?, onEarlierText: Bool, coderID: Int64, codedAt: Date
+    ) {
+        self.guid = guid
+        self.themeGUID = themeGUID
+        self.field = field
+        self.span = span
+        self.onEarlierText = onEarlierText
+        self.coderID = coderID
+        self.codedAt = codedAt
+    }
+
     public let guid: String
     public let themeGUID: String
     public let field: OpenTextField
@@ -18,6 +30,20 @@ public struct CodingInForce: Sendable, Hashable {
 
 /// One respondent's latest version: profile facts, free texts and the codings on them.
 public struct CodedRespondent: Sendable {
+    package init(
+        submissionID: String, receivedAt: Date, finalSector: String, country: String?, publication: PublicationChoice,
+        level: String?, texts: [OpenTextField: String], codings: [CodingInForce]
+    ) {
+        self.submissionID = submissionID
+        self.receivedAt = receivedAt
+        self.finalSector = finalSector
+        self.country = country
+        self.publication = publication
+        self.level = level
+        self.texts = texts
+        self.codings = codings
+    }
+
     public let submissionID: String
     public let receivedAt: Date
     public let finalSector: String
@@ -31,6 +57,11 @@ public struct CodedRespondent: Sendable {
 
 /// A role token that coded in a survey.
 public struct CodingUser: Sendable, Hashable {
+    package init(id: Int64, name: String) {
+        self.id = id
+        self.name = name
+    }
+
     public let id: Int64
     public let name: String
 }

@@ -162,7 +162,7 @@ public struct SQLiteCodingLedger: CodingLedger {
         return coding
     }
 
-    static func summary(_ coding: Coding) -> String {
+    package static func summary(_ coding: Coding) -> String {
         let place = coding.span.map { "[\($0.start), \($0.end))" } ?? "whole text"
         return "\(coding.themeName) on submission \(coding.submissionSeq) \(coding.field.storedQuestion)/\(coding.field.kind.rawValue) v\(coding.version) \(place)"
     }

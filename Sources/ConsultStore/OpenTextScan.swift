@@ -4,6 +4,15 @@ import GRDB
 
 /// One free text of the open-text table, read by ``SQLiteOpenTextScan``.
 public struct ScannedOpenText {
+    package init(question: Int, seq: Int64, submissionID: String, sector: String, publication: PublicationChoice, text: String) {
+        self.question = question
+        self.seq = seq
+        self.submissionID = submissionID
+        self.sector = sector
+        self.publication = publication
+        self.text = text
+    }
+
     /// Which of the scanned questions it answers (its index in the list given to the scan).
     public let question: Int
     /// The submission's storage order: texts arrive in this order, a submission's texts together.

@@ -4,8 +4,35 @@ import GRDB
 
 /// A submission as the reading room shows it to analysts: its profile facts and its versions.
 public struct RespondentFile: Sendable, Hashable {
+    package init(
+        seq: Int64, surveyID: String, respondent: String, version: Int, receivedAt: Date, updatedAt: Date,
+        declaredSector: String, otherSectorText: String?, finalSector: String, country: String?, region: String?,
+        publication: PublicationChoice, level: String?, versions: [Version]
+    ) {
+        self.seq = seq
+        self.surveyID = surveyID
+        self.respondent = respondent
+        self.version = version
+        self.receivedAt = receivedAt
+        self.updatedAt = updatedAt
+        self.declaredSector = declaredSector
+        self.otherSectorText = otherSectorText
+        self.finalSector = finalSector
+        self.country = country
+        self.region = region
+        self.publication = publication
+        self.level = level
+        self.versions = versions
+    }
+
     /// One stored version of the answers.
     public struct Version: Sendable, Hashable {
+        package init(number: Int, receivedAt: Date, answersJSON: String) {
+            self.number = number
+            self.receivedAt = receivedAt
+            self.answersJSON = answersJSON
+        }
+
         public let number: Int
         public let receivedAt: Date
         public let answersJSON: String

@@ -175,9 +175,9 @@ extension ConsultDatabase {
         _ answers: AnswerSet, of survey: Survey, receivedAt: Date, book: AnswerCodeBook, languages: TextLanguages? = nil
     ) throws -> PreparedSubmission {
         let id = Secret.newID()
-        let content = VersionContent(answers, of: survey)
+        let content = VersionContent(answers, of: survey, preparingReadingRoom: false)
         let (canonical, hash, profile) = (content.canonical, content.answersSHA256, content.profile)
-        let openTexts = OpenTexts(answers: answers, otherSectorText: profile.otherSectorText)
+        let openTexts = content.openTexts
         return PreparedSubmission(
             id: id, token: Secret.newToken(), surveyID: survey.id.rawValue, receivedAt: receivedAt,
             profile: profile, level: content.level, canonical: canonical,

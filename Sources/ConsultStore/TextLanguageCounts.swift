@@ -3,6 +3,13 @@ import GRDB
 
 /// How many free texts (and respondents) of one final sector are in one language.
 public struct LanguageSectorCount: Sendable, Hashable {
+    package init(sector: String, language: String, texts: Int, respondents: Int) {
+        self.sector = sector
+        self.language = language
+        self.texts = texts
+        self.respondents = respondents
+    }
+
     public let sector: String
     /// The language ``LanguageRule`` assigned, as its code (`und`: undetermined).
     public let language: String

@@ -4,13 +4,13 @@ import GRDB
 
 /// CLD2's guess for each free text of one version, made before the write transaction (like the
 /// other prepared data) so the single writer only stores it. About 10–40 µs per text (BENCHMARKS.md).
-struct TextLanguages: Sendable {
-    let guesses: [OpenTextField: LanguageGuess]
+package struct TextLanguages: Sendable {
+    package let guesses: [OpenTextField: LanguageGuess]
     /// Whether a text without a prepared guess is guessed when stored (always, but for ``none``).
     private let guessing: Bool
 
     /// Guesses the language of every text in `texts`.
-    init(_ texts: OpenTexts) {
+    package init(_ texts: OpenTexts) {
         guesses = texts.texts.mapValues(LanguageIdentifier.guess)
         guessing = true
     }
@@ -22,23 +22,29 @@ struct TextLanguages: Sendable {
 
     /// No guesses, every text stored as undetermined: for stores that keep no reading-room texts, and
     /// the ingest benchmark's run without the guess.
-    static let none = TextLanguages(guesses: [:], guessing: false)
+    package static let none = TextLanguages(guesses: [:], guessing: false)
 
     /// CLD2's answer when it found no language.
-    static let noGuess = LanguageGuess(code: TextLanguage.undeterminedCode, percent: 0, letterBytes: 0, isReliable: false)
+    package static let noGuess = LanguageGuess(code: TextLanguage.undeterminedCode, percent: 0, letterBytes: 0, isReliable: false)
 
     /// The guess for `text` (made now if it was not prepared).
-    func guess(for field: OpenTextField, text: String) -> LanguageGuess {
+    package func guess(for field: OpenTextField, text: String) -> LanguageGuess {
         guesses[field] ?? (guessing ? LanguageIdentifier.guess(text) : Self.noGuess)
     }
 }
 
 /// The language columns of `open_text`: the language ``LanguageRule`` assigns (`und` when
 /// undetermined), and CLD2's own guess, share and reliability behind it.
-enum TextLanguageColumns {
+package enum TextLanguageColumns {
     /// `language = ?, language_guess = ?, language_percent = ?, language_reliable = ?` in this order.
     static func values(of guess: LanguageGuess) -> [DatabaseValueConvertible] {
-        [LanguageRule.language(of: guess).code, guess.code, guess.percent, guess.isReliable]
+        let columns = columns(of: guess)
+        return [columns.language, columns.guess, columns.percent, columns.reliable]
+    }
+
+    /// The columns' values for `guess`, on every engine.
+    package static func columns(of guess: LanguageGuess) -> (language: String, guess: String, percent: Int, reliable: Bool) {
+        (LanguageRule.language(of: guess).code, guess.code, guess.percent, guess.isReliable)
     }
 
     /// Adds the columns and fills them for every text already stored (migration "v12-text-language").

@@ -104,6 +104,21 @@ public struct HighlightedSnippet: Sendable, Hashable {
 
 /// One free text found by a search.
 public struct TextHit: Sendable, Hashable {
+    package init(
+        id: Int64, respondent: String, field: OpenTextField, finalSector: String, publication: PublicationChoice, version: Int,
+        snippet: HighlightedSnippet, codings: Int, language: TextLanguage
+    ) {
+        self.id = id
+        self.respondent = respondent
+        self.field = field
+        self.finalSector = finalSector
+        self.publication = publication
+        self.version = version
+        self.snippet = snippet
+        self.codings = codings
+        self.language = language
+    }
+
     /// The text's `open_text` id: the keyset cursor of the next page.
     public let id: Int64
     /// The submission's pseudonymous respondent id (the one the exports show).
@@ -183,16 +198,14 @@ public struct SQLiteTextSearch: TextSearch {
                 try TextSelection.checkTheme(filters.theme, of: survey, in: db)
                 var paged = selection
                 if let after { paged.add("\(selection.idColumn) > ?", after) }
-                let snippet = query == nil
-                    ? "substr(o.text, 1, 240) || CASE WHEN length(o.text) > 240 THEN '…' ELSE '' END"
-                    : "snippet(open_text_search, 0, ?, ?, '…', 24)"
+                // Without a query the opening is cut from the whole text (SQL's substr and instr stop at a U+0000).
+                let snippet = query == nil ? "NULL" : "snippet(open_text_search, 0, ?, ?, '…', 24)"
                 let snippetArguments: StatementArguments = query == nil
                     ? [] : [String(HighlightedSnippet.open), String(HighlightedSnippet.close)]
                 let rows = try Row.fetchAll(
                     db, sql: """
                         SELECT o.id, o.question, o.kind, o.language, s.id AS submission_id, s.final_sector, s.publication, s.version,
-                            CAST(\(snippet) AS BLOB) AS snippet,
-                            instr(o.text, char(57344)) + instr(o.text, char(57345)) > 0 AS has_marks,
+                            CAST(\(snippet) AS BLOB) AS snippet, \(ExactText.select("o.text")) AS text,
                             (SELECT count(*) FROM coding c WHERE c.submission_seq = o.submission_seq AND c.question = o.question
                                 AND c.kind = o.kind AND c.removed_at_ms IS NULL) AS codings
                         FROM \(paged.from) WHERE \(paged.condition)
@@ -201,11 +214,14 @@ public struct SQLiteTextSearch: TextSearch {
                     arguments: snippetArguments + paged.arguments + [limit + 1])
                 let hits = rows.prefix(limit).compactMap { row -> TextHit? in
                     guard let field = OpenTextField(storedQuestion: row["question"], kind: row["kind"]) else { return nil }
+                    let text = ExactText.decode(row["text"]) ?? ""
                     return TextHit(
                         id: row["id"], respondent: database.pseudonyms.pseudonym(for: row["submission_id"]), field: field,
                         finalSector: row["final_sector"], publication: PublicationChoice(stored: row["publication"]),
                         version: row["version"],
-                        snippet: HighlightedSnippet(marked: ExactText.decode(row["snippet"]) ?? "", textHasMarks: row["has_marks"]),
+                        snippet: query == nil
+                            ? .opening(of: text)
+                            : HighlightedSnippet(marked: ExactText.decode(row["snippet"]) ?? "", textHasMarks: HighlightedSnippet.hasMarks(text)),
                         codings: row["codings"], language: TextLanguage(code: row["language"]))
                 }
                 let counted = try Int.fetchOne(
@@ -233,7 +249,7 @@ public struct SQLiteTextSearch: TextSearch {
 }
 
 /// The SQL that selects a search's texts: `o` is `open_text`, `s` its `submission`.
-struct TextSelection {
+package struct TextSelection {
     let from: String
     /// The column the pages are ordered and cut by.
     let idColumn: String
@@ -257,9 +273,7 @@ struct TextSelection {
         }
         add("s.survey_id = ?", survey.id.rawValue)
         // Personal questions' texts only where the publication choice discloses them.
-        for question in survey.questions {
-            let withheld = PublicationChoice.allCases.filter { $0.withholding(question) == .personal }
-            guard !withheld.isEmpty else { continue }
+        for (question, withheld) in Self.withheldPersonalTexts(of: survey) {
             conditions.append("NOT (o.question = ? AND s.publication IN (\(withheld.map { _ in "?" }.joined(separator: ", "))))")
             for value in [question.id.rawValue] + withheld.map(\.rawValue) { _ = arguments.append(contentsOf: [value]) }
         }
@@ -291,6 +305,15 @@ struct TextSelection {
     mutating func add(_ condition: String, _ value: some DatabaseValueConvertible) {
         conditions.append(condition)
         _ = arguments.append(contentsOf: [value])
+    }
+
+    /// The personal questions of `survey` whose texts a search leaves out, each with the publication
+    /// choices that withhold it (every engine's search).
+    package static func withheldPersonalTexts(of survey: Survey) -> [(question: Question, withheld: [PublicationChoice])] {
+        survey.questions.compactMap { question in
+            let withheld = PublicationChoice.allCases.filter { $0.withholding(question) == .personal }
+            return withheld.isEmpty ? nil : (question, withheld)
+        }
     }
 
     /// Refuses a theme filter naming no theme of the survey.

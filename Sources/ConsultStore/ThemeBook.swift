@@ -228,7 +228,7 @@ public struct SQLiteThemeBook: ThemeBook {
 
     // MARK: Rules
 
-    static func checkedName(_ raw: String) throws -> String {
+    package static func checkedName(_ raw: String) throws -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.unicodeScalars.count <= 200 else {
             throw ThemeRefusal.invalid(field: "name", message: "A theme's name has 1 to 200 characters.")
@@ -239,7 +239,7 @@ public struct SQLiteThemeBook: ThemeBook {
         return name
     }
 
-    static func checkedDescription(_ raw: String) throws -> String {
+    package static func checkedDescription(_ raw: String) throws -> String {
         guard raw.unicodeScalars.count <= 4000 else {
             throw ThemeRefusal.invalid(field: "description", message: "A theme's description has at most 4000 characters.")
         }
@@ -247,7 +247,7 @@ public struct SQLiteThemeBook: ThemeBook {
     }
 
     /// `#RRGGBB` in either case, stored upper case.
-    static func checkedColour(_ raw: String) throws -> String {
+    package static func checkedColour(_ raw: String) throws -> String {
         let colour = raw.uppercased()
         let digits = colour.utf8.dropFirst()
         guard colour.utf8.count == 7, colour.utf8.first == UInt8(ascii: "#"),
@@ -258,7 +258,7 @@ public struct SQLiteThemeBook: ThemeBook {
         return colour
     }
 
-    static func summary(_ theme: Theme) -> String {
+    package static func summary(_ theme: Theme) -> String {
         "\(theme.name) \(theme.colour)" + (theme.parentID.map { " under \($0)" } ?? "")
     }
 
@@ -268,6 +268,11 @@ public struct SQLiteThemeBook: ThemeBook {
         let all = try Row.fetchAll(
             db, sql: "SELECT \(Theme.columns) FROM theme t WHERE t.survey_id = ? ORDER BY t.name, t.id", arguments: [survey]
         ).map(Theme.init(row:))
+        return ordered(all)
+    }
+
+    /// `themes` (sorted by name, then id) with parents before children, siblings in their order.
+    package static func ordered(_ all: [Theme]) -> [Theme] {
         var children: [Int64?: [Theme]] = [:]
         for theme in all { children[theme.parentID, default: []].append(theme) }
         var ordered: [Theme] = []

@@ -4,6 +4,22 @@ import GRDB
 
 /// One theme of a survey's codebook with how often it is used (codings in force only).
 public struct ThemeSummary: Sendable, Hashable {
+    package init(
+        id: Int64, guid: String, parentGUID: String?, depth: Int, name: String, description: String, colour: String,
+        retired: Bool, codings: Int, respondents: Int
+    ) {
+        self.id = id
+        self.guid = guid
+        self.parentGUID = parentGUID
+        self.depth = depth
+        self.name = name
+        self.description = description
+        self.colour = colour
+        self.retired = retired
+        self.codings = codings
+        self.respondents = respondents
+    }
+
     public let id: Int64
     public let guid: String
     /// The parent's guid; nil at the top level.
@@ -21,6 +37,13 @@ public struct ThemeSummary: Sendable, Hashable {
 
 /// Respondents of one final sector whose free text of one question carries one theme.
 public struct ThemeSectorCount: Sendable, Hashable {
+    package init(question: String, themeID: Int64, sector: String, respondents: Int) {
+        self.question = question
+        self.themeID = themeID
+        self.sector = sector
+        self.respondents = respondents
+    }
+
     public let question: String
     public let themeID: Int64
     public let sector: String
@@ -56,7 +79,7 @@ public struct SQLiteThemeCounts: ThemeCounts {
     }
 
     /// Parents before their children, depth first, siblings by name then guid.
-    static func treeOrder(_ themes: [ThemeSummary]) -> [ThemeSummary] {
+    package static func treeOrder(_ themes: [ThemeSummary]) -> [ThemeSummary] {
         let guids = Set(themes.map(\.guid))
         var children: [String?: [ThemeSummary]] = [:]
         for theme in themes {

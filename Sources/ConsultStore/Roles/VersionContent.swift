@@ -11,12 +11,25 @@ package struct VersionContent: Sendable {
     package let level: String?
     package let rows: [AnswerRows.Row]
 
-    package init(_ answers: AnswerSet, of survey: Survey) {
+    /// The version's free texts, for the reading room (issue 18).
+    package let openTexts: OpenTexts
+    /// Their languages, guessed here, before any transaction (``TextLanguages/none`` unless `preparingReadingRoom`).
+    package let languages: TextLanguages
+    /// Their words as FTS5 cuts them (``FTS5Scratch``), for an engine that indexes them itself: cut here,
+    /// before any transaction (empty unless `preparingReadingRoom`; a text missing here is cut when stored).
+    package let searchWords: [OpenTextField: [String]]
+
+    /// `preparingReadingRoom`: guess the texts' languages and cut their words now (the SQLite store
+    /// guesses languages its own way and lets FTS5 cut the words).
+    package init(_ answers: AnswerSet, of survey: Survey, preparingReadingRoom: Bool = true) {
         canonical = answers.canonicalText
         answersSHA256 = Receipt.answersHash(canonical)
         profile = survey.profile(of: answers)
         level = survey.level(for: answers)?.rawValue
         rows = AnswerRows.rows(of: answers)
+        openTexts = OpenTexts(answers: answers, otherSectorText: profile.otherSectorText)
+        languages = preparingReadingRoom ? TextLanguages(openTexts) : .none
+        searchWords = preparingReadingRoom ? openTexts.texts.compactMapValues { try? FTS5Scratch.shared.words(of: $0) } : [:]
     }
 
     /// The version's counts in the tallies, in `sector` (its final sector).

@@ -84,7 +84,7 @@ public struct PostgresAttachmentTexts: AttachmentTexts {
         let (status, text, pages, characters, failure, words): (String, Data?, Int?, Int?, String?, String?) =
             switch outcome {
             case .extracted(let text, let pages):
-                ("extracted", Data(text.utf8), pages, text.unicodeScalars.count, nil, AttachmentSearchWords.vector(of: text))
+                ("extracted", Data(text.utf8), pages, text.unicodeScalars.count, nil, try SearchWords.vector(of: text))
             case .failed(let reason): ("failed", nil, nil, nil, reason, nil)
             }
         let recorded = try await store.transaction { connection in

@@ -4,8 +4,8 @@ import Foundation
 import PostgresNIO
 
 /// The reading room's search over the text extracted from the current files of a survey's submissions on
-/// PostgreSQL: the words of ``AttachmentSearchWords`` in a GIN-indexed tsvector, the query translated from FTS5's
-/// syntax (``AttachmentSearchQuery``), the filters and the rule on personal questions of
+/// PostgreSQL: FTS5's words in a GIN-indexed tsvector and the query translated to a tsquery (``SearchWords``, as the
+/// open texts' search), FTS5's own snippets (``FTS5Scratch``), the filters and the rule on personal questions of
 /// ``AttachmentSearchConditions`` (shared with SQLite).
 public struct PostgresAttachmentTextSearch: AttachmentTextSearch {
     let store: PostgresStore
@@ -16,12 +16,11 @@ public struct PostgresAttachmentTextSearch: AttachmentTextSearch {
         let limit = max(1, min(limit, TextSearchPage.maximumSize))
         let none = AttachmentSearchPage(hits: [], next: nil, total: 0, totalIsExact: true)
         guard !AttachmentSearchConditions.findsNone(filters) else { return none }
-        let translated = query.map(AttachmentSearchQuery.init)
         let filtering = AttachmentSearchConditions(survey: survey, filters: filters)
         var conditions = filtering.conditions
         var values: [any PostgresEncodable & Sendable] = filtering.values
-        if let translated {
-            guard let tsquery = translated.tsquery else { return none }
+        if let query {
+            guard let tsquery = try SearchWords.query(query) else { return none }
             conditions.insert("t.words @@ ?::tsquery", at: 0)
             values.insert(tsquery, at: 0)
         }
@@ -30,7 +29,7 @@ public struct PostgresAttachmentTextSearch: AttachmentTextSearch {
             """
         let condition = conditions.joined(separator: " AND ")
         // The whole text for a query's snippet; else its start (at most 240 characters of 4 bytes).
-        let text = translated == nil ? "substring(t.text FROM 1 FOR 960)" : "t.text"
+        let text = query == nil ? "substring(t.text FROM 1 FOR 960)" : "t.text"
         let pageConditions = condition + (after == nil ? "" : " AND a.id > ?")
         var pageValues = values
         if let after { pageValues.append(after) }
@@ -47,9 +46,9 @@ public struct PostgresAttachmentTextSearch: AttachmentTextSearch {
                     Data, Bool).self,
                 logger: store.logger)
         }
-        let hits = rows.prefix(limit).map { row in
+        let hits = try rows.prefix(limit).map { row in
             let text = String(decoding: row.15, as: UTF8.self)
-            let marked = translated.map { AttachmentSnippet.marked(text, query: $0) }
+            let marked = try query.flatMap { try FTS5Scratch.shared.snippet(of: text, query: $0.text)?.marked }
                 ?? String(String.UnicodeScalarView(text.unicodeScalars.prefix(240))) + ((row.10 ?? 0) > 240 ? "…" : "")
             return AttachmentHit(
                 id: row.0, respondent: store.pseudonyms.pseudonym(for: row.12),

@@ -13,19 +13,34 @@ enum SearchWords {
     static let lastPosition = 16_383
     /// The longest word a `tsvector` keeps, in bytes; longer words are left out of the index.
     static let longestWord = 2_046
+    /// The positions a `tsvector` keeps of one word.
+    static let positionsPerWord = 256
+    /// The size a `tsvector` may have (about a megabyte): an attached file's text may hold more words.
+    static let vectorBytes = 1_000_000
 
-    /// The `tsvector` of `text` in PostgreSQL's text form: each word with its positions (from 1). `words`:
-    /// the text's words if they were cut already.
-    static func vector(of text: String, words: [String]? = nil) throws -> String {
+    /// The `tsvector` of `text` in PostgreSQL's text form: each word with its positions (from 1). Within
+    /// PostgreSQL's limits: longer words, a word's positions past 256, and words past a megabyte are left out.
+    static func vector(of text: String) throws -> String {
         var positions: [String: [Int]] = [:]
         var order: [String] = []
-        for (index, word) in try (words ?? FTS5Scratch.shared.words(of: text)).enumerated() where word.utf8.count <= longestWord {
-            if positions[word] == nil { order.append(word) }
-            positions[word, default: []].append(min(index + 1, lastPosition))
+        var bytes = 0
+        for (index, word) in try FTS5Scratch.shared.words(of: text).enumerated() {
+            let size = word.utf8.count
+            guard size <= longestWord else { continue }
+            let position = min(index + 1, lastPosition)
+            // A word costs its bytes, an alignment byte and a count; each position two bytes.
+            if positions[word] == nil {
+                guard bytes + size + 5 <= vectorBytes else { continue }
+                bytes += size + 5
+                order.append(word)
+                positions[word] = [position]
+            } else if positions[word]!.count < positionsPerWord, positions[word]!.last != position, bytes + 2 <= vectorBytes {
+                bytes += 2
+                positions[word]!.append(position)
+            }
         }
-        return order.map { word in
-            quoted(word) + ":" + Array(Set(positions[word]!)).sorted().map(String.init).joined(separator: ",")
-        }.joined(separator: " ")
+        return order.map { word in quoted(word) + ":" + positions[word]!.map(String.init).joined(separator: ",") }
+            .joined(separator: " ")
     }
 
     /// The `tsquery` (text form) that finds what FTS5 finds for `query`, or nil when it finds nothing

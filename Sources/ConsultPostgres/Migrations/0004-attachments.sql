@@ -46,9 +46,8 @@ CREATE TABLE attachment_text (
     characters bigint,
     failure text,
     extracted_at_ms bigint NOT NULL,
-    -- The words of `text` for the search, made by the store (ConsultPostgres/AttachmentSearchWords.swift) with
-    -- the rules of SQLite's FTS5 `unicode61 remove_diacritics 2` tokenizer (letters, digits and private-use
-    -- characters make words; case and diacritics folded), not by a text search configuration: PostgreSQL's
+    -- The words of `text` for the search, cut by SQLite's own FTS5 `unicode61 remove_diacritics 2` tokenizer
+    -- (ConsultPostgres/SearchWords.swift, as the open texts' words), not by a text search configuration: PostgreSQL's
     -- parser keeps e-mail addresses, URLs and decimals whole and its lower() depends on the database's locale,
     -- so the same query would find other files than on SQLite. NULL for a failed extraction.
     -- tsvector keeps word positions up to 16,383 and 256 positions per word: a "phrase" is found within

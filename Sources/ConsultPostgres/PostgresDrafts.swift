@@ -86,6 +86,7 @@ extension PostgresStore: DraftRecords {
         id: String, token: String, answers: AnswerSet, survey: Survey, receivedAt: Date,
         replacing edited: (id: String, token: String)?, fileOwner: String?, client: String?
     ) async throws -> SubmissionOutcome {
+        try await registerCodes(of: [survey])
         let receivedAt = receivedAt.truncatedToMilliseconds
         let clientKey = client.map { clientKeys.key($0, survey: survey.id.rawValue) }
         let content = VersionContent(answers, of: survey)

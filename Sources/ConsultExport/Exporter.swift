@@ -111,7 +111,7 @@ public struct Exporter: Sendable {
                     let sink = CSVTableFolder(folder: folder, options: options)
                     try analysis.write(to: sink, only: tables, progress: report)
                     guard format == .zip else { return sink.files }
-                    return [try Self.zip(sink.files, as: folder.appendingPathComponent("analysis.zip"))]
+                    return [try Self.zip(sink.files, as: folder.appendingPathComponent("analysis.zip"), modified: generatedAt)]
                 case .xml:
                     let file = folder.appendingPathComponent("analysis.xml")
                     let output = try BufferedOutput(path: file.path)
@@ -147,7 +147,7 @@ public struct Exporter: Sendable {
                     try export.writeCSV(to: try CSVWriter(output: output, options: options), progress: report)
                     try output.close()
                     guard format == .zip else { return [file] }
-                    return [try Self.zip([file], as: folder.appendingPathComponent("responses.zip"))]
+                    return [try Self.zip([file], as: folder.appendingPathComponent("responses.zip"), modified: generatedAt)]
                 case .xml:
                     let file = folder.appendingPathComponent("responses.xml")
                     let output = try BufferedOutput(path: file.path)
@@ -175,8 +175,8 @@ public struct Exporter: Sendable {
     }
 
     /// Zips `files` into `archive` and removes them.
-    static func zip(_ files: [URL], as archive: URL) throws -> URL {
-        try ZipBundle.create(at: archive.path, from: files.map { (name: $0.lastPathComponent, path: $0.path) })
+    static func zip(_ files: [URL], as archive: URL, modified: Date) throws -> URL {
+        try ZipBundle.create(at: archive.path, from: files.map { (name: $0.lastPathComponent, path: $0.path) }, modified: modified)
         for file in files { try FileManager.default.removeItem(at: file) }
         return archive
     }

@@ -6,8 +6,11 @@ import Foundation
 /// (read from ``PublicationChoice``, where they live).
 struct XLSXCover {
     var rows: [(String, Cell)]
+    /// When the export was made: also the workbook's creation date.
+    let generatedAt: Date
 
     init(survey: Survey, window: SurveyWindow, generatedAt: Date, submissions: Int, content: ExportContent) {
+        self.generatedAt = generatedAt
         let zone = survey.timeZone
         rows = [
             ("survey", .text(survey.id.rawValue)),

@@ -77,7 +77,7 @@ public final class XLSXTableSheets: TableSink {
 
     /// Starts the workbook at `file`, its temporary files in `temporaryFolder`, with `cover` for its first sheet.
     init(file: URL, temporaryFolder: URL, limits: XLSXLimits, cover: XLSXCover, survey: String, content: ExportContent) throws {
-        workbook = try XLSXWorkbook(path: file.path, temporaryFolder: temporaryFolder.path)
+        workbook = try XLSXWorkbook(path: file.path, temporaryFolder: temporaryFolder.path, created: cover.generatedAt)
         self.file = file
         self.limits = limits
         self.cover = cover

@@ -23,8 +23,9 @@ final class XLSXWorkbook {
     /// libxlsxwriter keeps the pointer it is given for the temporary folder: it lives as long as the workbook.
     private let temporaryFolder: UnsafeMutablePointer<CChar>
 
-    /// Starts the workbook at `path` (written by `close()`), its temporary files in `temporaryFolder`.
-    init(path: String, temporaryFolder: String) throws {
+    /// Starts the workbook at `path` (written by `close()`), its temporary files in `temporaryFolder`, dated
+    /// `created` (the export's time, not the clock's, so that one export made twice is the same file).
+    init(path: String, temporaryFolder: String, created: Date) throws {
         guard let folder = strdup(temporaryFolder) else { throw XLSXWriterError("allocating", LXW_ERROR_MEMORY_MALLOC_FAILED) }
         self.temporaryFolder = folder
         var options = lxw_workbook_options(constant_memory: 1, tmpdir: folder, use_zip64: 1)
@@ -33,6 +34,9 @@ final class XLSXWorkbook {
             throw XLSXWriterError("creating \(path)", LXW_ERROR_CREATING_XLSX_FILE)
         }
         self.workbook = workbook
+        var properties = lxw_doc_properties()
+        properties.created = time_t(created.timeIntervalSince1970)
+        workbook_set_properties(workbook, &properties)
     }
 
     deinit {

@@ -48,13 +48,15 @@ public struct PostgresAttachmentTextSearch: AttachmentTextSearch {
         }
         let hits = try rows.prefix(limit).map { row in
             let text = String(decoding: row.15, as: UTF8.self)
-            let marked = try query.flatMap { try FTS5Scratch.shared.snippet(of: text, query: $0.text)?.marked }
-                ?? String(String.UnicodeScalarView(text.unicodeScalars.prefix(240))) + ((row.10 ?? 0) > 240 ? "…" : "")
+            // Without a query, the text's start (read cut, so its length comes from `characters`).
+            let snippet = try query.flatMap { try FTS5Scratch.shared.snippet(of: text, query: $0.text) }
+                ?? HighlightedSnippet(
+                    marked: String(String.UnicodeScalarView(text.unicodeScalars.prefix(240))) + ((row.10 ?? 0) > 240 ? "…" : ""),
+                    textHasMarks: row.16)
             return AttachmentHit(
                 id: row.0, respondent: store.pseudonyms.pseudonym(for: row.12),
                 file: AttachmentSummary((row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11)),
-                finalSector: row.13, publication: PublicationChoice(stored: row.14),
-                snippet: HighlightedSnippet(marked: marked, textHasMarks: row.16))
+                finalSector: row.13, publication: PublicationChoice(stored: row.14), snippet: snippet)
         }
         let counted = try await store.reading { connection in
             try await connection.first(

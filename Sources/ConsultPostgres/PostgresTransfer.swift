@@ -100,6 +100,14 @@ struct PostgresTableLayout {
             count = "SELECT count(*) FROM submission WHERE client_key IS NOT NULL"
             insertSuffix = ""
             isUpdate = true
+        case "near_duplicate_generation":
+            // Kept with the detector's revision here (0003-campaigns.sql); a copy starts its revisions anew.
+            stored = "near_duplicate_state"
+            columns = table.columns
+            select = "SELECT survey_id, generation FROM near_duplicate_state ORDER BY survey_id"
+            count = "SELECT count(*) FROM near_duplicate_state"
+            insertSuffix = ""
+            isUpdate = false
         case "question_tally", "option_tally", "number_tally":
             // A count is the sum of its shards (0006-tally-shards.sql); copied in, it lands in shard 0.
             stored = table.name
@@ -131,9 +139,14 @@ struct PostgresTableLayout {
             return type
         }
         let identity = columns.contains { catalog[$0]?.1 == true }
-        insertPrefix = "INSERT INTO \(stored) (\(columns.joined(separator: ", ")))"
+        // The search's words are not carried: they are cut here from the text, as storing it cuts them.
+        wordsOf = catalog["words"] != nil && table.columns.contains("text") ? table.columns.firstIndex(of: "text") : nil
+        insertPrefix = "INSERT INTO \(stored) (\((columns + (wordsOf == nil ? [] : ["words"])).joined(separator: ", ")))"
             + (identity ? " OVERRIDING SYSTEM VALUE" : "") + " VALUES "
     }
+
+    /// The column whose text the `words` (`tsvector`) of a row are cut from, for the search's tables.
+    private let wordsOf: Int?
 
     /// The value of column `index` of a row read here.
     func value(_ cell: PostgresCell, column index: Int) throws -> TransferValue {
@@ -193,7 +206,7 @@ struct PostgresTableLayout {
             }
             return
         }
-        let width = table.columns.count
+        let width = table.columns.count + (wordsOf == nil ? 0 : 1)
         // PostgreSQL takes at most 65,535 parameters a statement.
         for start in stride(from: 0, to: rows.count, by: max(1, 60_000 / width)) {
             let part = rows[start..<min(rows.count, start + max(1, 60_000 / width))]
@@ -201,8 +214,17 @@ struct PostgresTableLayout {
             var tuples: [String] = []
             for row in part {
                 let first = binds.count + 1
-                for index in 0..<width { try bind(row[index], column: index, to: &binds) }
-                tuples.append("(" + (first..<first + width).map { "$\($0)" }.joined(separator: ", ") + ")")
+                for index in 0..<table.columns.count { try bind(row[index], column: index, to: &binds) }
+                var placeholders = (first..<first + table.columns.count).map { "$\($0)" }
+                if let wordsOf {
+                    if case .bytes(let text) = row[wordsOf] {
+                        binds.append(try SearchWords.vector(of: String(decoding: text, as: UTF8.self)))
+                    } else {
+                        binds.appendNull()
+                    }
+                    placeholders.append("$\(first + table.columns.count)::tsvector")
+                }
+                tuples.append("(" + placeholders.joined(separator: ", ") + ")")
             }
             try session.execute(PostgresQuery(unsafeSQL: insertPrefix + tuples.joined(separator: ", ") + insertSuffix, binds: binds))
         }

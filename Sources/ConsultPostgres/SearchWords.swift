@@ -18,13 +18,14 @@ enum SearchWords {
     /// The size a `tsvector` may have (about a megabyte): an attached file's text may hold more words.
     static let vectorBytes = 1_000_000
 
-    /// The `tsvector` of `text` in PostgreSQL's text form: each word with its positions (from 1). Within
-    /// PostgreSQL's limits: longer words, a word's positions past 256, and words past a megabyte are left out.
-    static func vector(of text: String) throws -> String {
+    /// The `tsvector` of `text` in PostgreSQL's text form: each word with its positions (from 1). `words`: the
+    /// text's words if they were cut already. Within PostgreSQL's limits: longer words, a word's positions past
+    /// 256, and words past a megabyte are left out.
+    static func vector(of text: String, words: [String]? = nil) throws -> String {
         var positions: [String: [Int]] = [:]
         var order: [String] = []
         var bytes = 0
-        for (index, word) in try FTS5Scratch.shared.words(of: text).enumerated() {
+        for (index, word) in try (words ?? FTS5Scratch.shared.words(of: text)).enumerated() {
             let size = word.utf8.count
             guard size <= longestWord else { continue }
             let position = min(index + 1, lastPosition)

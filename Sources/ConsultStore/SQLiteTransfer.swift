@@ -50,8 +50,18 @@ struct SQLiteTransfer: StoreTransfer {
             var codes = AnswerCodeWriter()
             var laterValues: [(table: TransferTable, column: String, key: DatabaseValue, value: DatabaseValue)] = []
             var typesByTable: [String: [String: String]] = [:]
+            // The target held nothing but its keys: rows a table has before its first batch were made by its
+            // triggers as earlier tables were copied in (the campaign queue's), and the copy's own replace them.
+            var begun: Set<String> = [TransferSchema.keys.name]
+            func begin(_ table: TransferTable) throws {
+                guard begun.insert(table.name).inserted else { return }
+                if try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.name)") ?? 0 > 0 {
+                    try db.execute(sql: "DELETE FROM \(table.name)")
+                }
+            }
             while let batch = try next() {
                 let table = batch.table
+                try begin(table)
                 if table == TransferSchema.answerValues {
                     try codes.insert(batch.rows, in: db)
                     continue
@@ -77,6 +87,7 @@ struct SQLiteTransfer: StoreTransfer {
                     try insert.execute(arguments: StatementArguments(values))
                 }
             }
+            for table in TransferSchema.tables { try begin(table) }
             for (table, column, key, value) in laterValues {
                 try db.execute(
                     sql: "UPDATE \(table.name) SET \(column) = ? WHERE \(table.columns[0]) = ?", arguments: [value, key])

@@ -36,6 +36,20 @@ enum ConsultProcess {
         return process.finish()
     }
 
+    /// ``run(_:)`` from an async test: waits on a thread of GCD's, not on one of Swift's few cooperative
+    /// threads (`waitUntilExit` blocks its thread, and tests holding them all would stall each other).
+    static func awaitRun(_ arguments: String...) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    let process = try start(arguments)
+                    process.process.waitUntilExit()
+                    return process.finish()
+                })
+            }
+        }
+    }
+
     /// A running `consult` process whose output is collected in temporary files.
     final class Running {
         let process = Process()

@@ -164,7 +164,7 @@ import Testing
         let zip = folder.path("bundle.zip")
         try Data("not a zip".utf8).write(to: URL(fileURLWithPath: zip))  // replaced
 
-        try ZipBundle.create(at: zip, from: [(name: "tables/analysis.csv", path: first), (name: "responses.xml", path: second)])
+        try ZipBundle.create(at: zip, from: [(name: "tables/analysis.csv", path: first), (name: "responses.xml", path: second)], modified: Date(timeIntervalSince1970: 1_795_000_000))
 
         let listing = try Self.run(["python3", "-m", "zipfile", "-l", zip])
         #expect(listing.status == 0, "\(listing.errors)")
@@ -197,7 +197,7 @@ import Testing
         try Data("a\n".utf8).write(to: URL(fileURLWithPath: present))
         let zip = folder.path("broken.zip")
         #expect(throws: (any Error).self) {
-            try ZipBundle.create(at: zip, from: [(name: "present.csv", path: present), (name: "gone.csv", path: folder.path("gone.csv"))])
+            try ZipBundle.create(at: zip, from: [(name: "present.csv", path: present), (name: "gone.csv", path: folder.path("gone.csv"))], modified: Date())
         }
         #expect(!FileManager.default.fileExists(atPath: zip))
     }

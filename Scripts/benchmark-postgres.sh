@@ -2,7 +2,7 @@
 # Ingest on PostgreSQL (issue 18): validated, durable submissions over HTTP to `consult serve` (release build, rate
 # limit off) on a throw-away PostgreSQL cluster with one node and with two nodes, beside the same on SQLite and
 # beside the machine's limit for the same rows on PostgreSQL — pgbench storing exactly what consult stores for a
-# submission (Scripts/bench/postgres_raw.py: the deadline read FOR SHARE, the submission, its version, 37 answer
+# submission (Scripts/bench/postgres_raw.py: the deadline lock shared and the deadline read, the submission, its version, 37 answer
 # rows, the tallies in one shard), one transaction a submission, on the same cluster, in the same run.
 # Every figure is measured at the same number of connections. Each consult level also prints the server's CPU per
 # stored submission (utime + stime of every node's process, /proc/PID/stat) and PostgreSQL's (all its processes).

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the pgbench script of the PostgreSQL limit (Scripts/benchmark-postgres.sh): one transaction storing the rows
-consult stores for one submission of the shipped risk assessment — the survey's state read FOR SHARE (the deadline
-in force), the submission, its version with the answers as JSON, its 37 answer rows and its tallies by sector, in one
+consult stores for one submission of the shipped risk assessment — the survey's deadline lock taken shared and the
+deadline in force read, the submission, its version with the answers as JSON, its 37 answer rows and its tallies by sector, in one
 of their 16 shards drawn at random as consult draws it (Sources/ConsultPostgres/Migrations/0006-tally-shards.sql) — the
 same rows Scripts/bench/raw_insert.c writes into SQLite (its ROWS table is read from that file, so the two limits
 store the same thing). Each statement is one round trip, as consult's are; the tallies are upserted in one statement
@@ -50,8 +50,8 @@ def main():
     print(f"""\\set ms 1762000000000 + random(0, 999999)
 \\set shard random(0, 15)
 BEGIN;
-INSERT INTO survey_state (survey_id) VALUES ({survey}) ON CONFLICT (survey_id) DO NOTHING;
-SELECT closes_at_ms FROM survey_state WHERE survey_id = {survey} FOR SHARE;
+SELECT pg_advisory_xact_lock_shared({0x44454144}, hashtext({survey}));
+SELECT closes_at_ms FROM survey_state WHERE survey_id = {survey};
 INSERT INTO submission (id, survey_id, received_at_ms, updated_at_ms, version, edit_token_hash, declared_sector, other_sector_text, classified_sector, country, region, publication, level) VALUES (md5(random()::text || clock_timestamp()::text), {survey}, :ms, :ms, 1, sha256(convert_to(random()::text || clock_timestamp()::text, 'UTF8')), 'police', NULL, 'police', 'FR', 'Western Europe', 'confidential', 'high') RETURNING seq \\gset
 INSERT INTO submission_version (submission_seq, version, received_at_ms, answers_json, answers_sha256) VALUES (:seq, 1, :ms, {literal(document)}, '170f211b8ccda4b2ccfa999f1792c243aee5518fcce13afacfdf2ec351120128');
 INSERT INTO answer_value (submission_seq, position, question, item, option, number, text) VALUES {", ".join(answer_rows)};

@@ -12,21 +12,28 @@ extension PostgresStore: DeadlineRecords {
         }
     }
 
-    /// How a transaction holds the survey's state row: storing a submission shares it, moving the deadline owns it.
+    /// How a transaction holds the survey's deadline: storing a submission shares it, moving the deadline owns it.
     enum StateLock: String {
-        case share = "FOR SHARE"
-        case update = "FOR UPDATE"
+        case share = "pg_advisory_xact_lock_shared"
+        case update = "pg_advisory_xact_lock"
     }
 
-    /// The window in force, read inside a transaction with the survey's state row locked: a submission
+    /// The advisory locks' first key: the deadlines' space (the second is the survey's hash).
+    static let deadlineLockSpace: Int32 = 0x4445_4144
+
+    /// The window in force, read inside a transaction that holds the survey's deadline lock: a submission
     /// judged with it is judged against the deadline no move can change before the transaction ends.
+    ///
+    /// An advisory lock, not a row lock on `survey_state`: PostgreSQL queues a new shared request behind a
+    /// waiting exclusive one for advisory locks, but lets new `FOR SHARE` lockers of a row join those holding it,
+    /// so under a steady stream of submissions a move waited until the stream paused (a second and more in the
+    /// two-node race, past the very extension it made). The state is read in a statement after the lock is
+    /// granted, so its snapshot sees a move committed meanwhile.
     func window(of survey: Survey, locking lock: StateLock, on connection: PostgresConnection) async throws -> SurveyWindow {
         try await connection.run(
-            "INSERT INTO survey_state (survey_id) VALUES (\(survey.id.rawValue)) ON CONFLICT (survey_id) DO NOTHING",
-            logger: logger)
+            "SELECT \(unescaped: lock.rawValue)(\(Self.deadlineLockSpace), hashtext(\(survey.id.rawValue)))", logger: logger)
         let moved = try await connection.first(
-            "SELECT closes_at_ms FROM survey_state WHERE survey_id = \(survey.id.rawValue) \(unescaped: lock.rawValue)",
-            as: Int64?.self, logger: logger)
+            "SELECT closes_at_ms FROM survey_state WHERE survey_id = \(survey.id.rawValue)", as: Int64?.self, logger: logger)
         return survey.window(movedTo: moved ?? nil)
     }
 
@@ -41,8 +48,10 @@ extension PostgresStore: DeadlineRecords {
                     + Instant.utcText(current.opensAt))
             }
             try await connection.run(
-                "UPDATE survey_state SET closes_at_ms = \(closesAt.milliseconds) WHERE survey_id = \(survey.id.rawValue)",
-                logger: logger)
+                """
+                INSERT INTO survey_state (survey_id, closes_at_ms) VALUES (\(survey.id.rawValue), \(closesAt.milliseconds))
+                ON CONFLICT (survey_id) DO UPDATE SET closes_at_ms = excluded.closes_at_ms
+                """, logger: logger)
             try await appendAudit(AuditRecord(
                 at: instant, actor: actor, action: "deadline.changed", surveyID: survey.id.rawValue, subject: nil,
                 oldValue: Instant.utcText(current.closesAt), newValue: Instant.utcText(closesAt), reason: reason), on: connection)

@@ -81,6 +81,8 @@ MIN_SENT = 200
 KILL_AFTER = 1.5
 DOWN_FOR = 1.0
 AFTER_RESTART = 1.0
+# PostgreSQL's crash and failover: how long the nodes may take to store again once the database is back.
+RECOVERY_LIMIT = 30.0
 
 
 def USE_POSTGRES_AT_IMPORT() -> bool:  # noqa: N802 - read as the class is defined, before main() parses options
@@ -507,7 +509,13 @@ class TwoNodesTest(unittest.TestCase):
             faulted = time.monotonic()
             fault()
             recovered = time.monotonic()
-            time.sleep(AFTER_RESTART + 1.0)
+            # Until the nodes store again (their connection pools reconnect on their own), then a while more.
+            give_up = recovered + RECOVERY_LIMIT
+            while time.monotonic() < give_up and not any(
+                    a.status == 201 and a.started > recovered for worker in results for a in list(worker)):
+                time.sleep(0.1)
+            stored_again = time.monotonic()
+            time.sleep(AFTER_RESTART)
         finally:
             stop.set()
             stuck = join(threads, REQUEST_TIMEOUT + 10)
@@ -533,12 +541,14 @@ class TwoNodesTest(unittest.TestCase):
         self.assertEqual(problems, {}, f"{len(problems)} acknowledged submissions lost or not whole, e.g. "
                          + "; ".join(f"{tag}: {problem}" for tag, problem in list(problems.items())[:5]))
         return {"sent": len(attempts), "acknowledged": len(acknowledged), "before": len(before), "after": len(after),
-                "unavailable": len(unavailable), "unknown": len(unknown), "outage": recovered - faulted}
+                "unavailable": len(unavailable), "unknown": len(unknown), "outage": recovered - faulted,
+                "reconnect": stored_again - recovered}
 
     def report(self, what: str, outcome: dict) -> None:
         print(f"\n{what}: {outcome['sent']} sent through nginx by {CLIENTS} clients; {outcome['acknowledged']} "
               f"acknowledged ({outcome['before']} before the fault, {outcome['after']} after the recovery, "
-              f"{outcome['outage']:.1f} s later), {outcome['unavailable']} refused as unavailable, "
+              f"{outcome['outage']:.1f} s later; stored again {outcome['reconnect']:.1f} s after it), "
+              f"{outcome['unavailable']} refused as unavailable, "
               f"{outcome['unknown']} without an answer; 0 lost, every one whole", file=sys.stderr)
 
     def posts_to(self, node: int, after: float, log: Path) -> int:

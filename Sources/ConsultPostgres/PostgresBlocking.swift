@@ -98,7 +98,7 @@ public final class PostgresBlockingSession {
 /// Runs `operation` to its end and returns its result, blocking the calling thread meanwhile.
 private func blocking<T>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
     let handoff = Handoff<Result<T, any Error>>()
-    Task {
+    Task(executorPreference: BridgeExecutor.shared) {
         do { handoff.put(.success(try await operation())) } catch { handoff.put(.failure(error)) }
     }
     return try handoff.take().get()
@@ -131,7 +131,7 @@ private final class ConnectionLease: Sendable {
         let handed = Handoff<Result<PostgresConnection, any Error>>()
         let (released, finished) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
         (self.released, self.finished) = (released, finished)
-        Task {
+        Task(executorPreference: BridgeExecutor.shared) {
             do {
                 try await client.withConnection { connection in
                     handed.put(.success(connection))
@@ -156,5 +156,20 @@ private final class ConnectionLease: Sendable {
     func release() {
         released.signal()
         finished.wait()
+    }
+}
+
+/// Where the bridge's tasks run: threads of their own, not Swift's cooperative pool. A caller may block one of
+/// the pool's few threads (a test, a writer started from a task) while the bridge works for it: on the pool, the
+/// bridge's task could wait for a thread held by the very callers waiting for it (all of them, on a 2-core machine).
+private final class BridgeExecutor: TaskExecutor {
+    static let shared = BridgeExecutor()
+    // A queue made here may start a thread when its others are blocked (unlike the cooperative pool).
+    private let queue = DispatchQueue(label: "consult.postgres.blocking-bridge", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }

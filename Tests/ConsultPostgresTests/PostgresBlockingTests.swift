@@ -77,6 +77,25 @@ struct PostgresBlockingTests {
         }
     }
 
+    @Test("callers that block every thread of Swift's cooperative pool still get their rows", .timeLimit(.minutes(1)))
+    func callersOnTheCooperativePool() async throws {
+        try await withStore { store, _ in
+            // Each call blocks the pool's thread it runs on; more of them than the pool has threads.
+            let callers = ProcessInfo.processInfo.activeProcessorCount * 4
+            let answers = try await withThrowingTaskGroup(of: Int64?.self) { group in
+                for number in 0..<callers {
+                    group.addTask {
+                        try store.blockingSnapshot { session -> Int64? in
+                            try session.first("SELECT \(Int64(number))::bigint + 1", as: Int64.self)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int64]()) { $0.append($1 ?? 0) }
+            }
+            #expect(answers.sorted() == (1...Int64(callers)).map { $0 })
+        }
+    }
+
     private struct Stop: Error {}
 
     private func withStore(_ body: (PostgresStore, PostgresClient) async throws -> Void) async throws {

@@ -47,7 +47,7 @@ extension PostgresStore: AccessRecords {
                 RETURNING id
                 """, as: Int64.self, logger: logger),
                 let record = try await tokenRecord(where: "t.id = $1", rowID, on: connection)
-            else { throw NotYetOnPostgreSQL(description: "the new role token could not be read back") }
+            else { throw ReturnedRowMissing(description: "the new role token could not be read back") }
             try await appendAudit(AuditRecord(
                 at: instant, actor: actor, action: "token.created", surveyID: nil, subject: record.auditSubject,
                 oldValue: nil, newValue: expiresAt.map { "expires \(Instant.utcText($0))" }, reason: nil), on: connection)

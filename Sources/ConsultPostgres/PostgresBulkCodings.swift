@@ -45,7 +45,7 @@ struct PostgresBulkCodings: BulkCodings {
                     \(instant.milliseconds), 0)
                 RETURNING id
                 """, as: Int64.self, logger: store.logger)
-            else { throw NotYetOnPostgreSQL(description: "the new bulk coding's row was not returned") }
+            else { throw ReturnedRowMissing(description: "the new bulk coding's row was not returned") }
             var coded = 0
             if let selection = try await PostgresTextSelection(
                 survey: survey, query: query, filters: filters, store: store, on: connection)

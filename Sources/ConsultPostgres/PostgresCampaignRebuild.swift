@@ -135,7 +135,7 @@ extension PostgresCampaignDetector {
                     INSERT INTO campaign_cluster (survey_id, scope, representative_seq, created_at_ms)
                     VALUES (\(surveyID), \(cluster.scope), \(cluster.representative), \(now.milliseconds)) RETURNING id
                     """, as: Int64.self, logger: logger)
-                else { throw NotYetOnPostgreSQL(description: "the new cluster's id was not returned") }
+                else { throw ReturnedRowMissing(description: "the new cluster's id was not returned") }
                 ids.append(id)
             }
         }

@@ -98,7 +98,7 @@ struct PostgresCampaignReview: CampaignReview {
                 INSERT INTO campaign_cluster (survey_id, scope, representative_seq, review, created_at_ms)
                 VALUES (\(survey), \(cluster.scope), \(seqs[0]), 'unreviewed', \(reviewer.at.milliseconds)) RETURNING id
                 """, as: Int64.self, logger: logger)
-            else { throw NotYetOnPostgreSQL(description: "the new cluster's id was not returned") }
+            else { throw ReturnedRowMissing(description: "the new cluster's id was not returned") }
             try await connection.run(
                 """
                 UPDATE campaign_member SET cluster_id = \(newID), placed_by = \(tokenID)

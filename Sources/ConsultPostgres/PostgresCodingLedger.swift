@@ -33,7 +33,7 @@ struct PostgresCodingLedger: CodingLedger {
                     \(instant.milliseconds))
                 RETURNING id
                 """, as: Int64.self, logger: store.logger)
-            else { throw NotYetOnPostgreSQL(description: "the new coding's row was not returned") }
+            else { throw ReturnedRowMissing(description: "the new coding's row was not returned") }
             let coding = try await Self.coding(id, in: survey, on: connection, store: store)
             try await store.appendAudit(AuditRecord(
                 at: instant, actor: actor, action: "coding.added", surveyID: survey, subject: coding.guid,

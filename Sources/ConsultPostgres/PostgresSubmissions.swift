@@ -3,9 +3,9 @@ import ConsultStore
 import Foundation
 import PostgresNIO
 
-/// What the PostgreSQL engine does not store yet (issue 18 carries the rest over): refused
-/// whole, so that nothing is silently left out.
-public struct NotYetOnPostgreSQL: Error, CustomStringConvertible {
+/// An `INSERT … RETURNING` that returned no row: a database failure (the store's invariants say it cannot
+/// happen), never a refusal, so the server answers `503` and nothing is stored.
+public struct ReturnedRowMissing: Error, CustomStringConvertible {
     public let description: String
 }
 
@@ -66,7 +66,7 @@ extension PostgresStore: SubmissionRecords {
                 \(profile.publication.rawValue), \(content.level), \(clientKey))
             RETURNING seq
             """, as: Int64.self, logger: logger)
-        else { throw NotYetOnPostgreSQL(description: "the new submission's row was not returned") }
+        else { throw ReturnedRowMissing(description: "the new submission's row was not returned") }
         try await writeVersion(1, of: seq, content: content, receivedAt: receivedAt, replacing: false, on: connection)
         try await readingRoomStored(content, id: id, seq: seq, on: connection)
         try await apply(content.tallies(survey: survey.id, sector: profile.finalSector.rawValue), on: connection)

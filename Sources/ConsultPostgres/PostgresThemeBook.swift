@@ -42,7 +42,7 @@ struct PostgresThemeBook: ThemeBook {
                     \(instant.milliseconds))
                 RETURNING id
                 """, as: Int64.self, logger: store.logger)
-            else { throw NotYetOnPostgreSQL(description: "the new theme's row was not returned") }
+            else { throw ReturnedRowMissing(description: "the new theme's row was not returned") }
             let theme = try await Self.theme(id, of: survey, on: connection, store: store)
             try await store.appendAudit(AuditRecord(
                 at: instant, actor: actor, action: "theme.created", surveyID: survey, subject: theme.guid,

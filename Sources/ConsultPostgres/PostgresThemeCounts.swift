@@ -92,7 +92,7 @@ struct PostgresCodebookImporter: CodebookImporter {
                         \(theme.retired ? instant.milliseconds : nil))
                     RETURNING id
                     """, as: Int64.self, logger: store.logger)
-                else { throw NotYetOnPostgreSQL(description: "the new theme's row was not returned") }
+                else { throw ReturnedRowMissing(description: "the new theme's row was not returned") }
                 created += 1
                 for child in theme.children { try await insert(child, parent: id, depth: depth + 1) }
             }

@@ -33,7 +33,7 @@ consult=.build/release/consult
 url=$(bash Scripts/postgres-cluster.sh start "$cluster" $$)
 database_url() { echo "${url%/*}/$1"; }
 sql() { "$pgbin/psql" -X -A -t -q -v ON_ERROR_STOP=1 "$1" -c "$2"; }
-for name in limit one two; do sql "$url" "CREATE DATABASE $name" ; done
+for name in bench_limit bench_one bench_two; do sql "$url" "CREATE DATABASE $name"; done
 
 ticks_per_second=$(getconf CLK_TCK)
 ticks_of() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -52,9 +52,9 @@ echo "each level: ${seconds} s at ${connections} connections"
 echo
 
 echo "limit: pgbench, the same rows in the same transactions, straight into PostgreSQL (same cluster, same run):"
-"$consult" token list --db "$(database_url limit)" >/dev/null   # the schema, migrated as consult does
+"$consult" token list --db "$(database_url bench_limit)" >/dev/null   # the schema, migrated as consult does
 python3 Scripts/bench/postgres_raw.py > "$work/raw.pgbench"
-raw=$("$pgbin/pgbench" -n -c "$connections" -j 2 -T "$seconds" -f "$work/raw.pgbench" "$(database_url limit)" 2>&1)
+raw=$("$pgbin/pgbench" -n -c "$connections" -j 2 -T "$seconds" -f "$work/raw.pgbench" "$(database_url bench_limit)" 2>&1)
 limit=$(echo "$raw" | awk '/^tps = / {printf "%.0f", $3}')
 raw_latency=$(echo "$raw" | awk '/^latency average/ {print $4}')
 echo "  $limit submissions/s, average latency $raw_latency ms; $(echo "$raw" | awk '/failed transactions/ {print $5}') failed"
@@ -106,20 +106,20 @@ measure "consult, SQLite, 1 node" "sqlite3 '$work/consult.sqlite' 'SELECT count(
 stop_servers
 
 port=$(free_port)
-start_node "$(database_url one)" "$port"
-measure "consult, PostgreSQL, 1 node" "sql '$(database_url one)' 'SELECT count(*) FROM submission'" "$port"
+start_node "$(database_url bench_one)" "$port"
+measure "consult, PostgreSQL, 1 node" "sql '$(database_url bench_one)' 'SELECT count(*) FROM submission'" "$port"
 stop_servers
 
 first=$(free_port); second=$(free_port)
-start_node "$(database_url two)" "$first"
-start_node "$(database_url two)" "$second"
-measure "consult, PostgreSQL, 2 nodes" "sql '$(database_url two)' 'SELECT count(*) FROM submission'" "$first" "$second"
+start_node "$(database_url bench_two)" "$first"
+start_node "$(database_url bench_two)" "$second"
+measure "consult, PostgreSQL, 2 nodes" "sql '$(database_url bench_two)' 'SELECT count(*) FROM submission'" "$first" "$second"
 stop_servers
 
 echo "  (of the limit: the rate over pgbench's rate for the same rows, $limit/s; two nodes share the machine's"
 echo "   $(nproc) cores with PostgreSQL and wrk; consult CPU: every node's utime + stime over the submissions stored;"
 echo "   PostgreSQL CPU: its processes' utime + stime, a lower bound)"
-for name in one two; do
+for name in bench_one bench_two; do
   echo "stored on PostgreSQL ($name): $(sql "$(database_url $name)" 'SELECT count(*) FROM submission') submissions;" \
     "answer rows $(sql "$(database_url $name)" 'SELECT count(*) FROM answer_value'), tallies agree:" \
     "$(sql "$(database_url $name)" "SELECT (SELECT sum(respondents) FROM question_tally WHERE question = 'country') = (SELECT count(*) FROM submission)")"

@@ -112,12 +112,16 @@ extension PostgresStore: SubmissionRecords {
         ).map { AnswerRows.Row(question: $0.0, item: $0.1, option: $0.2, number: $0.3, text: $0.4.map { String(decoding: $0, as: UTF8.self) }) }
     }
 
-    /// Adds the changes to the tallies, row by row in the order ``TallyDelta/changes`` fixes, all to one
-    /// shard drawn at random (see `0006-tally-shards.sql`): concurrent transactions mostly touch other rows.
+    /// Adds the changes to the tallies in one statement per table, rows in the order ``TallyDelta/changes``
+    /// fixes (so two transactions lock them in one order), all to one shard drawn at random (see
+    /// `0006-tally-shards.sql`): concurrent transactions mostly touch other rows.
     func apply(_ tallies: TallyDelta, on connection: PostgresConnection) async throws {
         let shard = Int16.random(in: 0..<Self.tallyShards)
+        var rows: [(table: TallyTable, binds: PostgresBindings, values: [String])] = []
         for (table, key, change) in tallies.changes {
-            var binds = PostgresBindings()
+            if rows.last?.table != table { rows.append((table, PostgresBindings(), [])) }
+            var binds = rows[rows.count - 1].binds
+            let first = binds.count + 1
             for value in key {
                 switch value {
                 case .text(let text): binds.append(text)
@@ -126,12 +130,15 @@ extension PostgresStore: SubmissionRecords {
             }
             binds.append(shard)
             binds.append(Int64(change))
+            rows[rows.count - 1].binds = binds
+            rows[rows.count - 1].values.append("(" + (first..<first + key.count + 2).map { "$\($0)" }.joined(separator: ", ") + ")")
+        }
+        for (table, binds, values) in rows {
             let columns = (table.keys + ["shard"]).joined(separator: ", ")
-            let placeholders = (1...key.count + 1).map { "$\($0)" }.joined(separator: ", ")
             let count = table.count
             try await connection.run(PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO \(table.rawValue) (\(columns), \(count)) VALUES (\(placeholders), $\(key.count + 2))
+                    INSERT INTO \(table.rawValue) (\(columns), \(count)) VALUES \(values.joined(separator: ", "))
                     ON CONFLICT (\(columns)) DO UPDATE SET \(count) = \(table.rawValue).\(count) + excluded.\(count)
                     """,
                 binds: binds), logger: logger)
